@@ -1,0 +1,13 @@
+/*
+ * exitpt: let applications take part in partition migration, hibernation,
+ * VM migration and host maintenance, the way IBM i exit programs do.
+ *
+ * This umbrella header pulls in every public part of libexitpt.
+ */
+#ifndef EXITPT_EXITPT_H
+#define EXITPT_EXITPT_H
+
+#include <exitpt/error.h>
+#include <exitpt/format.h>
+
+#endif /* EXITPT_EXITPT_H */
