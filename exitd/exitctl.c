@@ -24,6 +24,16 @@ static const struct ctl_command {
 	    "[--complete-timeout SECONDS] [--text DESCRIPTION] [--format FORMAT]" },
 	{ "remove", ctl_registry_remove, "remove EXIT_POINT NUMBER" },
 	{ "list", ctl_registry_list, "list [EXIT_POINT] [--json]" },
+
+	/* phase engine */
+
+	/* critical sections and object locks */
+
+	/* data queues */
+
+	/* data areas */
+
+	/* job interrupt */
 };
 
 static const struct option ctl_longopts[] = {

@@ -43,4 +43,14 @@ int	ctl_registry_add(int, char **);
 int	ctl_registry_remove(int, char **);
 int	ctl_registry_list(int, char **);
 
+/* phase engine commands: ctl-*.c */
+
+/* critical sections and object locks: ctl-critical.c, ctl-lock.c */
+
+/* data queues: ctl-dtaq.c */
+
+/* data areas: ctl-dtaara.c */
+
+/* job interrupt: ctl-interrupt.c */
+
 #endif /* EXITCTL_H */

@@ -36,6 +36,8 @@ static const struct {
 	{ EXITPT_E_DECIMAL, "invalid or overflowing decimal value" },
 	{ EXITPT_E_NOT_HELD, "not held by this process" },
 	{ EXITPT_E_FULL, "object is full" },
+	{ EXITPT_E_KEY, "key missing or of the wrong length" },
+	{ EXITPT_E_DEAD, "target process no longer exists" },
 };
 
 /* Describe a libexitpt error code (an exitpt code or a negated errno). */

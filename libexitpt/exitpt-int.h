@@ -2,11 +2,10 @@
  * libexitpt internal header: shared by the library's sources and by the
  * in-tree programs (exitd, exitctl, hmcsim, tests) that link the library's
  * convenience archive.  Nothing here is exported from libexitpt.so.
+ * config.h comes first in every file through -include (Makefile.am).
  */
 #ifndef EXITPT_INT_H
 #define EXITPT_INT_H
-
-#include "config.h"
 
 #include <sys/types.h>
 

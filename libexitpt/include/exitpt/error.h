@@ -50,6 +50,8 @@ enum exitpt_error {
 	EXITPT_E_DECIMAL = -1207,	/* invalid or overflowing decimal */
 	EXITPT_E_NOT_HELD = -1208,	/* lock or section not held */
 	EXITPT_E_FULL = -1209,		/* object is full */
+	EXITPT_E_KEY = -1210,		/* key missing or of the wrong length */
+	EXITPT_E_DEAD = -1211,		/* target process no longer exists */
 };
 
 /* Describe an error code returned by any libexitpt function. */

@@ -10,4 +10,14 @@
 #include <exitpt/error.h>
 #include <exitpt/format.h>
 
+/* phase engine client */
+
+/* IPC: shared objects, critical sections, object locks */
+
+/* IPC: data queues */
+
+/* IPC: data areas */
+
+/* IPC: job interrupt */
+
 #endif /* EXITPT_EXITPT_H */
