@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -122,14 +123,16 @@ ctl_fail(const char *cmd, int error, const char *fmt, ...)
 
 /*
  * Refuse commands that change state unless the caller is root or in the
- * configured admin group.  Returns 0 or an exit status.
+ * configured admin group.  Root also opens the registry to that group, so
+ * that membership means what it says.  Returns 0 or an exit status.
  */
 int
 ctl_require_admin(const char *cmd, const char *what)
 {
-	struct config	cfg;
-	char		err[512];
-	int		error, admin;
+	struct config	 cfg;
+	struct group	*gr;
+	char		 err[512];
+	int		 error, admin;
 
 	if ((error = config_load(ctl_opts.config_path, &cfg, err,
 	    sizeof(err))) != 0) {
@@ -137,6 +140,12 @@ ctl_require_admin(const char *cmd, const char *what)
 		return (CTL_EXIT_CONFIG);
 	}
 	admin = config_is_admin(&cfg, getuid(), getgid());
+	if (getuid() == 0 && cfg.admin_group != NULL &&
+	    (gr = getgrnam(cfg.admin_group)) != NULL &&
+	    (error = registry_grant(ctl_opts.state_dir, gr->gr_gid)) != 0)
+		fprintf(stderr, "exitctl: %s: warning: cannot open the registry "
+		    "to group '%s': %s\n", cmd, cfg.admin_group,
+		    exitpt_strerror(error));
 	if (!admin) {
 		if (cfg.admin_group != NULL)
 			fprintf(stderr, "exitctl: %s: %s requires root or "

@@ -83,5 +83,6 @@ int		 registry_load(const char *, int, registry_warn_cb, void *,
 void		 registry_list_clear(struct registry_list *);
 int		 registry_add(const char *, struct registry_entry *, int);
 int		 registry_remove(const char *, int, int32_t);
+int		 registry_grant(const char *, gid_t);
 
 #endif /* EXITPT_INT_H */

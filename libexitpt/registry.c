@@ -220,8 +220,9 @@ registry_load_point(const char *statedir, int point, registry_warn_cb cb,
 		list->entries[list->count++] = e;
 	}
 	closedir(dir);
-	qsort(list->entries + start, list->count - start,
-	    sizeof(*list->entries), registry_cmp);
+	if (list->count > start)
+		qsort(list->entries + start, list->count - start,
+		    sizeof(*list->entries), registry_cmp);
 	return (0);
 }
 
@@ -312,7 +313,10 @@ registry_parse_key(struct registry_entry *e, const char *key, const char *v,
 	return (NULL);
 }
 
-/* Read a whole entry file into a NUL-terminated buffer. */
+/*
+ * Read a whole entry file into a NUL-terminated buffer.  On failure why
+ * says what is wrong, or is NULL if the file no longer exists.
+ */
 static char *
 registry_read(const char *file, size_t *len, const char **why)
 {
@@ -321,7 +325,7 @@ registry_read(const char *file, size_t *len, const char **why)
 	size_t	 n;
 
 	if ((fp = fopen(file, "re")) == NULL) {
-		*why = strerror(errno);
+		*why = errno == ENOENT ? NULL : strerror(errno);
 		return (NULL);
 	}
 	if ((buf = malloc(REGISTRY_FILE_MAX + 1)) == NULL) {
@@ -360,7 +364,10 @@ registry_parse(const char *file, int point, int32_t number,
 	e->point = point;
 	e->number = number;
 	if ((buf = registry_read(file, &len, &why)) == NULL) {
-		registry_warn(cb, arg, "%s: %s; entry skipped", file, why);
+		/* No reason: removed since readdir, which is no problem. */
+		if (why != NULL)
+			registry_warn(cb, arg, "%s: %s; entry skipped", file,
+			    why);
 		return (EXITPT_E_MALFORMED);
 	}
 	if (len == 0 || buf[len - 1] != '\n') {
@@ -482,8 +489,9 @@ registry_lock(const char *statedir, int point, int *lockfd, int *dirfd)
 		return (error);
 	if ((*dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return (-errno);
+	/* flock needs no write access: admin-group members open it too. */
 	snprintf(path, sizeof(path), "%s/%s/.lock", statedir, REGISTRY_DIR);
-	if ((*lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1) {
+	if ((*lockfd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644)) == -1) {
 		error = -errno;
 		close(*dirfd);
 		return (error);
@@ -628,4 +636,27 @@ registry_remove(const char *statedir, int point, int32_t number)
 		error = -errno;
 	registry_unlock(lockfd, dirfd);
 	return (error);
+}
+
+/*
+ * Let the members of group gid change the registry: its directories become
+ * group-owned, group-writable and set-group-ID.  Only root can do this.
+ */
+int
+registry_grant(const char *statedir, gid_t gid)
+{
+	char	path[PATH_MAX];
+	int	p;
+
+	for (p = -1; p < REGISTRY_NPOINTS; p++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s%s%s", statedir,
+		    REGISTRY_DIR, p < 0 ? "" : "/", p < 0 ? "" :
+		    registry_points[p]) >= sizeof(path))
+			return (-ENAMETOOLONG);
+		if (atomicfile_mkdirs(path, 0755) != 0 ||
+		    chown(path, (uid_t)-1, gid) == -1 ||
+		    chmod(path, 02775) == -1)
+			return (-errno);
+	}
+	return (0);
 }

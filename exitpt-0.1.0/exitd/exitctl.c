@@ -1,0 +1,216 @@
+/*
+ * exitctl: the operator's command-line interface to exitpt.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exitctl.h"
+
+struct ctl_options ctl_opts;
+
+static const struct ctl_command {
+	const char	*name;
+	int		 (*fn)(int, char **);
+	const char	*usage;
+} ctl_commands[] = {
+	{ "add", ctl_registry_add, "add EXIT_POINT PROGRAM --number N|*LOW|*HIGH "
+	    "[--data TEXT] [--user NAME] [--replace] [--check-timeout SECONDS] "
+	    "[--complete-timeout SECONDS] [--text DESCRIPTION] [--format FORMAT]" },
+	{ "remove", ctl_registry_remove, "remove EXIT_POINT NUMBER" },
+	{ "list", ctl_registry_list, "list [EXIT_POINT] [--json]" },
+
+	/* phase engine */
+
+	/* critical sections and object locks */
+
+	/* data queues */
+
+	/* data areas */
+
+	/* job interrupt */
+};
+
+static const struct option ctl_longopts[] = {
+	{ "state-dir", required_argument, NULL, 's' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "socket", required_argument, NULL, 'S' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Print the usage summary to fp. */
+static void
+ctl_usage(FILE *fp)
+{
+	size_t	i;
+
+	fprintf(fp, "usage: exitctl [--state-dir DIR] [--config FILE] "
+	    "[--socket PATH] [--json] COMMAND [ARGS]\n");
+	for (i = 0; i < nitems(ctl_commands); i++)
+		fprintf(fp, "       exitctl %s\n", ctl_commands[i].usage);
+}
+
+/* Report a usage error of a command and return the usage exit status. */
+int
+ctl_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+	size_t	i;
+
+	fprintf(stderr, "exitctl: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	for (i = 0; i < nitems(ctl_commands); i++) {
+		if (strcmp(ctl_commands[i].name, cmd) == 0)
+			fprintf(stderr, "usage: exitctl %s\n",
+			    ctl_commands[i].usage);
+	}
+	return (CTL_EXIT_USAGE);
+}
+
+/* Map a library error to exitctl's exit status. */
+int
+ctl_exit_code(int error)
+{
+	switch (error) {
+	case 0:
+		return (CTL_EXIT_OK);
+	case EXITPT_E_BUSY:
+		return (CTL_EXIT_BUSY);
+	case EXITPT_E_AUTH:
+	case -EACCES:
+	case -EPERM:
+		return (CTL_EXIT_NOPERM);
+	case -ENOMEM:
+		return (CTL_EXIT_SOFTWARE);
+	case -ECONNREFUSED:
+	case -ENOENT:
+		return (CTL_EXIT_UNAVAILABLE);
+	}
+	if (error <= -1000)
+		return (CTL_EXIT_DATA);
+	return (CTL_EXIT_IO);
+}
+
+/*
+ * Print "exitctl: CMD: message: error text" on one line and return the
+ * matching exit status.
+ */
+int
+ctl_fail(const char *cmd, int error, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "exitctl: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (error != 0)
+		fprintf(stderr, ": %s", exitpt_strerror(error));
+	fputc('\n', stderr);
+	return (ctl_exit_code(error));
+}
+
+/*
+ * Refuse commands that change state unless the caller is root or in the
+ * configured admin group.  Returns 0 or an exit status.
+ */
+int
+ctl_require_admin(const char *cmd, const char *what)
+{
+	struct config	cfg;
+	char		err[512];
+	int		error, admin;
+
+	if ((error = config_load(ctl_opts.config_path, &cfg, err,
+	    sizeof(err))) != 0) {
+		fprintf(stderr, "exitctl: %s: %s\n", cmd, err);
+		return (CTL_EXIT_CONFIG);
+	}
+	admin = config_is_admin(&cfg, getuid(), getgid());
+	if (!admin) {
+		if (cfg.admin_group != NULL)
+			fprintf(stderr, "exitctl: %s: %s requires root or "
+			    "membership of group '%s'\n", cmd, what,
+			    cfg.admin_group);
+		else
+			fprintf(stderr, "exitctl: %s: %s requires root (no "
+			    "admin-group is configured)\n", cmd, what);
+	}
+	config_clear(&cfg);
+	return (admin ? 0 : CTL_EXIT_NOPERM);
+}
+
+/* Print a JSON value on stdout and release it. */
+int
+ctl_json_print(void *value)
+{
+	json_t	*v = value;
+	int	 rv;
+
+	if (v == NULL)
+		return (ctl_fail("json", -ENOMEM, "cannot build output"));
+	rv = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	json_decref(v);
+	if (rv != 0 || fputc('\n', stdout) == EOF)
+		return (CTL_EXIT_IO);
+	return (CTL_EXIT_OK);
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t	i;
+	int	ch, rv;
+
+	while ((ch = getopt_long(argc, argv, "+h", ctl_longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			ctl_opts.state_dir = optarg;
+			break;
+		case 'c':
+			ctl_opts.config_path = optarg;
+			break;
+		case 'S':
+			ctl_opts.socket_path = optarg;
+			break;
+		case 'j':
+			ctl_opts.json = 1;
+			break;
+		case 'h':
+			ctl_usage(stdout);
+			return (CTL_EXIT_OK);
+		default:
+			ctl_usage(stderr);
+			return (CTL_EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		ctl_usage(stderr);
+		return (CTL_EXIT_USAGE);
+	}
+	ctl_opts.state_dir = config_state_dir(ctl_opts.state_dir);
+	for (i = 0; i < nitems(ctl_commands); i++) {
+		if (strcmp(argv[0], ctl_commands[i].name) == 0) {
+			optind = 0;
+			rv = ctl_commands[i].fn(argc, argv);
+			if (fflush(stdout) == EOF && rv == CTL_EXIT_OK)
+				rv = CTL_EXIT_IO;
+			return (rv);
+		}
+	}
+	fprintf(stderr, "exitctl: unknown command '%s'\n", argv[0]);
+	ctl_usage(stderr);
+	return (CTL_EXIT_USAGE);
+}

@@ -1,0 +1,23 @@
+/*
+ * exitpt: let applications take part in partition migration, hibernation,
+ * VM migration and host maintenance, the way IBM i exit programs do.
+ *
+ * This umbrella header pulls in every public part of libexitpt.
+ */
+#ifndef EXITPT_EXITPT_H
+#define EXITPT_EXITPT_H
+
+#include <exitpt/error.h>
+#include <exitpt/format.h>
+
+/* phase engine client */
+
+/* IPC: shared objects, critical sections, object locks */
+
+/* IPC: data queues */
+
+/* IPC: data areas */
+
+/* IPC: job interrupt */
+
+#endif /* EXITPT_EXITPT_H */
