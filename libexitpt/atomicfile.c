@@ -79,22 +79,36 @@ atomicfile_write(int dirfd, const char *name, const void *buf, size_t len,
 	return (0);
 }
 
+/*
+ * Open directory dirfd for a scan of its own.  A fresh open, not dup():
+ * a dup'ed descriptor would share its offset with every other scan.
+ */
+DIR *
+atomicfile_opendir(int dirfd)
+{
+	DIR	*dir;
+	int	 fd, saved;
+
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return (NULL);
+	if ((dir = fdopendir(fd)) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return (dir);
+}
+
 /* Remove temporaries left in dirfd by writers that died mid-write. */
 int
 atomicfile_sweep(int dirfd)
 {
 	DIR		*dir;
 	struct dirent	*de;
-	int		 fd;
 
-	/* A fresh open, not dup(): the directory offset must not be shared. */
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
+	if ((dir = atomicfile_opendir(dirfd)) == NULL)
 		return (-errno);
-	if ((dir = fdopendir(fd)) == NULL) {
-		close(fd);
-		return (-errno);
-	}
 	while ((de = readdir(dir)) != NULL) {
 		if (strncmp(de->d_name, ATOMICFILE_PREFIX,
 		    strlen(ATOMICFILE_PREFIX)) == 0)

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,7 @@ int	 text_unescape(char *, size_t, const char *, size_t *);
 int	 text_parse_int(const char *, long long, long long, long long *);
 
 /* atomicfile.c */
+DIR	*atomicfile_opendir(int);
 int	 atomicfile_write(int, const char *, const void *, size_t, mode_t);
 int	 atomicfile_sweep(int);
 int	 atomicfile_mkdirs(const char *, mode_t);

@@ -533,16 +533,10 @@ registry_free_number(int dirfd, int high, int32_t *out)
 	struct dirent	*de;
 	int32_t		*used = NULL, *nu, n, want;
 	size_t		 count = 0, i;
-	int		 fd, error = 0;
+	int		 error = 0;
 
-	/* A fresh open, not dup(): the directory offset must not be shared. */
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
+	if ((dir = atomicfile_opendir(dirfd)) == NULL)
 		return (-errno);
-	if ((dir = fdopendir(fd)) == NULL) {
-		close(fd);
-		return (-errno);
-	}
 	while ((de = readdir(dir)) != NULL) {
 		if ((n = registry_file_number(de->d_name)) == 0)
 			continue;
