@@ -11,6 +11,7 @@
 #include <exitpt/format.h>
 
 /* phase engine client */
+#include <exitpt/client.h>
 
 /* IPC: shared objects, critical sections, object locks */
 
