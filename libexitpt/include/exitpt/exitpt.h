@@ -12,6 +12,7 @@
 
 /* phase engine client */
 #include <exitpt/client.h>
+#include <exitpt/exitprog.h>
 
 /* IPC: shared objects, critical sections, object locks */
 
