@@ -44,6 +44,20 @@ int	ctl_registry_remove(int, char **);
 int	ctl_registry_list(int, char **);
 
 /* phase engine commands: ctl-*.c */
+#include <stdio.h>
+/* ctl-phase.c */
+int	ctl_phase_check(int, char **);
+int	ctl_phase_prepare(int, char **);
+int	ctl_phase_cancel(int, char **);
+int	ctl_phase_complete(int, char **);
+int	ctl_phase_migrate(int, char **);
+int	ctl_phase_hibernate(int, char **);
+int	ctl_phase_exit(int);
+void	*ctl_phase_json(const struct exitpt_report *);
+void	ctl_phase_print(FILE *, const struct exitpt_report *);
+/* ctl-status.c */
+int	ctl_status(int, char **);
+int	ctl_journal(int, char **);
 
 /* critical sections and object locks: ctl-critical.c, ctl-lock.c */
 

@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "exitpt-int.h"
+#include "protocol.h"
 
 #define EXITD_GRACE		5	/* seconds between SIGTERM and SIGKILL */
 #define EXITD_OUTPUT_MAX	(64 * 1024)	/* output kept per program */
@@ -94,5 +95,115 @@ struct runner_job *runner_start(const struct runner_spec *, runner_done_cb,
 void		 runner_stop(struct runner_job *);
 pid_t		 runner_pid(const struct runner_job *);
 void		 runner_shutdown(void);
+
+/*
+ * phase.c: the phase engine (SPEC section 2).  An operation holds the
+ * participants that Check called and one phase record per phase kind; a
+ * phase holds one call per participant it reaches.  Exit programs are the
+ * only participant kind so far; other kinds (D-Bus voters, critical
+ * sections, dr_reconfig processes) answer through the same call record.
+ */
+#define PHASE_NKINDS		5	/* indexed by enum exitpt_phase */
+
+struct participant {
+	int		 kind;		/* EXITPT_PARTICIPANT_* */
+	struct registry_entry entry;	/* own copy */
+	int		 allowed;	/* Check allowed: Cancel goes here */
+	int		 cancel_sent;	/* at most once per operation */
+};
+
+struct call {
+	struct participant *part;
+	struct runner_job *job;
+	int		 started;
+	int		 running;
+	int32_t		 status;	/* Check answer as given */
+	int32_t		 wait;
+	int		 effective;	/* 1 allow, 0 veto */
+	int		 end;		/* EXITPT_END_* */
+	int		 code;
+	char		 reason[EXITD_REASON_MAX];
+	uint64_t	 start_ms;
+	uint64_t	 duration_ms;
+	size_t		 output_dropped;
+};
+
+typedef void	(*phase_reply_cb)(int, int, void *);
+
+struct phase_waiter {
+	phase_reply_cb	 cb;		/* (error, phase kind, arg) */
+	void		*arg;
+};
+
+struct phase {
+	int		 kind;		/* EXITPT_OP_* */
+	int		 outcome;	/* EXITPT_OUTCOME_* */
+	int		 serial;	/* one program at a time */
+	int		 stopping;	/* window elapsed or cancelled */
+	int		 starting;	/* inside the start loop */
+	struct call	*calls;
+	size_t		 ncalls;
+	size_t		 next;		/* next call to start */
+	size_t		 nrunning;
+	uint64_t	 start_ms;
+	uint64_t	 deadline_ms;	/* Prepare: end of the window */
+	struct event	*window_ev;
+	struct participant *extra;	/* Complete: resume programs */
+	size_t		 nextra;
+	struct phase_waiter *waiters;
+	size_t		 nwaiters;
+};
+
+struct operation {
+	uint64_t	 id;
+	int		 action;
+	int		 validate_only;
+	int		 system_state;	/* -1 until Complete */
+	int		 open;		/* not over yet */
+	int		 running;	/* a phase is running */
+	int		 cur;		/* EXITPT_OP_* of the latest phase */
+	int		 outcome;	/* EXITPT_OUTCOME_* of the operation */
+	int		 window;	/* prepare window from Check */
+	int		 recovered;	/* rebuilt from the journal */
+	int		 cancel_pending; /* cancel once Prepare stops */
+	struct participant *parts;	/* suspend programs Check called */
+	size_t		 nparts;
+	char		**resumed;	/* "number path" given Complete before
+					   a restart */
+	size_t		 nresumed;
+	struct phase	 ph[PHASE_NKINDS];
+	struct event	*recovery_ev;
+};
+
+/* phase.c */
+void		 phase_init(struct event_base *, const char *, struct config *,
+		     void (*)(void));
+int		 phase_drive(const struct proto_drive *, phase_reply_cb,
+		     void *);
+void		 phase_forget(void *);
+const struct operation *phase_current(void);
+uint64_t	 phase_generation(void);
+void		 phase_shutdown(void);
+uint64_t	 phase_now_ms(void);
+
+/* journal.c */
+int		 journal_open(const char *);
+void		 journal_close(void);
+void		 journal_sync(void);
+const char	*journal_path(void);
+void		 journal_operation(const struct operation *, const char *);
+void		 journal_phase(const struct operation *, const struct phase *,
+		     const char *);
+void		 journal_call_start(const struct operation *,
+		     const struct phase *, const struct call *);
+void		 journal_answer(const struct operation *, const struct phase *,
+		     const struct call *);
+int		 journal_recover(struct operation *);
+
+/* control.c */
+int		 control_listen(struct event_base *, const char *,
+		     struct config *);
+void		 control_notify(void);
+void		 control_shutdown(void);
 
 #endif /* EXITD_H */

@@ -11,6 +11,8 @@
 #include <exitpt/format.h>
 
 /* phase engine client */
+#include <exitpt/client.h>
+#include <exitpt/exitprog.h>
 
 /* IPC: shared objects, critical sections, object locks */
 

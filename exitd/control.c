@@ -1,0 +1,553 @@
+/*
+ * The control socket: a UNIX stream socket speaking exitd/protocol.h, one
+ * bufferevent-backed peer per connection.  Every message is checked here,
+ * at the edge, before the phase engine sees it; a peer that sends garbage
+ * gets an error reply and is closed, and a peer that stalls only ever
+ * holds its own connection.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "exitd.h"
+
+#define CONTROL_PEERS_MAX	256	/* connections in all */
+#define CONTROL_PEERS_PER_UID	16	/* connections of one user */
+#define CONTROL_STALL_SEC	10	/* to finish a message or read a reply */
+#define CONTROL_OUTPUT_MAX	(4 * PROTO_JOURNAL_CHUNK)
+
+struct control_peer {
+	TAILQ_ENTRY(control_peer) entry;
+	struct bufferevent	*bev;
+	uid_t			 uid;
+	gid_t			 gid;
+	pid_t			 pid;
+	int			 pending;	/* a drive or wait is open */
+	int			 waiting;	/* the open one is a status wait */
+	int			 closing;	/* close once output is sent */
+	uint32_t		 seq;		/* of the open request */
+	uint64_t		 generation;	/* status wait: seen by client */
+	struct event		*wait_ev;	/* status wait: time limit */
+};
+TAILQ_HEAD(control_peers, control_peer);
+
+static struct event_base	*control_base;
+static struct config		*control_cfg;
+static struct event		*control_ev;
+static int			 control_fd = -1;
+static char			*control_path;
+static struct control_peers	 control_peers =
+				    TAILQ_HEAD_INITIALIZER(control_peers);
+static size_t			 control_npeers;
+
+static void	 control_accept_cb(evutil_socket_t, short, void *);
+static void	 control_read_cb(struct bufferevent *, void *);
+static void	 control_write_cb(struct bufferevent *, void *);
+static void	 control_event_cb(struct bufferevent *, short, void *);
+static void	 control_wait_cb(evutil_socket_t, short, void *);
+static void	 control_drive_cb(int, int, void *);
+static void	 control_close(struct control_peer *);
+static void	 control_process(struct control_peer *);
+static void	 control_dispatch(struct control_peer *,
+		     const struct proto_hdr *, const unsigned char *);
+static void	 control_send(struct control_peer *, uint32_t, uint32_t,
+		     const void *, size_t, const void *, size_t);
+static void	 control_report(struct control_peer *, uint32_t, int, int);
+static void	 control_fail(struct control_peer *, uint32_t, int);
+static void	 control_journal(struct control_peer *, uint32_t,
+		     const struct proto_journal *);
+static void	 control_resume(struct control_peer *);
+
+/*
+ * Listen on path.  Fails with -EADDRINUSE when another exitd answers
+ * there; a stale socket (nobody listening) is removed first.
+ */
+int
+control_listen(struct event_base *base, const char *path, struct config *cfg)
+{
+	struct sockaddr_un	sun;
+	struct stat		st;
+	int			fd, error;
+
+	control_base = base;
+	control_cfg = cfg;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return (-ENAMETOOLONG);
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-errno);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		close(fd);
+		return (-EADDRINUSE);
+	}
+	error = errno;
+	close(fd);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return (-EEXIST);
+		if (error != ECONNREFUSED)
+			return (-error);
+		log_info("removing stale socket %s", path);
+		if (unlink(path) == -1)
+			return (-errno);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
+		return (-errno);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    chmod(path, 0666) == -1 || listen(fd, 64) == -1) {
+		error = -errno;
+		close(fd);
+		return (error);
+	}
+	control_fd = fd;
+	control_path = xstrdup(path);
+	control_ev = event_new(base, fd, EV_READ | EV_PERSIST,
+	    control_accept_cb, NULL);
+	if (control_ev == NULL || event_add(control_ev, NULL) == -1)
+		fatalx("control: cannot add the listening socket");
+	return (0);
+}
+
+/* Count the peers of a user. */
+static size_t
+control_count_uid(uid_t uid)
+{
+	struct control_peer	*p;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(p, &control_peers, entry) {
+		if (p->uid == uid)
+			n++;
+	}
+	return (n);
+}
+
+/* Accept a connection and wrap it in a peer, within the limits. */
+static void
+control_accept_cb(evutil_socket_t lfd, short events, void *arg)
+{
+	struct control_peer	*p;
+	struct ucred		 cred;
+	socklen_t		 len = sizeof(cred);
+	int			 fd, over;
+
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
+	    -1) {
+		if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("control: accept");
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
+		log_warn("control: SO_PEERCRED");
+		close(fd);
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->uid = cred.uid;
+	p->gid = cred.gid;
+	p->pid = cred.pid;
+	over = control_npeers >= CONTROL_PEERS_MAX ||
+	    control_count_uid(cred.uid) >= CONTROL_PEERS_PER_UID;
+	p->bev = bufferevent_socket_new(control_base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (p->bev == NULL)
+		fatalx("control: cannot create a bufferevent");
+	bufferevent_setcb(p->bev, control_read_cb, control_write_cb,
+	    control_event_cb, p);
+	TAILQ_INSERT_TAIL(&control_peers, p, entry);
+	control_npeers++;
+	if (over) {
+		log_warnx("control: uid %ld (pid %ld) refused: too many "
+		    "connections", (long)cred.uid, (long)cred.pid);
+		control_fail(p, 0, EXITPT_E_LIMIT);
+		return;
+	}
+	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
+	log_debug("control: uid %ld pid %ld connected", (long)cred.uid,
+	    (long)cred.pid);
+}
+
+/* Free a peer; a driver waiting on a phase is forgotten, not the phase. */
+static void
+control_close(struct control_peer *p)
+{
+	phase_forget(p);
+	if (p->wait_ev != NULL)
+		event_free(p->wait_ev);
+	bufferevent_free(p->bev);
+	TAILQ_REMOVE(&control_peers, p, entry);
+	control_npeers--;
+	free(p);
+}
+
+/* Queue one message: a header, then up to two pieces of payload. */
+static void
+control_send(struct control_peer *p, uint32_t type, uint32_t seq,
+    const void *a, size_t alen, const void *b, size_t blen)
+{
+	struct evbuffer		*out = bufferevent_get_output(p->bev);
+	struct proto_hdr	 h;
+
+	h.version = PROTO_VERSION;
+	h.type = type;
+	h.length = (uint32_t)(alen + blen);
+	h.seq = seq;
+	if (evbuffer_add(out, &h, sizeof(h)) == -1 ||
+	    (alen > 0 && evbuffer_add(out, a, alen) == -1) ||
+	    (blen > 0 && evbuffer_add(out, b, blen) == -1))
+		fatalx("control: out of memory");
+}
+
+/*
+ * Send a PROTO_REPORT about phase kind (-1: the current one) of the
+ * current operation, with every participant's answer so far.
+ */
+static void
+control_report(struct control_peer *p, uint32_t seq, int error, int kind)
+{
+	const struct operation	*op = phase_current();
+	const struct phase	*ph;
+	const struct call	*c;
+	struct proto_report	 r;
+	struct proto_answer	*a = NULL;
+	uint64_t		 now = phase_now_ms();
+	size_t			 i;
+
+	if (kind < 0 || kind >= PHASE_NKINDS)
+		kind = op->cur;
+	ph = &op->ph[kind];
+	memset(&r, 0, sizeof(r));
+	r.error = error;
+	r.phase = kind;
+	r.outcome = ph->outcome;
+	r.action = op->action;
+	r.operation = op->id;
+	r.generation = phase_generation();
+	r.window = op->window;
+	r.system_state = op->id == 0 ? -1 : op->system_state;
+	if (op->running && op->cur == EXITPT_OP_PREPARE &&
+	    kind == EXITPT_OP_PREPARE && ph->deadline_ms > now)
+		r.window_left_ms = (int64_t)(ph->deadline_ms - now);
+	r.count = (uint32_t)ph->ncalls;
+	if (ph->ncalls > 0)
+		a = xcalloc(ph->ncalls, sizeof(*a));
+	for (i = 0; i < ph->ncalls; i++) {
+		c = &ph->calls[i];
+		a[i].kind = c->part->kind;
+		a[i].number = c->part->entry.number;
+		a[i].status = c->started ? c->status : EXITPT_STATUS_NONE;
+		a[i].wait = c->wait;
+		a[i].effective = c->started ? c->effective : 1;
+		a[i].end = c->end;
+		a[i].code = c->code;
+		a[i].duration_ms = c->running ? now - c->start_ms :
+		    c->duration_ms;
+		snprintf(a[i].who, sizeof(a[i].who), "%s",
+		    c->part->entry.program);
+		if (c->end == EXITPT_END_RUNNING && !c->started)
+			snprintf(a[i].reason, sizeof(a[i].reason),
+			    "waiting for its turn");
+		else
+			snprintf(a[i].reason, sizeof(a[i].reason), "%s",
+			    c->reason);
+	}
+	control_send(p, PROTO_REPORT, seq, &r, sizeof(r), a,
+	    ph->ncalls * sizeof(*a));
+	free(a);
+}
+
+/*
+ * Reply with an error that ends the conversation (malformed, wrong
+ * version, over a limit) and close once the reply is out.
+ */
+static void
+control_fail(struct control_peer *p, uint32_t seq, int error)
+{
+	struct timeval	tv = { CONTROL_STALL_SEC, 0 };
+
+	control_report(p, seq, error, -1);
+	p->closing = 1;
+	bufferevent_disable(p->bev, EV_READ);
+	bufferevent_enable(p->bev, EV_WRITE);
+	bufferevent_set_timeouts(p->bev, NULL, &tv);
+}
+
+/* Send a chunk of the journal from the offset asked for. */
+static void
+control_journal(struct control_peer *p, uint32_t seq,
+    const struct proto_journal *j)
+{
+	struct proto_journal_data	 d;
+	char				*buf;
+	ssize_t				 n = 0;
+	int				 fd;
+
+	memset(&d, 0, sizeof(d));
+	buf = xmalloc(PROTO_JOURNAL_CHUNK);
+	if ((fd = open(journal_path(), O_RDONLY | O_CLOEXEC)) == -1)
+		d.error = -errno;
+	else {
+		if (j->offset > INT64_MAX ||
+		    (n = pread(fd, buf, PROTO_JOURNAL_CHUNK,
+		    (off_t)j->offset)) == -1) {
+			d.error = j->offset > INT64_MAX ? EXITPT_E_VALUE :
+			    -errno;
+			n = 0;
+		}
+		close(fd);
+	}
+	d.eof = n < PROTO_JOURNAL_CHUNK;
+	d.next_offset = j->offset + (uint64_t)n;
+	control_send(p, PROTO_JOURNAL_DATA, seq, &d, sizeof(d), buf,
+	    (size_t)n);
+	free(buf);
+}
+
+/* A phase this peer drove has ended (or it asked for the wrong one). */
+static void
+control_drive_cb(int error, int kind, void *arg)
+{
+	struct control_peer	*p = arg;
+
+	p->pending = 0;
+	control_report(p, p->seq, error, kind);
+	control_resume(p);
+}
+
+/*
+ * Go on with the peer's next request from the event loop, not from inside
+ * the phase engine's callback that ended the last one.
+ */
+static void
+control_resume(struct control_peer *p)
+{
+	bufferevent_trigger(p->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS |
+	    BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/* A status wait reached its time limit: reply with the same snapshot. */
+static void
+control_wait_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct control_peer	*p = arg;
+
+	if (!p->waiting)
+		return;
+	p->waiting = 0;
+	p->pending = 0;
+	control_report(p, p->seq, 0, -1);
+	control_resume(p);
+}
+
+/* The engine's state changed: answer the peers waiting for that. */
+void
+control_notify(void)
+{
+	struct control_peer	*p;
+
+	TAILQ_FOREACH(p, &control_peers, entry) {
+		if (!p->waiting || p->generation == phase_generation())
+			continue;
+		p->waiting = 0;
+		p->pending = 0;
+		if (p->wait_ev != NULL)
+			evtimer_del(p->wait_ev);
+		control_report(p, p->seq, 0, -1);
+		control_resume(p);
+	}
+}
+
+/* Act on one complete, well-framed request. */
+static void
+control_dispatch(struct control_peer *p, const struct proto_hdr *h,
+    const unsigned char *payload)
+{
+	struct proto_drive	d;
+	struct proto_status	s;
+	struct proto_journal	j;
+	struct timeval		tv;
+	int			error;
+
+	switch (h->type) {
+	case PROTO_DRIVE:
+		if (h->length != sizeof(d))
+			break;
+		memcpy(&d, payload, sizeof(d));
+		if (!config_is_admin(control_cfg, p->uid, p->gid)) {
+			log_warnx("control: uid %ld (pid %ld) may not drive "
+			    "phases", (long)p->uid, (long)p->pid);
+			control_report(p, h->seq, EXITPT_E_AUTH, -1);
+			return;
+		}
+		log_info("control: uid %ld (pid %ld) drives %s",
+		    (long)p->uid, (long)p->pid, exitpt_phase_name(d.op));
+		p->pending = 1;
+		p->seq = h->seq;
+		if ((error = phase_drive(&d, control_drive_cb, p)) != 0) {
+			p->pending = 0;
+			control_report(p, h->seq, error, -1);
+		}
+		return;
+	case PROTO_STATUS:
+		if (h->length != sizeof(s))
+			break;
+		memcpy(&s, payload, sizeof(s));
+		if (!s.wait || s.generation != phase_generation() ||
+		    s.timeout_ms == 0) {
+			control_report(p, h->seq, 0, -1);
+			return;
+		}
+		p->pending = 1;
+		p->waiting = 1;
+		p->seq = h->seq;
+		p->generation = s.generation;
+		if (s.timeout_ms > 0) {
+			if (p->wait_ev == NULL)
+				p->wait_ev = evtimer_new(control_base,
+				    control_wait_cb, p);
+			tv.tv_sec = s.timeout_ms / 1000;
+			tv.tv_usec = (s.timeout_ms % 1000) * 1000;
+			if (p->wait_ev == NULL ||
+			    evtimer_add(p->wait_ev, &tv) == -1)
+				fatalx("control: cannot arm a status wait");
+		}
+		return;
+	case PROTO_JOURNAL:
+		if (h->length != sizeof(j))
+			break;
+		memcpy(&j, payload, sizeof(j));
+		control_journal(p, h->seq, &j);
+		return;
+	}
+	log_warnx("control: uid %ld (pid %ld): malformed message (type %u, "
+	    "%u bytes); closing", (long)p->uid, (long)p->pid, h->type,
+	    h->length);
+	control_fail(p, h->seq, EXITPT_E_PROTOCOL);
+}
+
+/*
+ * Take complete requests off the input, one at a time: the next waits
+ * while one is open (a drive runs for a whole phase) or while the peer
+ * leaves its replies unread.
+ */
+static void
+control_process(struct control_peer *p)
+{
+	struct evbuffer		*in = bufferevent_get_input(p->bev);
+	struct evbuffer		*out = bufferevent_get_output(p->bev);
+	unsigned char		 payload[PROTO_REQUEST_MAX];
+	struct proto_hdr	 h;
+	struct timeval		 tv = { CONTROL_STALL_SEC, 0 };
+	size_t			 len;
+
+	while (!p->pending && !p->closing &&
+	    evbuffer_get_length(out) < CONTROL_OUTPUT_MAX) {
+		len = evbuffer_get_length(in);
+		if (len < sizeof(h))
+			break;
+		evbuffer_copyout(in, &h, sizeof(h));
+		if (h.version != PROTO_VERSION) {
+			log_warnx("control: uid %ld (pid %ld): protocol "
+			    "version %u, not %u; closing", (long)p->uid,
+			    (long)p->pid, h.version, PROTO_VERSION);
+			control_fail(p, h.seq, EXITPT_E_VERSION);
+			return;
+		}
+		if (h.length > PROTO_REQUEST_MAX - sizeof(h)) {
+			log_warnx("control: uid %ld (pid %ld): message of %u "
+			    "bytes is too large; closing", (long)p->uid,
+			    (long)p->pid, h.length);
+			control_fail(p, h.seq, EXITPT_E_PROTOCOL);
+			return;
+		}
+		if (len < sizeof(h) + h.length)
+			break;
+		evbuffer_drain(in, sizeof(h));
+		evbuffer_remove(in, payload, h.length);
+		control_dispatch(p, &h, payload);
+	}
+	if (p->closing)
+		return;
+	/*
+	 * Only a half-sent message is given a time limit, so that an idle
+	 * connection costs no timer and a stalled one is dropped.
+	 */
+	if (!p->pending && evbuffer_get_length(in) > 0)
+		bufferevent_set_timeouts(p->bev, &tv, &tv);
+	else
+		bufferevent_set_timeouts(p->bev, NULL, &tv);
+	/* Stop reading from a peer that piles up requests meanwhile. */
+	if (evbuffer_get_length(in) > PROTO_REQUEST_MAX)
+		bufferevent_disable(p->bev, EV_READ);
+	else
+		bufferevent_enable(p->bev, EV_READ);
+}
+
+/* Input arrived (or the peer's last request ended). */
+static void
+control_read_cb(struct bufferevent *bev, void *arg)
+{
+	control_process(arg);
+}
+
+/* Output drained: close a failed peer, or go on reading. */
+static void
+control_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct control_peer	*p = arg;
+
+	if (p->closing) {
+		control_close(p);
+		return;
+	}
+	control_process(p);
+}
+
+/* End of file, error, or a stall past the time limit. */
+static void
+control_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct control_peer	*p = arg;
+
+	if (what & BEV_EVENT_TIMEOUT)
+		log_warnx("control: uid %ld (pid %ld) stalled; closing",
+		    (long)p->uid, (long)p->pid);
+	else if (what & BEV_EVENT_ERROR)
+		log_debug("control: uid %ld: %s", (long)p->uid,
+		    strerror(errno));
+	control_close(p);
+}
+
+/* Close every connection and remove the socket. */
+void
+control_shutdown(void)
+{
+	struct control_peer	*p;
+
+	while ((p = TAILQ_FIRST(&control_peers)) != NULL)
+		control_close(p);
+	if (control_ev != NULL)
+		event_free(control_ev);
+	control_ev = NULL;
+	if (control_fd != -1) {
+		close(control_fd);
+		unlink(control_path);
+	}
+	control_fd = -1;
+	free(control_path);
+	control_path = NULL;
+}

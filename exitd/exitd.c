@@ -1,0 +1,188 @@
+/*
+ * exitd: the exitpt daemon.  It listens on the control socket, runs the
+ * phase engine and its exit programs, and keeps the journal.  Everything
+ * happens on one libevent loop; nothing wakes it while no operation runs.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exitd.h"
+
+static struct event_base	*exitd_base;
+static struct config		 exitd_cfg;
+static const char		*exitd_config_path;
+
+static void	 exitd_usage(void) __attribute__((noreturn));
+static void	 exitd_term_cb(evutil_socket_t, short, void *);
+static void	 exitd_hup_cb(evutil_socket_t, short, void *);
+static void	 exitd_ready(int);
+
+/* Print the usage and exit. */
+static void
+exitd_usage(void)
+{
+	fprintf(stderr, "usage: exitd [-fv] [--socket PATH] [--state-dir DIR] "
+	    "[--config FILE] [--ready-fd FD]\n");
+	exit(64);
+}
+
+/* SIGTERM or SIGINT: leave the loop; main journals and cleans up. */
+static void
+exitd_term_cb(evutil_socket_t sig, short events, void *arg)
+{
+	log_info("signal %d: shutting down", (int)sig);
+	event_base_loopbreak(exitd_base);
+}
+
+/*
+ * SIGHUP: reload the configuration.  A bad file keeps the running one, so
+ * that a typo cannot take exitd down.  The registry needs no reload: each
+ * phase reads it fresh.
+ */
+static void
+exitd_hup_cb(evutil_socket_t sig, short events, void *arg)
+{
+	struct config	cfg;
+	char		err[512];
+	int		error;
+
+	if ((error = config_load(exitd_config_path, &cfg, err,
+	    sizeof(err))) != 0) {
+		log_warnx("SIGHUP: configuration not reloaded: %s", err);
+		return;
+	}
+	config_clear(&exitd_cfg);
+	exitd_cfg = cfg;
+	log_info("SIGHUP: configuration reloaded");
+}
+
+/*
+ * Tell whoever started exitd that the socket is listening: write a line
+ * to the descriptor it gave and close it.
+ */
+static void
+exitd_ready(int fd)
+{
+	static const char	msg[] = "READY=1\n";
+
+	if (fd < 0)
+		return;
+	if (write(fd, msg, sizeof(msg) - 1) != (ssize_t)sizeof(msg) - 1)
+		log_warn("ready-fd %d", fd);
+	close(fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct event	*ev_term, *ev_int, *ev_hup;
+	const char	*sock = NULL, *state = NULL;
+	char		 err[512];
+	long long	 v;
+	int		 ch, error, foreground = 0, verbose = 0, ready = -1;
+
+	while ((ch = getopt_long(argc, argv, "fvh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			foreground = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'S':
+			sock = optarg;
+			break;
+		case 's':
+			state = optarg;
+			break;
+		case 'c':
+			exitd_config_path = optarg;
+			break;
+		case 'r':
+			if (text_parse_int(optarg, 0, 65535, &v) != 0) {
+				fprintf(stderr, "exitd: --ready-fd: not a "
+				    "descriptor: '%s'\n", optarg);
+				exit(64);
+			}
+			ready = (int)v;
+			break;
+		default:
+			exitd_usage();
+		}
+	}
+	if (optind != argc)
+		exitd_usage();
+	log_init(1, verbose);
+
+	if (sock == NULL && ((sock = getenv(EXITPT_SOCKET_ENV)) == NULL ||
+	    *sock == '\0'))
+		sock = EXITPT_RUNSTATEDIR "/exitd.sock";
+	state = config_state_dir(state);
+	if (config_load(exitd_config_path, &exitd_cfg, err, sizeof(err)) != 0)
+		fatalx("configuration: %s", err);
+	if ((error = atomicfile_mkdirs(state, 0755)) != 0)
+		fatalx("state directory %s: %s", state, exitpt_strerror(error));
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((exitd_base = event_base_new()) == NULL)
+		fatalx("cannot create the event base");
+	if ((error = control_listen(exitd_base, sock, &exitd_cfg)) != 0) {
+		if (error == -EADDRINUSE)
+			fatalx("another exitd is listening on %s", sock);
+		fatalx("control socket %s: %s", sock, strerror(-error));
+	}
+	if ((error = journal_open(state)) != 0)
+		fatalx("journal in %s: %s", state, strerror(-error));
+
+	if (!foreground) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		log_init(0, verbose);
+		if (event_reinit(exitd_base) == -1)
+			fatalx("cannot reinitialise the event base");
+	}
+
+	runner_init(exitd_base);
+	phase_init(exitd_base, state, &exitd_cfg, control_notify);
+	ev_term = evsignal_new(exitd_base, SIGTERM, exitd_term_cb, NULL);
+	ev_int = evsignal_new(exitd_base, SIGINT, exitd_term_cb, NULL);
+	ev_hup = evsignal_new(exitd_base, SIGHUP, exitd_hup_cb, NULL);
+	if (ev_term == NULL || ev_int == NULL || ev_hup == NULL ||
+	    evsignal_add(ev_term, NULL) == -1 ||
+	    evsignal_add(ev_int, NULL) == -1 ||
+	    evsignal_add(ev_hup, NULL) == -1)
+		fatalx("cannot install the signal events");
+
+	log_info("listening on %s, state in %s", sock, state);
+	exitd_ready(ready);
+	if (event_base_dispatch(exitd_base) == -1)
+		fatalx("event loop failed");
+
+	control_shutdown();
+	phase_shutdown();
+	journal_close();
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_hup);
+	event_base_free(exitd_base);
+	config_clear(&exitd_cfg);
+	log_info("stopped");
+	return (0);
+}

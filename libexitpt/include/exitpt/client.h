@@ -1,0 +1,231 @@
+/*
+ * exitpt phase engine client: drive and observe exitd's operations over its
+ * control socket.  exitctl, hmcsim and the platform adapters are thin
+ * front-ends over this API.
+ *
+ * A whole migration, as an HMC drives it:
+ *
+ *	struct exitpt_client	*c;
+ *	struct exitpt_report	*r;
+ *	uint64_t		 op;
+ *	int			 error;
+ *
+ *	if ((error = exitpt_client_open(&c, NULL)) != 0)
+ *		return (error);			// exitd not running, ...
+ *	error = exitpt_client_check(c, EXITPT_ACTION_MIGRATION, 0, &r);
+ *	if (error == EXITPT_E_BUSY)		// r names the running one
+ *		printf("busy: operation %016llx in %s\n",
+ *		    (unsigned long long)exitpt_report_operation(r),
+ *		    exitpt_phase_name(exitpt_report_phase(r)));
+ *	if (error != 0)
+ *		goto out;
+ *	op = exitpt_report_operation(r);
+ *	if (exitpt_report_outcome(r) == EXITPT_OUTCOME_VETOED) {
+ *		// Cancel already went to those that allowed; answers say
+ *		// who vetoed and why (exitpt_answer_effective() == 0).
+ *		goto out;
+ *	}
+ *	exitpt_report_free(r);
+ *	error = exitpt_client_prepare(c, op, &r);	// returns after the
+ *	...						// prepare window
+ *	// the platform suspends and resumes the system here
+ *	error = exitpt_client_complete(c, op, EXITPT_SYSTEM_NORMAL, &r);
+ *   out:
+ *	exitpt_report_free(r);
+ *	exitpt_client_close(c);
+ *
+ * Each drive call blocks until its phase has ended and returns 0 with a
+ * report of the phase (outcome and every participant's answer), or a
+ * negative error: EXITPT_E_BUSY (another operation runs; the report, if
+ * asked for, describes it), EXITPT_E_AUTH (caller is neither root nor in
+ * the admin group), EXITPT_E_PHASE (the phase is not allowed now),
+ * EXITPT_E_NO_OPERATION, EXITPT_E_PROTOCOL/_VERSION, or -errno.
+ * A report pointer may be NULL when the caller does not want one.
+ *
+ * Observing: exitpt_client_status() returns a snapshot of the current (or
+ * last) operation; exitpt_client_wait() blocks until that snapshot changes
+ * (a phase starts or ends, a participant answers), so a progress display
+ * needs no polling.  exitpt_client_journal() reads exitd's journal, one
+ * JSON record per line.
+ */
+#ifndef EXITPT_CLIENT_H
+#define EXITPT_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <exitpt/error.h>
+#include <exitpt/format.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Environment variable naming the control socket. */
+#define EXITPT_SOCKET_ENV		"EXITPT_SOCKET"
+
+/* Phases of an operation, as reports name them. */
+enum exitpt_phase {
+	EXITPT_OP_NONE = 0,		/* no operation yet */
+	EXITPT_OP_CHECK = 1,		/* '1' Check */
+	EXITPT_OP_PREPARE = 2,		/* '2' Prepare */
+	EXITPT_OP_CANCEL = 3,		/* '2' Cancel */
+	EXITPT_OP_COMPLETE = 4,		/* '4' Complete */
+};
+
+/* Outcome of a phase or state of an operation. */
+enum exitpt_outcome {
+	EXITPT_OUTCOME_RUNNING = 0,	/* the phase is still running */
+	EXITPT_OUTCOME_ALLOWED = 1,	/* Check allowed; Prepare may follow */
+	EXITPT_OUTCOME_VETOED = 2,	/* Check vetoed; Cancel was sent */
+	EXITPT_OUTCOME_VALIDATED = 3,	/* validation-only Check allowed */
+	EXITPT_OUTCOME_PREPARED = 4,	/* Prepare ended; Complete may follow */
+	EXITPT_OUTCOME_CANCELLED = 5,	/* Cancel sent; operation over */
+	EXITPT_OUTCOME_COMPLETED = 6,	/* Complete ended; operation over */
+	EXITPT_OUTCOME_RECOVERED = 7,	/* rebuilt from the journal after a
+					   restart, waiting for a driver */
+};
+
+/* Kinds of participant. */
+enum exitpt_participant_kind {
+	EXITPT_PARTICIPANT_PROGRAM = 1,	/* an exit program */
+};
+
+/* How a participant's call ended. */
+enum exitpt_end {
+	EXITPT_END_RUNNING = 0,		/* still running */
+	EXITPT_END_EXITED = 1,		/* exited; code = exit status */
+	EXITPT_END_SIGNALED = 2,	/* killed; code = signal */
+	EXITPT_END_TIMEDOUT = 3,	/* past its timeout or the window */
+	EXITPT_END_REFUSED = 4,		/* not started: unsafe or missing */
+	EXITPT_END_FAILED = 5,		/* not started: exitd could not */
+	EXITPT_END_SKIPPED = 6,		/* not started: window elapsed */
+};
+
+struct exitpt_client;
+struct exitpt_report;
+struct exitpt_answer;
+
+/*
+ * Connect to exitd.  path NULL means $EXITPT_SOCKET, else the built-in
+ * socket path.  Returns 0, -ENOENT/-ECONNREFUSED when exitd is not
+ * running, or another -errno.
+ */
+EXITPT_EXPORT int exitpt_client_open(struct exitpt_client **clientp,
+    const char *path);
+
+/* Close the connection and free the client; NULL is allowed. */
+EXITPT_EXPORT void exitpt_client_close(struct exitpt_client *client);
+
+/*
+ * Start an operation with the Check phase.  action is
+ * EXITPT_ACTION_MIGRATION or _HIBERNATION; validate_only non-zero runs
+ * Check alone (HMC "Validate").  Outcome ALLOWED, VALIDATED or VETOED.
+ */
+EXITPT_EXPORT int exitpt_client_check(struct exitpt_client *client,
+    int action, int validate_only, struct exitpt_report **reportp);
+
+/*
+ * Run Prepare for an allowed operation (operation 0: the current one).
+ * Returns when every program has finished or the window has elapsed.
+ * Outcome PREPARED (or CANCELLED if a driver cancelled meanwhile).
+ */
+EXITPT_EXPORT int exitpt_client_prepare(struct exitpt_client *client,
+    uint64_t operation, struct exitpt_report **reportp);
+
+/*
+ * Cancel the operation (0: the current one) after Check or during or after
+ * Prepare: Cancel goes once to each participant whose Check allowed.
+ */
+EXITPT_EXPORT int exitpt_client_cancel(struct exitpt_client *client,
+    uint64_t operation, struct exitpt_report **reportp);
+
+/*
+ * Run Complete after the system resumed; system_state is
+ * EXITPT_SYSTEM_NORMAL or EXITPT_SYSTEM_RESTRICTED.
+ */
+EXITPT_EXPORT int exitpt_client_complete(struct exitpt_client *client,
+    uint64_t operation, int system_state, struct exitpt_report **reportp);
+
+/* Snapshot of the current or last operation; needs no privilege. */
+EXITPT_EXPORT int exitpt_client_status(struct exitpt_client *client,
+    struct exitpt_report **reportp);
+
+/*
+ * Wait until the snapshot differs from generation (see
+ * exitpt_report_generation) or timeout_ms elapses (negative: no limit),
+ * then return a fresh snapshot; -ETIMEDOUT if nothing changed.
+ */
+EXITPT_EXPORT int exitpt_client_wait(struct exitpt_client *client,
+    uint64_t generation, int timeout_ms, struct exitpt_report **reportp);
+
+/*
+ * Read exitd's journal from its start and call line_cb with each record
+ * (one JSON object, without the newline).  A non-zero return from line_cb
+ * stops the reading and is returned.
+ */
+EXITPT_EXPORT int exitpt_client_journal(struct exitpt_client *client,
+    int (*line_cb)(const char *line, void *arg), void *arg);
+
+/* Release a report; NULL is allowed. */
+EXITPT_EXPORT void exitpt_report_free(struct exitpt_report *report);
+
+/* Operation id (0: none yet). */
+EXITPT_EXPORT uint64_t exitpt_report_operation(
+    const struct exitpt_report *report);
+/* EXITPT_ACTION_* of the operation. */
+EXITPT_EXPORT int exitpt_report_action(const struct exitpt_report *report);
+/* Phase the report is about (enum exitpt_phase). */
+EXITPT_EXPORT int exitpt_report_phase(const struct exitpt_report *report);
+/* Outcome of that phase (enum exitpt_outcome). */
+EXITPT_EXPORT int exitpt_report_outcome(const struct exitpt_report *report);
+/* Prepare window granted by Check, in seconds (0 before Check ends). */
+EXITPT_EXPORT int exitpt_report_window(const struct exitpt_report *report);
+/* Milliseconds left of the prepare window while Prepare runs, else 0. */
+EXITPT_EXPORT int64_t exitpt_report_window_left_ms(
+    const struct exitpt_report *report);
+/* System state given to Complete (EXITPT_SYSTEM_*), -1 before it. */
+EXITPT_EXPORT int exitpt_report_system_state(
+    const struct exitpt_report *report);
+/* Change counter of exitd's state, for exitpt_client_wait. */
+EXITPT_EXPORT uint64_t exitpt_report_generation(
+    const struct exitpt_report *report);
+/* Number of participant answers in the report. */
+EXITPT_EXPORT size_t exitpt_report_count(const struct exitpt_report *report);
+/* The i-th answer, in start order, or NULL past the end. */
+EXITPT_EXPORT const struct exitpt_answer *exitpt_report_answer(
+    const struct exitpt_report *report, size_t i);
+
+/* EXITPT_PARTICIPANT_* */
+EXITPT_EXPORT int exitpt_answer_kind(const struct exitpt_answer *answer);
+/* Who: the program path (or the participant's name). */
+EXITPT_EXPORT const char *exitpt_answer_who(const struct exitpt_answer *answer);
+/* Program number, or 0 for participants without one. */
+EXITPT_EXPORT int32_t exitpt_answer_number(const struct exitpt_answer *answer);
+/* Status as answered in Check (-1: no answer; may be invalid). */
+EXITPT_EXPORT int32_t exitpt_answer_status(const struct exitpt_answer *answer);
+/* Wait time as answered in Check (may be invalid). */
+EXITPT_EXPORT int32_t exitpt_answer_wait(const struct exitpt_answer *answer);
+/* Effective Check answer after SPEC rule 1: 1 allow, 0 veto. */
+EXITPT_EXPORT int exitpt_answer_effective(const struct exitpt_answer *answer);
+/* How the call ended (enum exitpt_end). */
+EXITPT_EXPORT int exitpt_answer_end(const struct exitpt_answer *answer);
+/* Exit status or signal number, per exitpt_answer_end. */
+EXITPT_EXPORT int exitpt_answer_code(const struct exitpt_answer *answer);
+/* Reason: the program's EXITPT_REASON, or why it ended abnormally. */
+EXITPT_EXPORT const char *exitpt_answer_reason(
+    const struct exitpt_answer *answer);
+/* Milliseconds the call took (so far, while running). */
+EXITPT_EXPORT uint64_t exitpt_answer_duration_ms(
+    const struct exitpt_answer *answer);
+
+/* Names for display: "check", "allowed", "timed-out", ... */
+EXITPT_EXPORT const char *exitpt_phase_name(int phase);
+EXITPT_EXPORT const char *exitpt_outcome_name(int outcome);
+EXITPT_EXPORT const char *exitpt_end_name(int end);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EXITPT_CLIENT_H */
