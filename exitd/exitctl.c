@@ -34,6 +34,8 @@ static const struct ctl_command {
 	/* data areas */
 
 	/* job interrupt */
+	{ "interrupt", ctl_interrupt, "interrupt PID HANDLER [--data TEXT] "
+	    "[--wait SECONDS|forever]" },
 };
 
 static const struct option ctl_longopts[] = {

@@ -52,5 +52,6 @@ int	ctl_registry_list(int, char **);
 /* data areas: ctl-dtaara.c */
 
 /* job interrupt: ctl-interrupt.c */
+int	ctl_interrupt(int, char **);
 
 #endif /* EXITCTL_H */

@@ -19,5 +19,6 @@
 /* IPC: data areas */
 
 /* IPC: job interrupt */
+#include <exitpt/jobitp.h>
 
 #endif /* EXITPT_EXITPT_H */
