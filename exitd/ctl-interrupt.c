@@ -17,6 +17,8 @@
 #define CTL_INTERRUPT_WAIT	30.0	/* default wait, seconds */
 #define CTL_INTERRUPT_WAIT_MAX	86400.0
 
+static int	ctl_interrupt_wait(const char *, double *);
+
 /*
  * Parse --wait: "forever", or positive decimal seconds up to a day.
  * Returns 0 or -1.

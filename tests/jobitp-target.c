@@ -112,6 +112,7 @@ target_uid(const char *data, size_t len, char *reply, size_t *rlen,
 	return (0);
 }
 
+/* Register the handlers, opt in, announce readiness and obey stdin. */
 int
 main(int argc, char **argv)
 {

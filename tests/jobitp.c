@@ -536,6 +536,7 @@ test_self_and_fork(void)
 	ok(!mailbox_exists(getpid()), "disable removes the mailbox");
 }
 
+/* Run every job interrupt test against real target processes. */
 int
 main(void)
 {
