@@ -13,6 +13,7 @@
 /* phase engine client */
 
 /* IPC: shared objects, critical sections, object locks */
+#include <exitpt/ipc.h>
 
 /* IPC: data queues */
 
