@@ -50,6 +50,7 @@ int	ctl_registry_list(int, char **);
 /* data queues: ctl-dtaq.c */
 
 /* data areas: ctl-dtaara.c */
+int	ctl_dtaara(int, char **);
 
 /* job interrupt: ctl-interrupt.c */
 int	ctl_interrupt(int, char **);

@@ -141,4 +141,21 @@ int		 ipcobj_proc_alive(const struct ipcobj_proc *);
 int		 ipcobj_list(int, char ***, size_t *);
 void		 ipcobj_list_free(char **, size_t);
 
+/* dtaara.c: data areas (see exitpt/dtaara.h) */
+struct dtaara_data {
+	uint32_t		 type;		/* EXITPT_DTAARA_* */
+	uint32_t		 length;	/* bytes, or digits for *DEC */
+	uint32_t		 decimals;
+	uint32_t		 current;	/* which copy is the value, 0/1 */
+	struct ipcobj_proc	 holder;	/* update lock, pid 0: free */
+	uint64_t		 changes;
+	__int128		 dec[2];	/* *DEC, scaled by 10^decimals */
+	char			 chr[2][EXITPT_DTAARA_CHAR_MAX]; /* *CHAR, *LGL */
+};
+struct exitpt_dtaara;
+int		 dtaara_dec_parse(const char *, size_t, unsigned int,
+		     unsigned int, __int128 *);
+size_t		 dtaara_dec_format(__int128, unsigned int, char *, size_t);
+struct ipcobj	*dtaara_obj(struct exitpt_dtaara *);
+
 #endif /* EXITPT_INT_H */

@@ -18,6 +18,7 @@
 /* IPC: data queues */
 
 /* IPC: data areas */
+#include <exitpt/dtaara.h>
 
 /* IPC: job interrupt */
 #include <exitpt/jobitp.h>
