@@ -6,7 +6,6 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,34 +14,6 @@
 #include "exitctl.h"
 
 #define CTL_INTERRUPT_WAIT	30.0	/* default wait, seconds */
-#define CTL_INTERRUPT_WAIT_MAX	86400.0
-
-static int	ctl_interrupt_wait(const char *, double *);
-
-/*
- * Parse --wait: "forever", or positive decimal seconds up to a day.
- * Returns 0 or -1.
- */
-static int
-ctl_interrupt_wait(const char *s, double *wait)
-{
-	char	*end;
-	double	 v;
-
-	if (strcmp(s, "forever") == 0) {
-		*wait = -1.0;
-		return (0);
-	}
-	if (s[0] < '0' || s[0] > '9')
-		return (-1);
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(v) || v <= 0 ||
-	    v > CTL_INTERRUPT_WAIT_MAX)
-		return (-1);
-	*wait = v;
-	return (0);
-}
 
 /* exitctl interrupt PID HANDLER [--data TEXT] [--wait SECONDS|forever] */
 int
@@ -68,11 +39,12 @@ ctl_interrupt(int argc, char **argv)
 			data = optarg;
 			break;
 		case 'w':
-			if (ctl_interrupt_wait(optarg, &wait) != 0)
+			/* A reply needs a wait: "none" makes no sense. */
+			if (exitpt_ipc_wait_parse(optarg, &wait) != 0 ||
+			    wait == EXITPT_WAIT_NOWAIT)
 				return (ctl_usage_error("interrupt", "--wait "
-				    "must be 'forever' or 0 < seconds <= %.0f, "
-				    "not '%s'", CTL_INTERRUPT_WAIT_MAX,
-				    optarg));
+				    "must be forever or 0 < seconds <= %.0f, "
+				    "not '%s'", EXITPT_IPC_WAIT_MAX, optarg));
 			break;
 		case 'j':
 			ctl_opts.json = 1;

@@ -40,7 +40,6 @@
 
 #define JOBITP_MAGIC	0x6a627470u	/* "jbtp" */
 #define JOBITP_VERSION	1
-#define JOBITP_WAIT_MAX	86400.0		/* longest finite wait, seconds */
 #define JOBITP_SLICE_NS	100000000L	/* liveness check while unanswered */
 #define JOBITP_EXIT_MS	2000		/* a dying target's exit, at most */
 
@@ -688,7 +687,7 @@ exitpt_jobitp_call(pid_t pid, const char *name, const void *data,
 		return (EXITPT_E_TOO_LONG);
 	if (data == NULL && datalen > 0)
 		return (-EINVAL);
-	if (isnan(wait) || wait == 0 || wait > JOBITP_WAIT_MAX)
+	if (isnan(wait) || wait == 0 || wait > EXITPT_IPC_WAIT_MAX)
 		return (EXITPT_E_VALUE);
 	if (wait > 0) {
 		jobitp_deadline(wait, &deadline);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include <exitpt/error.h>
+#include <exitpt/ipc.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -59,8 +60,9 @@ EXITPT_EXPORT int exitpt_jobitp_unregister(const char *name);
 /*
  * Call the handler name in process pid with datalen bytes of data (at most
  * EXITPT_JOBITP_DATA_MAX), waiting at most wait seconds for its reply
- * (sub-second allowed; a negative value waits forever; 0, NaN or more than
- * a day is EXITPT_E_VALUE).  On success returns 0, stores the handler's return
+ * (sub-second allowed; a negative value waits forever; as a reply cannot
+ * come without waiting, 0 is EXITPT_E_VALUE, as are NaN and more than
+ * EXITPT_IPC_WAIT_MAX).  On success returns 0, stores the handler's return
  * value in *status, copies at most replysize bytes of its reply into
  * reply and stores the reply's full length in *replylen; reply, replylen
  * and status may be NULL.  Errors: EXITPT_E_NOT_ENABLED (the target has
