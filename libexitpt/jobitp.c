@@ -42,6 +42,7 @@
 #define JOBITP_VERSION	1
 #define JOBITP_SLICE_NS	100000000L	/* liveness check while unanswered */
 #define JOBITP_EXIT_MS	2000		/* a dying target's exit, at most */
+#define JOBITP_SHM_NAME_MAX	128
 
 /* States of the request slot. */
 #define JOBITP_REQ_NONE		0
@@ -95,13 +96,13 @@ static pthread_mutex_t		 jobitp_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t		 jobitp_once = PTHREAD_ONCE_INIT;
 static struct jobitp_handler	*jobitp_handlers;
 static struct jobitp_box	*jobitp_own;
-static char			 jobitp_own_name[64];
+static char			 jobitp_own_name[JOBITP_SHM_NAME_MAX];
 static pthread_t		 jobitp_thread;
 static _Atomic int		 jobitp_stop;
 
 static int	 jobitp_proc(pid_t, unsigned long long *, int *);
 static int	 jobitp_name_valid(const char *);
-static void	 jobitp_box_name(pid_t, char *, size_t);
+static int	 jobitp_box_name(pid_t, char *, size_t);
 static int	 jobitp_mutex_init(pthread_mutex_t *);
 static int	 jobitp_lock_robust(pthread_mutex_t *, const struct timespec *);
 static void	 jobitp_deadline(double, struct timespec *);
@@ -174,11 +175,18 @@ jobitp_name_valid(const char *name)
 	return (1);
 }
 
-/* The shared memory name of pid's mailbox. */
-static void
+/*
+ * The shared memory name of pid's mailbox: the job interrupt endpoint
+ * object named after the pid, under the IPC prefix (exitpt/ipc.h).
+ * Returns 0 or EXITPT_E_NAME (a bad EXITPT_IPC_PREFIX).
+ */
+static int
 jobitp_box_name(pid_t pid, char *buf, size_t len)
 {
-	snprintf(buf, len, "/exitpt.jobitp.%ld", (long)pid);
+	char	num[24];
+
+	snprintf(num, sizeof(num), "%ld", (long)pid);
+	return (ipcobj_shm_name(IPCOBJ_JOBITP, num, buf, len));
 }
 
 /* Initialise a process-shared robust mutex. */
@@ -410,7 +418,7 @@ exitpt_jobitp_enable(void)
 {
 	struct jobitp_box	*box;
 	sigset_t		 all, old;
-	char			 name[64];
+	char			 name[JOBITP_SHM_NAME_MAX];
 	unsigned long long	 start;
 	int			 fd, rv;
 
@@ -424,7 +432,10 @@ exitpt_jobitp_enable(void)
 		pthread_mutex_unlock(&jobitp_lock);
 		return (rv);
 	}
-	jobitp_box_name(getpid(), name, sizeof(name));
+	if ((rv = jobitp_box_name(getpid(), name, sizeof(name))) != 0) {
+		pthread_mutex_unlock(&jobitp_lock);
+		return (rv);
+	}
 	/* A mailbox under our pid can only be left by a dead process. */
 	shm_unlink(name);
 	if ((fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
@@ -571,9 +582,10 @@ static void
 jobitp_unlink_stale(pid_t pid, int fd)
 {
 	struct stat	a, b;
-	char		name[64], path[80];
+	char		name[JOBITP_SHM_NAME_MAX], path[JOBITP_SHM_NAME_MAX + 16];
 
-	jobitp_box_name(pid, name, sizeof(name));
+	if (jobitp_box_name(pid, name, sizeof(name)) != 0)
+		return;
 	snprintf(path, sizeof(path), "/dev/shm%s", name);
 	if (fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
 	    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
@@ -590,7 +602,7 @@ jobitp_open(pid_t pid, struct jobitp_box **boxp)
 {
 	struct jobitp_box	*box;
 	struct stat		 st;
-	char			 name[64], path[64];
+	char			 name[JOBITP_SHM_NAME_MAX], path[64];
 	unsigned long long	 start;
 	int			 fd, zombie, rv;
 
@@ -601,7 +613,8 @@ jobitp_open(pid_t pid, struct jobitp_box **boxp)
 		return (EXITPT_E_DEAD);
 	if (geteuid() != 0 && geteuid() != st.st_uid)
 		return (EXITPT_E_AUTH);
-	jobitp_box_name(pid, name, sizeof(name));
+	if ((rv = jobitp_box_name(pid, name, sizeof(name))) != 0)
+		return (rv);
 	if ((fd = shm_open(name, O_RDWR | O_CLOEXEC, 0)) == -1) {
 		if (errno == ENOENT)
 			return (EXITPT_E_NOT_ENABLED);
@@ -656,11 +669,11 @@ jobitp_open(pid_t pid, struct jobitp_box **boxp)
 static int
 jobitp_dead(pid_t pid)
 {
-	char	name[64];
+	char	name[JOBITP_SHM_NAME_MAX];
 	int	fd;
 
-	jobitp_box_name(pid, name, sizeof(name));
-	if ((fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) != -1) {
+	if (jobitp_box_name(pid, name, sizeof(name)) == 0 &&
+	    (fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) != -1) {
 		jobitp_unlink_stale(pid, fd);
 		close(fd);
 	}

@@ -32,6 +32,7 @@ struct target {
 };
 
 static char	target_path[4096];
+static char	prefix[64];		/* private EXITPT_IPC_PREFIX */
 
 /* Seconds on the monotonic clock. */
 static double
@@ -132,7 +133,8 @@ mailbox_exists(pid_t pid)
 	char		path[64];
 	struct stat	st;
 
-	snprintf(path, sizeof(path), "/dev/shm/exitpt.jobitp.%ld", (long)pid);
+	snprintf(path, sizeof(path), "/dev/shm/%s.jobitp.%ld", prefix,
+	    (long)pid);
 	return (stat(path, &st) == 0);
 }
 
@@ -180,6 +182,12 @@ test_round_trip(void)
 	    NULL);
 	ok(rv == 0 && len == EXITPT_JOBITP_REPLY_MAX && strlen(reply) == 10,
 	    "reply_truncated_to_buffer_with_full_length (%zu)", len);
+
+	/* Mailboxes live under the IPC prefix: another prefix sees none. */
+	setenv(EXITPT_IPC_PREFIX_ENV, "jobitp-elsewhere", 1);
+	rv = call_text(t.pid, "echo", "x", 5, reply, sizeof(reply), &status);
+	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
+	is_int(rv, EXITPT_E_NOT_ENABLED, "another_ipc_prefix_sees_no_mailbox");
 
 	rv = call_text(t.pid, "nosuch", "", 5, reply, sizeof(reply), &status);
 	is_int(rv, EXITPT_E_NO_HANDLER, "unknown_handler_is_no_handler");
@@ -344,9 +352,9 @@ test_stale_reused_pid(void)
 	target_start(&dead, NULL, (uid_t)-1, 0);
 	target_kill(&dead);
 	target_start(&live, "--no-enable", (uid_t)-1, 0);
-	snprintf(from, sizeof(from), "/dev/shm/exitpt.jobitp.%ld",
+	snprintf(from, sizeof(from), "/dev/shm/%s.jobitp.%ld", prefix,
 	    (long)dead.pid);
-	snprintf(to, sizeof(to), "/dev/shm/exitpt.jobitp.%ld",
+	snprintf(to, sizeof(to), "/dev/shm/%s.jobitp.%ld", prefix,
 	    (long)live.pid);
 	if ((in = open(from, O_RDONLY)) == -1 || (out = open(to,
 	    O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
@@ -544,6 +552,9 @@ main(void)
 
 	snprintf(target_path, sizeof(target_path), "%s/tests/jobitp-target",
 	    top != NULL ? top : ".");
+	/* The targets inherit it, so their mailboxes are private too. */
+	snprintf(prefix, sizeof(prefix), "jobitp-test-%ld", (long)getpid());
+	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
 	signal(SIGPIPE, SIG_IGN);
 	alarm(60);	/* a hung test fails instead of hanging the suite */
 	test_bad_input();
