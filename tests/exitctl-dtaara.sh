@@ -140,6 +140,21 @@ else
 	for i in 1 2 3 4 5; do ok 0 "# SKIP needs root and user nobody"; done
 fi
 
+# Shell exit programs counting at once: --add is one atomic step.
+run "$EXITCTL" dtaara create hits --type dec --length 9 --decimals 0
+pids=
+for p in 1 2 3 4; do
+	( i=0; while [ $i -lt 25 ]; do
+		"$EXITCTL" dtaara change hits --add 1 >/dev/null || exit 1
+		i=$((i + 1)); done ) &
+	pids="$pids $!"
+done
+failed=0
+for p in $pids; do wait "$p" || failed=$((failed + 1)); done
+is "$failed" 0 "four concurrent shell counters all succeeded"
+run "$EXITCTL" dtaara show hits
+is "$out" 100 "concurrent_add_from_shells_is_exact (4 x 25)"
+
 run "$EXITCTL" dtaara delete msg
 is "$status" 0 "delete exits 0"
 run "$EXITCTL" dtaara show msg
