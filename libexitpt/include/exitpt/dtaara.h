@@ -92,7 +92,8 @@ EXITPT_EXPORT int exitpt_dtaara_info(struct exitpt_dtaara *d,
  * NUL-terminated; *len (may be NULL) gets the value's full length.
  * Never blocks on the update lock.  Returns 0, EXITPT_E_VALUE (bad start
  * or length, or a substring of a *DEC or *LGL), EXITPT_E_TOO_LONG (buf
- * too small: nothing copied), -EACCES or -ENOENT.
+ * too small: nothing copied) or -ENOENT.  Authority is checked once, by
+ * exitpt_dtaara_open.
  */
 EXITPT_EXPORT int exitpt_dtaara_retrieve(struct exitpt_dtaara *d,
     size_t start, size_t length, char *buf, size_t size, size_t *len);
