@@ -96,7 +96,8 @@ ctl_dtaara_json(const char *name, struct exitpt_dtaara *d)
 	if ((pw = getpwuid(info.owner)) != NULL)
 		snprintf(owner, sizeof(owner), "%s", pw->pw_name);
 	else
-		snprintf(owner, sizeof(owner), "%lu", (unsigned long)info.owner);
+		snprintf(owner, sizeof(owner), "%lu",
+		    (unsigned long)info.owner);
 	o = json_pack("{s:s, s:s, s:I, s:i, s:s, s:s, s:I, s:I}", "name", name,
 	    "type", exitpt_dtaara_type_name(info.type), "length",
 	    (json_int_t)info.length, "decimals", (int)info.decimals, "owner",
@@ -309,7 +310,7 @@ ctl_dtaara_change(int argc, char **argv)
 	};
 	struct exitpt_dtaara		*d;
 	const char			*cmd = "dtaara change", *add = NULL;
-	char				 result[EXITPT_DTAARA_DEC_TEXT_MAX + 1];
+	char				 result[64];	/* *DEC text */
 	long long			 start = 0, length = 0;
 	double				 wait = EXITPT_WAIT_FOREVER;
 	int				 ch, rv;

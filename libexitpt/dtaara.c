@@ -44,7 +44,7 @@ struct dtaara_init {
 	int		 type;
 	size_t		 length;
 	unsigned int	 decimals;
-	const char	*chr;		/* *CHAR or *LGL initial value, padded */
+	const char	*chr;		/* *CHAR or *LGL, padded */
 	__int128	 dec;
 };
 

@@ -104,7 +104,8 @@ static int	 jobitp_proc(pid_t, unsigned long long *, int *);
 static int	 jobitp_name_valid(const char *);
 static int	 jobitp_box_name(pid_t, char *, size_t);
 static int	 jobitp_mutex_init(pthread_mutex_t *);
-static int	 jobitp_lock_robust(pthread_mutex_t *, const struct timespec *);
+static int	 jobitp_lock_robust(pthread_mutex_t *,
+		     const struct timespec *);
 static void	 jobitp_deadline(double, struct timespec *);
 static void	 jobitp_slice(const struct timespec *, struct timespec *);
 static int	 jobitp_past(const struct timespec *);
@@ -232,7 +233,8 @@ jobitp_lock_robust(pthread_mutex_t *m, const struct timespec *deadline)
 static void
 jobitp_deadline(double wait, struct timespec *ts)
 {
-	time_t	whole = (time_t)wait;	/* wait is positive and finite */
+	/* wait is positive and finite here. */
+	time_t	whole = (time_t)wait;
 
 	clock_gettime(CLOCK_MONOTONIC, ts);
 	ts->tv_sec += whole;
@@ -582,7 +584,8 @@ static void
 jobitp_unlink_stale(pid_t pid, int fd)
 {
 	struct stat	a, b;
-	char		name[JOBITP_SHM_NAME_MAX], path[JOBITP_SHM_NAME_MAX + 16];
+	char		name[JOBITP_SHM_NAME_MAX];
+	char		path[JOBITP_SHM_NAME_MAX + 16];
 
 	if (jobitp_box_name(pid, name, sizeof(name)) != 0)
 		return;
@@ -774,7 +777,8 @@ exitpt_jobitp_call(pid_t pid, const char *name, const void *data,
 	if (rv == 0) {
 		n = box->replylen;
 		if (reply != NULL && replysize > 0)
-			memcpy(reply, box->reply, n < replysize ? n : replysize);
+			memcpy(reply, box->reply, n < replysize ? n :
+			    replysize);
 		if (replylen != NULL)
 			*replylen = n;
 		if (status != NULL)

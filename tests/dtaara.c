@@ -252,7 +252,7 @@ test_substring_table(void)
 		size_t		 start, length;
 		const char	*set;		/* NULL: retrieve only */
 		int		 rv;
-		const char	*want;		/* retrieved, or whole after */
+		const char	*want;	/* retrieved, or whole after */
 	} t[] = {
 		{ 1, 10, NULL, 0, "abcdefghij" },
 		{ 1, 1, NULL, 0, "a" },
@@ -271,7 +271,7 @@ test_substring_table(void)
 		{ 10, 1, "!", 0, "abWXYZghi!" },
 		{ 10, 2, "!!", EXITPT_E_VALUE, "abWXYZghi!" },
 		{ 1, 1, "", 0, " bWXYZghi!" },
-		{ 0, 0, "short", 0, "short     " },		/* whole, padded */
+		{ 0, 0, "short", 0, "short     " },	/* whole, padded */
 		{ 0, 0, "0123456789", 0, "0123456789" },
 		{ 0, 0, "0123456789X", EXITPT_E_TOO_LONG, "0123456789" },
 	};

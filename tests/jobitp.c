@@ -228,7 +228,8 @@ test_bad_input(void)
 	is_int(exitpt_jobitp_call(me, "echo", "", 0, NAN, NULL, 0, NULL,
 	    NULL), EXITPT_E_VALUE, "wait NaN is refused");
 	is_int(exitpt_jobitp_call(me, "echo", "", 0, 1e9, NULL, 0, NULL,
-	    NULL), EXITPT_E_VALUE, "wait beyond EXITPT_IPC_WAIT_MAX is refused");
+	    NULL), EXITPT_E_VALUE, "wait beyond EXITPT_IPC_WAIT_MAX is "
+	    "refused");
 	is_int(exitpt_jobitp_call(0, "echo", "", 0, 1, NULL, 0, NULL, NULL),
 	    EXITPT_E_VALUE, "pid 0 is refused (never a process group)");
 	is_int(exitpt_jobitp_call(-1, "echo", "", 0, 1, NULL, 0, NULL, NULL),
