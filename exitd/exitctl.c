@@ -45,8 +45,18 @@ static const struct ctl_command {
 	/* data queues */
 
 	/* data areas */
+	{ "dtaara", ctl_dtaara, "dtaara create NAME --type *CHAR|*DEC|*LGL "
+	    "[--length N] [--decimals D] [--value V] [--mode MODE]\n"
+	    "       exitctl dtaara delete NAME\n"
+	    "       exitctl dtaara show NAME [--start S --length L] [--json]\n"
+	    "       exitctl dtaara change NAME VALUE [--start S --length L] "
+	    "[--wait S]\n"
+	    "       exitctl dtaara change NAME --add DECIMAL [--wait S]\n"
+	    "       exitctl dtaara list [--json]" },
 
 	/* job interrupt */
+	{ "interrupt", ctl_interrupt, "interrupt PID HANDLER [--data TEXT] "
+	    "[--wait SECONDS|forever]" },
 };
 
 static const struct option ctl_longopts[] = {

@@ -64,7 +64,9 @@ int	ctl_journal(int, char **);
 /* data queues: ctl-dtaq.c */
 
 /* data areas: ctl-dtaara.c */
+int	ctl_dtaara(int, char **);
 
 /* job interrupt: ctl-interrupt.c */
+int	ctl_interrupt(int, char **);
 
 #endif /* EXITCTL_H */

@@ -15,11 +15,14 @@
 #include <exitpt/exitprog.h>
 
 /* IPC: shared objects, critical sections, object locks */
+#include <exitpt/ipc.h>
 
 /* IPC: data queues */
 
 /* IPC: data areas */
+#include <exitpt/dtaara.h>
 
 /* IPC: job interrupt */
+#include <exitpt/jobitp.h>
 
 #endif /* EXITPT_EXITPT_H */
