@@ -227,13 +227,19 @@ control_report(struct control_peer *p, uint32_t seq, int error, int kind)
 	uint64_t		 now = phase_now_ms();
 	size_t			 i;
 
-	if (kind < 0 || kind >= PHASE_NKINDS)
-		kind = op->cur;
-	ph = &op->ph[kind];
 	memset(&r, 0, sizeof(r));
+	if (kind < 0 || kind >= PHASE_NKINDS) {
+		kind = op->cur;
+		ph = &op->ph[kind];
+		/* A status of a finished operation tells how it ended. */
+		r.outcome = op->open || op->id == 0 ? ph->outcome :
+		    op->outcome;
+	} else {
+		ph = &op->ph[kind];
+		r.outcome = ph->outcome;
+	}
 	r.error = error;
 	r.phase = kind;
-	r.outcome = ph->outcome;
 	r.action = op->action;
 	r.operation = op->id;
 	r.generation = phase_generation();

@@ -450,12 +450,14 @@ phase_done_cb(const struct runner_result *r, void *arg)
 	c->code = r->code;
 	c->duration_ms = r->duration_ms;
 	c->output_dropped = r->output_dropped;
-	snprintf(c->reason, sizeof(c->reason), "%s", r->reason);
 	if (ph->stopping && r->end == RUNNER_TIMEDOUT &&
-	    ph->kind == EXITPT_OP_PREPARE && c->reason[0] == '\0')
-		snprintf(c->reason, sizeof(c->reason), "%s",
-		    op->cancel_pending ? "stopped: cancelled" :
-		    "still running at the end of the prepare window");
+	    ph->kind == EXITPT_OP_PREPARE)
+		snprintf(c->reason, sizeof(c->reason), "%s (%s)",
+		    op->cancel_pending ? "stopped: the operation was cancelled" :
+		    "still running at the end of the prepare window",
+		    r->reason);
+	else
+		snprintf(c->reason, sizeof(c->reason), "%s", r->reason);
 	if (ph->kind == EXITPT_OP_CHECK)
 		phase_check_answer(op, c, r);
 	journal_answer(op, ph, c);
