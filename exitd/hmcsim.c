@@ -181,9 +181,12 @@ hmc_report(const struct hmc *h, const struct exitpt_report *r)
 	for (i = 0; i < n; i++)
 		hmc_answer(h, phase, exitpt_report_answer(r, i));
 	if (phase == EXITPT_OP_CHECK &&
-	    exitpt_report_outcome(r) == EXITPT_OUTCOME_ALLOWED)
-		hmc_line(h, -1, exitpt_phase_name(phase), "allowed by %zu, "
-		    "prepare window %d s", n, exitpt_report_window(r));
+	    (exitpt_report_outcome(r) == EXITPT_OUTCOME_ALLOWED ||
+	    exitpt_report_outcome(r) == EXITPT_OUTCOME_VALIDATED))
+		hmc_line(h, -1, exitpt_phase_name(phase), "%s by %zu, "
+		    "prepare window %d s",
+		    exitpt_outcome_name(exitpt_report_outcome(r)), n,
+		    exitpt_report_window(r));
 	else if (phase == EXITPT_OP_CANCEL &&
 	    exitpt_report_outcome(r) == EXITPT_OUTCOME_VETOED)
 		hmc_line(h, -1, exitpt_phase_name(phase), "done (%zu %s)", n,
