@@ -34,6 +34,8 @@ static void	 phase_check_answer(struct operation *, struct call *,
 		     const struct runner_result *);
 static void	 phase_maybe_end(struct operation *, struct phase *);
 static void	 phase_end(struct operation *, struct phase *);
+static int	 phase_check_verdict(const struct operation *,
+		     const struct phase *);
 static void	 phase_window_cb(evutil_socket_t, short, void *);
 static void	 phase_recovery_cb(evutil_socket_t, short, void *);
 static void	 phase_arm_recovery(struct operation *);
@@ -546,11 +548,30 @@ phase_op_end(struct operation *op, int outcome)
 	    exitpt_outcome_name(outcome));
 }
 
+/*
+ * The Check verdict (rule 1): vetoed as soon as one participant's
+ * effective answer is a veto.  This is the one place where vetoes of
+ * other participant kinds join the exit programs' answers: critical
+ * sections still held, D-Bus voters and inhibitor locks each add a call
+ * of their kind (effective 0, reason naming the holder) to ph before the
+ * verdict, so that the report and the journal name them like programs.
+ */
+static int
+phase_check_verdict(const struct operation *op, const struct phase *ph)
+{
+	size_t	i;
+
+	for (i = 0; i < ph->ncalls; i++) {
+		if (!ph->calls[i].effective)
+			return (1);
+	}
+	return (0);
+}
+
 /* A phase has ended: decide what follows, journal, reply. */
 static void
 phase_end(struct operation *op, struct phase *ph)
 {
-	size_t	i;
 	int	vetoed = 0;
 
 	if (ph->window_ev != NULL)
@@ -558,8 +579,7 @@ phase_end(struct operation *op, struct phase *ph)
 	op->running = 0;
 	switch (ph->kind) {
 	case EXITPT_OP_CHECK:
-		for (i = 0; i < ph->ncalls; i++)
-			vetoed |= !ph->calls[i].effective;
+		vetoed = phase_check_verdict(op, ph);
 		ph->outcome = vetoed ? EXITPT_OUTCOME_VETOED :
 		    op->validate_only ? EXITPT_OUTCOME_VALIDATED :
 		    EXITPT_OUTCOME_ALLOWED;
