@@ -102,6 +102,13 @@ like "$out" "$T/open: allow .*refused.*writable by everyone" \
     "program_writable_by_others_is_refused with the reason"
 is "$(calls open .)" 0 "the refused program did not run"
 
+# --- idle: no timers, no polling (the voluntary context switches of an
+# idle process do not move)
+cs() { sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "/proc/$exitd_pid/status"; }
+before=$(cs)
+sleep 1.5
+is "$(cs)" "$before" "no_wakeups_while_idle (1.5 s after the last operation)"
+
 stop_exitd
 ok $? "exitd stops cleanly on SIGTERM"
 done_testing
