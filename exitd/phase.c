@@ -455,7 +455,8 @@ phase_done_cb(const struct runner_result *r, void *arg)
 	if (ph->stopping && r->end == RUNNER_TIMEDOUT &&
 	    ph->kind == EXITPT_OP_PREPARE)
 		snprintf(c->reason, sizeof(c->reason), "%s (%s)",
-		    op->cancel_pending ? "stopped: the operation was cancelled" :
+		    op->cancel_pending ?
+		    "stopped: the operation was cancelled" :
 		    "still running at the end of the prepare window",
 		    r->reason);
 	else

@@ -31,6 +31,16 @@ run "$EXITCTL" check
 is "$status" 1 "status_0_written_in_place_on_fd3_vetoes"
 "$EXITCTL" remove QIBM_QWC_SUSPEND 30 >/dev/null
 
+# --- a reason that is not UTF-8 is kept, shown and journalled
+prog latin 'printf "EXITPT_STATUS=0\nEXITPT_REASON=caf\351 ferm\351\n"'
+suspend 35 latin
+run "$EXITCTL" check --json
+is "$status" 1 "a veto with a reason that is not UTF-8"
+like "$out" '"reason": "caf\? ferm\?"' "its reason is shown with '?' for the odd bytes"
+like "$(grep '"event":"answer"' "$EXITPT_STATE_DIR/journal" | tail -n 1)" \
+    '"reason":"caf\? ferm\?"' "and journalled"
+"$EXITCTL" remove QIBM_QWC_SUSPEND 35 >/dev/null
+
 # --- invalid status, no answer
 prog weird 'echo EXITPT_STATUS=7; echo EXITPT_WAIT_TIME=3'
 prog silent 'exit 0'
