@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -547,6 +548,11 @@ phase_op_end(struct operation *op, int outcome)
 	journal_operation(op, "end");
 	log_info("operation %016" PRIx64 " %s", op->id,
 	    exitpt_outcome_name(outcome));
+	/*
+	 * An operation with many programs leaves the heap full of freed
+	 * runner buffers; give them back so that an idle exitd stays small.
+	 */
+	malloc_trim(0);
 }
 
 /*
