@@ -36,6 +36,28 @@ like "$(tail -n 1 "$J")" '"event":"operation-end","outcome":"completed"' \
 run "$EXITCTL" journal
 is "$status" 0 "exitctl journal reads it back"
 like "$out" "$op answer phase=\"check\"" "as readable lines"
+# The client reads the journal in 64 KiB chunks: records that straddle
+# a chunk boundary must come back whole.
+i=0
+while [ "$(wc -c <"$J")" -lt 150000 ] && [ $i -lt 400 ]; do
+	"$EXITCTL" check --validate >/dev/null
+	i=$((i + 1))
+done
+run "$EXITCTL" journal --json
+is "$status" 0 "a journal of $(wc -c <"$J") bytes reads back"
+is "$(printf '%s\n' "$out" | grep -c '"event": ')" "$(wc -l <"$J" | tr -d ' ')" \
+    "every record comes back whole across chunk boundaries"
+is "$err" "" "with no torn record"
+
+# --- a driver naming another operation
+"$EXITCTL" check >/dev/null
+run "$EXITCTL" cancel --operation 123abc
+is "$status" 65 "a cancel naming another operation is refused"
+like "$err" "no such operation" "as no such operation"
+run "$EXITCTL" cancel --operation zz
+is "$status" 64 "a malformed operation id is a usage error"
+"$EXITCTL" cancel >/dev/null
+
 stop_exitd
 ok $? "exitd stops cleanly"
 done_testing
