@@ -412,6 +412,8 @@ main(int argc, char **argv)
 	rss_idle = bench_proc_status(b.pid, "VmRSS");
 	bench_operation(&b, t);
 	rss_after = bench_proc_status(b.pid, "VmRSS");
+	/* Let exitd see the closed connection before counting. */
+	usleep(500000);
 	sw0 = bench_switches(b.pid);
 	sleep(BENCH_IDLE_S);
 	sw1 = bench_switches(b.pid);
