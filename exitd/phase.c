@@ -31,8 +31,12 @@ static void	 phase_start_next(struct operation *, struct phase *);
 static void	 phase_call_start(struct operation *, struct phase *,
 		     struct call *);
 static void	 phase_done_cb(const struct runner_result *, void *);
-static void	 phase_check_answer(struct operation *, struct call *,
-		     const struct runner_result *);
+static void	 phase_call_stop(struct call *);
+static void	 phase_call_done(struct operation *, struct phase *,
+		     struct call *);
+static void	 phase_program_start(struct operation *, struct phase *,
+		     struct call *);
+static void	 phase_check_fold(struct operation *, struct call *, int);
 static void	 phase_maybe_end(struct operation *, struct phase *);
 static void	 phase_end(struct operation *, struct phase *);
 static int	 phase_check_verdict(const struct operation *,
@@ -320,9 +324,45 @@ phase_start_next(struct operation *op, struct phase *ph)
 	}
 }
 
-/* Call one participant through the runner. */
+/*
+ * Call one participant: journal the call before it starts (so that after
+ * a crash it counts as reached), then hand it to its kind's starter.
+ */
 static void
 phase_call_start(struct operation *op, struct phase *ph, struct call *c)
+{
+	c->started = 1;
+	c->running = 1;
+	c->status = EXITPT_STATUS_NONE;
+	c->wait = EXITPT_WAIT_NONE;
+	c->effective = 1;
+	c->end = EXITPT_END_RUNNING;
+	c->start_ms = phase_now_ms();
+	if (ph->kind == EXITPT_OP_CANCEL)
+		c->part->cancel_sent = 1;
+	ph->nrunning++;
+	journal_call_start(op, ph, c);
+	switch (c->part->kind) {
+	case EXITPT_PARTICIPANT_PROGRAM:
+		phase_program_start(op, ph, c);
+		break;
+	}
+}
+
+/* Stop a participant's call early (window elapsed, cancelled). */
+static void
+phase_call_stop(struct call *c)
+{
+	switch (c->part->kind) {
+	case EXITPT_PARTICIPANT_PROGRAM:
+		runner_stop(c->job);
+		break;
+	}
+}
+
+/* Start an exit program through the runner, with its phase's format. */
+static void
+phase_program_start(struct operation *op, struct phase *ph, struct call *c)
 {
 	struct runner_spec	spec;
 	struct exitpt_bmgf0100	b;
@@ -365,8 +405,6 @@ phase_call_start(struct operation *op, struct phase *ph, struct call *c)
 		/* Prepare is bounded by the window, Cancel by Check's limit. */
 		spec.timeout = ph->kind == EXITPT_OP_CANCEL ? e->check_timeout :
 		    0;
-		if (ph->kind == EXITPT_OP_CANCEL)
-			c->part->cancel_sent = 1;
 		break;
 	case EXITPT_OP_COMPLETE:
 		a.length = sizeof(a);
@@ -380,15 +418,6 @@ phase_call_start(struct operation *op, struct phase *ph, struct call *c)
 		spec.timeout = e->complete_timeout;
 		break;
 	}
-	c->started = 1;
-	c->running = 1;
-	c->status = EXITPT_STATUS_NONE;
-	c->wait = EXITPT_WAIT_NONE;
-	c->effective = 1;
-	c->end = EXITPT_END_RUNNING;
-	c->start_ms = phase_now_ms();
-	ph->nrunning++;
-	journal_call_start(op, ph, c);
 	c->job = runner_start(&spec, phase_done_cb, c);
 }
 
@@ -412,40 +441,36 @@ phase_end_code(enum runner_end end)
 }
 
 /*
- * Fold a Check answer by rule 1: only an explicit status 0 from a program
- * that exited normally vetoes, unless the exit point is configured to
- * treat abnormal ends as vetoes.  Wait times outside 1..900 count as 1.
+ * Fold a Check answer by rule 1: only an explicit status 0 from a
+ * participant that ended normally vetoes, unless the exit point is
+ * configured to treat abnormal ends as vetoes.  Wait times outside 1..900
+ * count as 1.
  */
 static void
-phase_check_answer(struct operation *op, struct call *c,
-    const struct runner_result *r)
+phase_check_fold(struct operation *op, struct call *c, int normal)
 {
-	struct exitpt_bmgf0100	b;
-	int			normal;
-
-	memset(&b, 0, sizeof(b));
-	memcpy(&b, r->info, r->infolen < sizeof(b) ? r->infolen : sizeof(b));
-	c->status = b.status;
-	c->wait = b.wait_time;
-	normal = r->end == RUNNER_EXITED && r->code == 0;
 	if (normal)
-		c->effective = exitpt_check_status(b.status) ==
+		c->effective = exitpt_check_status(c->status) ==
 		    EXITPT_STATUS_ALLOW;
 	else
 		c->effective =
 		    !phase_cfg->point[REGISTRY_SUSPEND].check_failure_veto;
 	c->part->allowed = c->effective;
 	if (c->effective)
-		op->window = exitpt_window_fold(op->window, b.wait_time);
+		op->window = exitpt_window_fold(op->window, c->wait);
 }
 
-/* A participant's call ended: record it, go on, maybe end the phase. */
+/*
+ * An exit program ended: take its answer from the exit information (fd 3
+ * with the stdout keys applied) and how it ended.
+ */
 static void
 phase_done_cb(const struct runner_result *r, void *arg)
 {
 	struct call		*c = arg;
 	struct operation	*op = &phase_op;
 	struct phase		*ph = &op->ph[op->cur];
+	struct exitpt_bmgf0100	 b;
 
 	c->job = NULL;
 	c->running = 0;
@@ -462,8 +487,22 @@ phase_done_cb(const struct runner_result *r, void *arg)
 		    r->reason);
 	else
 		snprintf(c->reason, sizeof(c->reason), "%s", r->reason);
-	if (ph->kind == EXITPT_OP_CHECK)
-		phase_check_answer(op, c, r);
+	if (ph->kind == EXITPT_OP_CHECK) {
+		memset(&b, 0, sizeof(b));
+		memcpy(&b, r->info, r->infolen < sizeof(b) ? r->infolen :
+		    sizeof(b));
+		c->status = b.status;
+		c->wait = b.wait_time;
+		phase_check_fold(op, c, r->end == RUNNER_EXITED &&
+		    r->code == 0);
+	}
+	phase_call_done(op, ph, c);
+}
+
+/* Any participant's call ended: journal it, go on, maybe end the phase. */
+static void
+phase_call_done(struct operation *op, struct phase *ph, struct call *c)
+{
 	journal_answer(op, ph, c);
 	log_info("operation %016" PRIx64 ": %s: program %d (%s) %s %d%s%s",
 	    op->id, exitpt_phase_name(ph->kind), c->part->entry.number,
@@ -497,7 +536,7 @@ phase_window_cb(evutil_socket_t fd, short events, void *arg)
 	ph->stopping = 1;
 	for (i = 0; i < ph->ncalls; i++) {
 		if (ph->calls[i].running)
-			runner_stop(ph->calls[i].job);
+			phase_call_stop(&ph->calls[i]);
 	}
 	phase_maybe_end(op, ph);
 }
