@@ -54,6 +54,7 @@ struct hmc {
 	int		 suspend_seconds;
 	int		 system_state;
 	int		 kill_during;	/* EXITPT_OP_* or 0 */
+	int		 window;	/* prepare window granted by Check */
 	const char	*exitd_command;
 	struct timespec	 t0;		/* monotonic start */
 	struct timespec	 wall0;		/* wall clock at the start */
@@ -429,7 +430,7 @@ hmc_drive(struct hmc *h, struct exitpt_client **cp, int phase, uint64_t op,
 	start = hmc_elapsed(h);
 	if (phase == EXITPT_OP_PREPARE)
 		hmc_line(h, start, exitpt_phase_name(phase), "started "
-		    "(operation %016" PRIx64 ")", op);
+		    "(operation %016" PRIx64 ", window %d s)", op, h->window);
 	else if (phase == EXITPT_OP_COMPLETE)
 		hmc_line(h, start, exitpt_phase_name(phase), "started (system "
 		    "state %s)", h->system_state == EXITPT_SYSTEM_RESTRICTED ?
@@ -581,6 +582,7 @@ hmc_run(struct hmc *h)
 		goto out;
 	}
 	op = exitpt_report_operation(r);
+	h->window = exitpt_report_window(r);
 	if (exitpt_report_phase(r) == EXITPT_OP_CHECK &&
 	    exitpt_report_outcome(r) == EXITPT_OUTCOME_VETOED)
 		hmc_show_veto_cancel(h, c, op);

@@ -150,6 +150,20 @@ kill -KILL "$(cat "$T/res1.pid")" 2>/dev/null
 "$EXITCTL" remove QIBM_QWC_RESUME 5 >/dev/null
 "$EXITCTL" remove QIBM_QWC_RESUME 50 >/dev/null
 
+# --- exitd killed during Check: the operation it recovers is cancelled
+
+prog slowcheck '[ "$EXITPT_PHASE" = 1 ] && { echo $$ >'"$T"'/slowcheck.pid; exec sleep 30; }'
+suspend 35 slowcheck
+run "$HMCSIM" migrate --kill-exitd-during check \
+    --exitd-command "'$EXITD' -f 2>>'$exitd_log' & echo \$! >'$T/exitd4.pid'"
+is "$status" 2 "kill_exitd_during_check_recovers_and_cancels (exit 2)"
+like "$out" "recovered +operation [0-9a-f]{16} in check" \
+    "the restarted exitd recovered the operation in Check"
+ok "$(printf '%s\n' "$out" | grep -q 's\] prepare '; echo $((! $?)))" \
+    "no Prepare follows a Check lost with exitd"
+kill -KILL "$(cat "$T/slowcheck.pid")" 2>/dev/null
+"$EXITCTL" remove QIBM_QWC_SUSPEND 35 >/dev/null
+
 # --- the driver disappears
 
 run "$HMCSIM" migrate --disappear-after check
@@ -158,6 +172,11 @@ like "$out" "driver +disappears without cancelling" "and says so"
 run "$HMCSIM" validate
 is "$status" 3 "the abandoned operation stays open for exitd's recovery"
 "$EXITCTL" cancel >/dev/null 2>&1
+run "$HMCSIM" migrate --disappear-after prepare
+is "$status" 4 "disappear_after_prepare_exits_4"
+ok "$([ -e "$APP/quiesced" ]; echo $?)" "leaving the application prepared"
+"$EXITCTL" cancel >/dev/null 2>&1
+ok "$([ ! -e "$APP/quiesced" ]; echo $?)" "until a later cancel undoes it"
 
 # --- bad usage, no exitd
 
@@ -175,7 +194,7 @@ run "$HMCSIM" --socket "$T/nothing.sock" validate
 is "$status" 69 "no_exitd_exits_69"
 like "$err" "exitd is not running" "and says exitd is not running"
 
-exitd_pid=$(cat "$T/exitd3.pid")
+exitd_pid=$(cat "$T/exitd4.pid")
 kill -TERM "$exitd_pid"
 timeout 10 tail --pid="$exitd_pid" -f /dev/null
 ok $? "the restarted exitd stops cleanly on SIGTERM"
