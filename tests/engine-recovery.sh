@@ -8,10 +8,10 @@
 . "$top_srcdir/tests/exitd-lib.sh"
 
 mkfifo "$T/started"
-# a: asks for a long window and hangs in Prepare; b: quick; v: vetoes only
-# when $T/veto exists; r: resume program.
+# a: asks for a long window and hangs in the request $T/hang names
+# (prepare or cancel); b: quick; r: resume program.
 prog a "if [ \"\$EXITPT_PHASE\" = 1 ]; then echo EXITPT_WAIT_TIME=600; exit 0; fi
-if [ \"\$EXITPT_REQUEST\" = prepare ] && [ -e $T/hang ]; then
+if [ -n \"\$EXITPT_REQUEST\" ] && [ \"\$EXITPT_REQUEST\" = \"\$(cat $T/hang 2>/dev/null)\" ]; then
 	echo \$\$ >$T/a.pid; echo go >$T/started; exec sleep 300; fi
 exit 0"
 prog b 'exit 0'
@@ -28,7 +28,7 @@ kill_orphan() { kill -KILL "$(cat "$T/a.pid")" 2>/dev/null; rm -f "$T/a.pid"; }
 # while Prepare runs, and start a new exitd.
 crash_mid_prepare() {
 	rm -f "$T"/*.calls
-	touch "$T/hang"
+	echo prepare >"$T/hang"
 	"$EXITCTL" check >/dev/null
 	"$EXITCTL" prepare >/dev/null 2>&1 &
 	prep=$!
@@ -80,6 +80,25 @@ run "$EXITCTL" cancel
 is "$status" 2 "cancel after a SIGTERM restart"
 is "$(calls a '^2 cancel')$(calls b '^2 cancel')" 11 \
     "cancel delivered exactly once after SIGTERM"
+
+# --- SIGKILL mid-cancel: the next cancel goes to nobody twice
+rm -f "$T"/*.calls
+echo cancel >"$T/hang"
+"$EXITCTL" check >/dev/null
+"$EXITCTL" cancel >/dev/null 2>&1 &
+canc=$!
+read -r _ <"$T/started"
+kill_exitd
+kill_orphan
+wait $canc
+rm -f "$T/hang"
+start_exitd
+run "$EXITCTL" status
+like "$out" "cancel recovered" "an operation killed mid-cancel is recovered in cancel"
+run "$EXITCTL" cancel
+is "$status" 2 "the driver's cancel finishes it"
+is "$(calls a '^2 cancel')$(calls b '^2 cancel')" 11 \
+    "exitd_killed_mid_cancel: each program still got cancel exactly once"
 
 # --- the recovery timeout cancels by itself
 stop_exitd
