@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/exitd-lib.sh"
 
 for n in 30 10 20; do
-	prog p$n "echo start $n >>$T/order; sleep 0.2; echo end $n >>$T/order"
+	prog p$n "echo start $n >>$T/order; sleep 0.4; echo end $n >>$T/order"
 	suspend $n p$n
 done
 
