@@ -32,7 +32,7 @@
 #define RUNNER_DRAIN_MAX (1024 * 1024)	/* bytes read after the exit */
 #define RUNNER_NENV	16
 
-/* What the child reports through its error pipe when it cannot exec. */
+/* How far the vfork child got when it failed before execve. */
 #define RUNNER_STAGE_CRED	1	/* setgroups/setgid/setuid failed */
 #define RUNNER_STAGE_EXEC	2	/* execve failed */
 #define RUNNER_STAGE_SETUP	3	/* fd or directory setup failed */
