@@ -6,7 +6,8 @@
 . "$top_srcdir/tests/exitd-lib.sh"
 
 for n in 30 10 20; do
-	prog p$n "echo start $n >>$T/order; sleep 0.4; echo end $n >>$T/order"
+	prog p$n "[ \"\$EXITPT_PHASE\" = 1 ] && echo EXITPT_WAIT_TIME=30
+echo start $n >>$T/order; sleep 0.4; echo end $n >>$T/order"
 	suspend $n p$n
 done
 
