@@ -423,9 +423,10 @@ hmc_drive(struct hmc *h, struct exitpt_client **cp, int phase, uint64_t op,
 	int			 error, faulted;
 
 	if ((inj = hmc_injector_start(h, phase)) == -1) {
+		error = errno;
 		fprintf(stderr, "hmcsim: cannot start the fault injector: "
-		    "%s\n", strerror(errno));
-		return (-errno);
+		    "%s\n", strerror(error));
+		return (-error);
 	}
 	start = hmc_elapsed(h);
 	if (phase == EXITPT_OP_PREPARE)
