@@ -278,7 +278,7 @@ ctl_phase_result(const char *cmd, int error, struct exitpt_report *r)
 		    "phase %s (%s)", exitpt_report_operation(r),
 		    exitpt_phase_name(exitpt_report_phase(r)),
 		    exitpt_outcome_name(exitpt_report_outcome(r))));
-	if (error != 0 && error > -1000)
+	if (error != 0 && r == NULL)
 		return (ctl_fail(cmd, error, "lost the connection to exitd"));
 	if (error != 0)
 		return (ctl_fail(cmd, error, "exitd refused"));

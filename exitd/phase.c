@@ -243,18 +243,6 @@ phase_start(struct operation *op, int kind)
 
 	switch (kind) {
 	case EXITPT_OP_CHECK:
-		memset(&list, 0, sizeof(list));
-		phase_load(REGISTRY_SUSPEND, &list);
-		if (list.count > 0)
-			op->parts = xcalloc(list.count, sizeof(*op->parts));
-		for (i = 0; i < list.count; i++) {
-			op->parts[i].kind = EXITPT_PARTICIPANT_PROGRAM;
-			phase_entry_copy(&op->parts[i].entry,
-			    &list.entries[i]);
-		}
-		op->nparts = list.count;
-		registry_list_clear(&list);
-		/* FALLTHROUGH */
 	case EXITPT_OP_PREPARE:
 		ph->serial = phase_cfg->point[REGISTRY_SUSPEND].serial;
 		if (op->nparts > 0)
@@ -274,6 +262,10 @@ phase_start(struct operation *op, int kind)
 		break;
 	case EXITPT_OP_COMPLETE:
 		ph->serial = phase_cfg->point[REGISTRY_RESUME].serial;
+		/*
+		 * Complete cannot veto and the system has resumed: an
+		 * unreadable registry is logged and Complete goes on.
+		 */
 		memset(&list, 0, sizeof(list));
 		phase_load(REGISTRY_RESUME, &list);
 		if (list.count > 0) {
@@ -776,6 +768,9 @@ int
 phase_drive(const struct proto_drive *d, phase_reply_cb cb, void *arg)
 {
 	struct operation	*op = &phase_op;
+	struct registry_list	 list;
+	size_t			 i;
+	int			 error;
 
 	if (d->op == EXITPT_OP_CHECK) {
 		if (d->action != EXITPT_ACTION_MIGRATION &&
@@ -783,7 +778,24 @@ phase_drive(const struct proto_drive *d, phase_reply_cb cb, void *arg)
 			return (EXITPT_E_VALUE);
 		if (op->open)
 			return (EXITPT_E_BUSY);
+		/*
+		 * The suspend programs are read fresh for each operation; if
+		 * the registry cannot be read, no operation starts, rather
+		 * than one that asks nobody.
+		 */
+		memset(&list, 0, sizeof(list));
+		if ((error = phase_load(REGISTRY_SUSPEND, &list)) != 0)
+			return (error);
 		phase_op_clear(op);
+		if (list.count > 0)
+			op->parts = xcalloc(list.count, sizeof(*op->parts));
+		for (i = 0; i < list.count; i++) {
+			op->parts[i].kind = EXITPT_PARTICIPANT_PROGRAM;
+			phase_entry_copy(&op->parts[i].entry,
+			    &list.entries[i]);
+		}
+		op->nparts = list.count;
+		registry_list_clear(&list);
 		op->id = phase_new_id();
 		op->action = d->action;
 		op->validate_only = d->validate_only != 0;

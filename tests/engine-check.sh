@@ -112,6 +112,18 @@ like "$out" "$T/open: allow .*refused.*writable by everyone" \
     "program_writable_by_others_is_refused with the reason"
 is "$(calls open .)" 0 "the refused program did not run"
 
+# --- an unreadable registry starts no operation
+mv "$EXITPT_STATE_DIR/registry/QIBM_QWC_SUSPEND" "$T/suspend.saved"
+: >"$EXITPT_STATE_DIR/registry/QIBM_QWC_SUSPEND"
+run "$EXITCTL" check
+is "$status" 74 "unreadable_registry_starts_no_operation (not one that asks nobody)"
+like "$err" "exitd refused: Not a directory" "the error says why"
+like "$(cat "$exitd_log")" "registry: cannot load QIBM_QWC_SUSPEND" "and exitd logs it"
+rm "$EXITPT_STATE_DIR/registry/QIBM_QWC_SUSPEND"
+mv "$T/suspend.saved" "$EXITPT_STATE_DIR/registry/QIBM_QWC_SUSPEND"
+run "$EXITCTL" check --validate
+is "$status" 0 "operations start again once the registry is back"
+
 # --- idle: no timers, no polling (the voluntary context switches of an
 # idle process do not move)
 cs() { sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "/proc/$exitd_pid/status"; }
