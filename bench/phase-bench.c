@@ -222,8 +222,8 @@ bench_operation(struct bench *b, double *t)
 static double
 bench_spawn(const struct bench *b, int n)
 {
-	char	*argv[] = { (char *)b->noop, (char *)"BMGF0100", (char *)"1",
-		    NULL };
+	char	*argv[] = { (char *)b->noop, (char *)"BMGF0100",
+		    (char *)"1", NULL };
 	pid_t	 pid;
 	double	 t0;
 	int	 i;

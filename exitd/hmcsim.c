@@ -25,7 +25,7 @@
 #include "exitpt-int.h"
 
 /* Exit statuses (see hmcsim(8)); the first four match exitctl's. */
-#define HMC_EXIT_OK		0	/* completed, allowed or validated */
+#define HMC_EXIT_OK		0	/* completed, allowed, validated */
 #define HMC_EXIT_VETOED		1
 #define HMC_EXIT_CANCELLED	2
 #define HMC_EXIT_BUSY		3
@@ -35,7 +35,7 @@
 #define HMC_EXIT_SOFTWARE	70	/* any other failure */
 
 #define HMC_SOCKET_DEFAULT	EXITPT_RUNSTATEDIR "/exitd.sock"
-#define HMC_RESTART_WAIT_MS	10000	/* for a restarted exitd to listen */
+#define HMC_RESTART_WAIT_MS	10000	/* new exitd to listen */
 #define HMC_DEATH_WAIT_MS	5000	/* for a killed exitd to go away */
 #define HMC_POLL_MS		20
 
@@ -49,7 +49,7 @@ struct hmc {
 	enum hmc_cmd	 cmd;
 	int		 action;
 	const char	*socket;	/* NULL: $EXITPT_SOCKET or default */
-	int		 cancel_after;	/* EXITPT_OP_CHECK/_PREPARE or 0 */
+	int		 cancel_after;	/* EXITPT_OP_* or 0 */
 	int		 disappear_after; /* EXITPT_OP_CHECK/_PREPARE or 0 */
 	int		 suspend_seconds;
 	int		 system_state;
@@ -57,7 +57,7 @@ struct hmc {
 	int		 window;	/* prepare window granted by Check */
 	const char	*exitd_command;
 	struct timespec	 t0;		/* monotonic start */
-	struct timespec	 wall0;		/* wall clock at the start */
+	struct timespec	 wall0;		/* wall clock at start */
 };
 
 static int	hmc_drive(struct hmc *, struct exitpt_client **, int,
@@ -76,13 +76,17 @@ hmc_usage(const char *fmt, ...)
 		va_end(ap);
 		fprintf(stderr, "\n");
 	}
-	fprintf(stderr,
-	    "usage: hmcsim [--socket PATH] validate [--action migration|hibernation]\n"
-	    "       hmcsim [--socket PATH] migrate [--cancel-after check|prepare]\n"
-	    "              [--suspend-seconds N] [--restricted] [fault options]\n"
+	fprintf(stderr, "usage: hmcsim [--socket PATH] validate "
+	    "[--action migration|hibernation]\n"
+	    "       hmcsim [--socket PATH] migrate "
+	    "[--cancel-after check|prepare]\n"
+	    "              [--suspend-seconds N] [--restricted] "
+	    "[fault options]\n"
 	    "       hmcsim [--socket PATH] hibernate [--resume-after N]\n"
-	    "              [--cancel-after check|prepare] [--restricted] [fault options]\n"
-	    "fault options: --kill-exitd-during check|prepare|complete --exitd-command CMD\n"
+	    "              [--cancel-after check|prepare] [--restricted] "
+	    "[fault options]\n"
+	    "fault options: --kill-exitd-during check|prepare|complete "
+	    "--exitd-command CMD\n"
 	    "               --disappear-after check|prepare\n");
 	return (HMC_EXIT_USAGE);
 }
@@ -297,7 +301,8 @@ hmc_injector(struct hmc *h, const char *path, int ready)
 		hmc_nap();
 	}
 	printf("hmcsim: fault: exitd (pid %ld) killed with SIGKILL during "
-	    "%s; restarting it\n", (long)pid, exitpt_phase_name(h->kill_during));
+	    "%s; restarting it\n", (long)pid,
+	    exitpt_phase_name(h->kill_during));
 	fflush(stdout);
 	if ((child = fork()) == -1)
 		_exit(2);

@@ -27,8 +27,9 @@
 
 #include "exitd.h"
 
-#define RUNNER_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define RUNNER_LINE_MAX	1024	/* longer lines are logged in pieces */
+#define RUNNER_PATH	\
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define RUNNER_LINE_MAX	1024	/* longer lines: logged in pieces */
 #define RUNNER_DRAIN_MAX (1024 * 1024)	/* bytes read after the exit */
 #define RUNNER_NENV	16
 
@@ -58,11 +59,11 @@ struct runner_job {
 	volatile int		 child_errno;
 	struct runner_stream	 out;
 	struct runner_stream	 err;
-	struct event		*timer;		/* timeout, grace, refusal */
+	struct event		*timer;	/* timeout, grace, refusal */
 	int			 stopping;	/* SIGTERM sent */
 	int			 killed;	/* SIGKILL sent */
 	int			 writable;
-	int			 check;		/* BMGF0100: answers */
+	int			 check;		/* BMGF0100 */
 	struct timespec		 start;
 	struct runner_result	 result;
 	/* stdout keys, applied over fd 3 when the program ends */
@@ -76,10 +77,11 @@ struct runner_job {
 TAILQ_HEAD(runner_jobs, runner_job);
 
 static struct event_base	*runner_base;
-static uid_t			 runner_euid;	/* exitd's, fixed at start */
+static uid_t			 runner_euid;	/* exitd's, fixed */
 static gid_t			 runner_egid;
 static struct event		*runner_sigchld;
-static struct runner_jobs	 runner_jobs = TAILQ_HEAD_INITIALIZER(runner_jobs);
+static struct runner_jobs	 runner_jobs =
+    TAILQ_HEAD_INITIALIZER(runner_jobs);
 
 static void	runner_sigchld_cb(evutil_socket_t, short, void *);
 static void	runner_timer_cb(evutil_socket_t, short, void *);
@@ -412,7 +414,8 @@ runner_exited(struct runner_job *job)
 		if (!job->have_reason)
 			snprintf(job->result.reason,
 			    sizeof(job->result.reason), "killed by signal %d "
-			    "(%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+			    "(%s)", WTERMSIG(status),
+			    strsignal(WTERMSIG(status)));
 	} else {
 		job->result.end = RUNNER_EXITED;
 		job->result.code = WEXITSTATUS(status);
