@@ -30,6 +30,7 @@ static const char *journal_phase_names[PHASE_NKINDS] = {
 
 static void	 journal_write(json_t *);
 static json_t	*journal_string(const char *);
+static const char *journal_kind(int);
 static json_t	*journal_record(const struct operation *, const char *);
 static int	 journal_phase_kind(const char *);
 static void	 journal_replay(struct operation *, json_t *);
@@ -127,6 +128,17 @@ journal_string(const char *s)
 	return (v);
 }
 
+/* Name of a participant kind in the journal. */
+static const char *
+journal_kind(int kind)
+{
+	switch (kind) {
+	case EXITPT_PARTICIPANT_PROGRAM:
+		return ("program");
+	}
+	return ("unknown");
+}
+
 /* Start a record with the time, the operation id and the event name. */
 static json_t *
 journal_record(const struct operation *op, const char *event)
@@ -207,7 +219,8 @@ journal_call_start(const struct operation *op, const struct phase *ph,
 	rec = journal_record(op, "call");
 	json_object_set_new(rec, "phase",
 	    json_string(journal_phase_names[ph->kind]));
-	json_object_set_new(rec, "kind", json_string("program"));
+	json_object_set_new(rec, "kind",
+	    json_string(journal_kind(c->part->kind)));
 	json_object_set_new(rec, "point",
 	    json_string(registry_point_name(e->point)));
 	json_object_set_new(rec, "number", json_integer(e->number));
@@ -237,6 +250,8 @@ journal_answer(const struct operation *op, const struct phase *ph,
 	rec = journal_record(op, "answer");
 	json_object_set_new(rec, "phase",
 	    json_string(journal_phase_names[ph->kind]));
+	json_object_set_new(rec, "kind",
+	    json_string(journal_kind(c->part->kind)));
 	json_object_set_new(rec, "point",
 	    json_string(registry_point_name(c->part->entry.point)));
 	json_object_set_new(rec, "number", json_integer(c->part->entry.number));

@@ -192,6 +192,7 @@ serves(void)
 	return (rv);
 }
 
+/* Start exitd, send it every kind of bad message, check it survives. */
 int
 main(void)
 {
