@@ -23,7 +23,7 @@
 
 #define CONTROL_PEERS_MAX	256	/* connections in all */
 #define CONTROL_PEERS_PER_UID	16	/* connections of one user */
-#define CONTROL_STALL_SEC	10	/* to finish a message or read a reply */
+#define CONTROL_STALL_SEC	10	/* to end a message, to read a reply */
 #define CONTROL_OUTPUT_MAX	(4 * PROTO_JOURNAL_CHUNK)
 
 struct control_peer {
@@ -33,10 +33,10 @@ struct control_peer {
 	gid_t			 gid;
 	pid_t			 pid;
 	int			 pending;	/* a drive or wait is open */
-	int			 waiting;	/* the open one is a status wait */
+	int			 waiting;	/* the open one is a wait */
 	int			 closing;	/* close once output is sent */
 	uint32_t		 seq;		/* of the open request */
-	uint64_t		 generation;	/* status wait: seen by client */
+	uint64_t		 generation;	/* wait: the client's */
 	struct event		*wait_ev;	/* status wait: time limit */
 };
 TAILQ_HEAD(control_peers, control_peer);
@@ -227,13 +227,19 @@ control_report(struct control_peer *p, uint32_t seq, int error, int kind)
 	uint64_t		 now = phase_now_ms();
 	size_t			 i;
 
-	if (kind < 0 || kind >= PHASE_NKINDS)
-		kind = op->cur;
-	ph = &op->ph[kind];
 	memset(&r, 0, sizeof(r));
+	if (kind < 0 || kind >= PHASE_NKINDS) {
+		kind = op->cur;
+		ph = &op->ph[kind];
+		/* A status of a finished operation tells how it ended. */
+		r.outcome = op->open || op->id == 0 ? ph->outcome :
+		    op->outcome;
+	} else {
+		ph = &op->ph[kind];
+		r.outcome = ph->outcome;
+	}
 	r.error = error;
 	r.phase = kind;
-	r.outcome = ph->outcome;
 	r.action = op->action;
 	r.operation = op->id;
 	r.generation = phase_generation();

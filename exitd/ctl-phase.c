@@ -27,6 +27,7 @@ static int	 ctl_phase_result(const char *, int, struct exitpt_report *);
 static int	 ctl_phase_open(const char *, struct exitpt_client **);
 static int	 ctl_phase_sequence(int, char **, int);
 static int	 ctl_phase_one(int, char **, int);
+static json_t	*ctl_phase_string(const char *);
 
 /* Map an outcome to exitctl's exit status. */
 int
@@ -54,6 +55,24 @@ ctl_phase_action_name(int action)
 	return ("none");
 }
 
+/* A JSON string; bytes that are not UTF-8 are shown as '?'. */
+static json_t *
+ctl_phase_string(const char *s)
+{
+	json_t	*v;
+	char	*copy, *p;
+
+	if ((v = json_string(s)) != NULL || (copy = strdup(s)) == NULL)
+		return (v);
+	for (p = copy; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	}
+	v = json_string(copy);
+	free(copy);
+	return (v);
+}
+
 /* A report as a JSON object (for --json). */
 void *
 ctl_phase_json(const struct exitpt_report *r)
@@ -66,17 +85,17 @@ ctl_phase_json(const struct exitpt_report *r)
 	snprintf(id, sizeof(id), "%016" PRIx64, exitpt_report_operation(r));
 	arr = json_array();
 	for (i = 0; (a = exitpt_report_answer(r, i)) != NULL; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:i, "
-		    "s:i, s:s, s:s, s:i, s:s, s:I}",
+		json_array_append_new(arr, json_pack("{s:s, s:i, s:o, s:i, "
+		    "s:i, s:s, s:s, s:i, s:o, s:I}",
 		    "kind", "program",
 		    "number", (int)exitpt_answer_number(a),
-		    "who", exitpt_answer_who(a),
+		    "who", ctl_phase_string(exitpt_answer_who(a)),
 		    "status", (int)exitpt_answer_status(a),
 		    "wait", (int)exitpt_answer_wait(a),
 		    "effective", exitpt_answer_effective(a) ? "allow" : "veto",
 		    "end", exitpt_end_name(exitpt_answer_end(a)),
 		    "code", exitpt_answer_code(a),
-		    "reason", exitpt_answer_reason(a),
+		    "reason", ctl_phase_string(exitpt_answer_reason(a)),
 		    "duration_ms", (json_int_t)exitpt_answer_duration_ms(a)));
 	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:i, s:o}",
 	    "operation", id,
@@ -194,8 +213,9 @@ ctl_phase_parse(const char *cmd, int argc, char **argv,
 			break;
 		case 'w':
 			if (text_parse_int(optarg, 0, 86400, &v) != 0)
-				return (ctl_usage_error(cmd, "--suspend-seconds "
-				    "must be 0..86400, not '%s'", optarg));
+				return (ctl_usage_error(cmd,
+				    "--suspend-seconds must be 0..86400, "
+				    "not '%s'", optarg));
 			a->suspend_seconds = (int)v;
 			break;
 		case 'o':
@@ -258,6 +278,8 @@ ctl_phase_result(const char *cmd, int error, struct exitpt_report *r)
 		    "phase %s (%s)", exitpt_report_operation(r),
 		    exitpt_phase_name(exitpt_report_phase(r)),
 		    exitpt_outcome_name(exitpt_report_outcome(r))));
+	if (error != 0 && r == NULL)
+		return (ctl_fail(cmd, error, "lost the connection to exitd"));
 	if (error != 0)
 		return (ctl_fail(cmd, error, "exitd refused"));
 	rv = ctl_phase_exit(exitpt_report_outcome(r));

@@ -35,10 +35,10 @@ ctl_status_over(const struct exitpt_report *r)
 }
 
 /*
- * exitctl status [--follow] [--json]: print the current or last
- * operation.  With --follow (the default on a terminal) keep printing
- * each change until the operation is over: on a terminal the view is
- * redrawn in place, otherwise each snapshot follows as plain lines.
+ * exitctl status [--follow|--once] [--json]: print the current or last
+ * operation.  On a terminal the view is redrawn in place while a phase
+ * runs; with --follow every change is printed until the operation is
+ * over (redrawn on a terminal, otherwise as plain lines).
  */
 int
 ctl_status(int argc, char **argv)
@@ -79,8 +79,12 @@ ctl_status(int argc, char **argv)
 	if (optind != argc)
 		return (ctl_usage_error(cmd, "unexpected argument '%s'",
 		    argv[optind]));
+	/*
+	 * On a terminal the view follows the phase that runs now; asked
+	 * explicitly, it follows the operation to its end.
+	 */
 	if (follow == -1)
-		follow = tty && !ctl_opts.json;
+		follow = tty && !ctl_opts.json ? 2 : 0;
 	if ((error = exitpt_client_open(&c, ctl_opts.socket_path)) != 0)
 		return (ctl_fail(cmd, error, "cannot reach exitd"));
 	if ((error = exitpt_client_status(c, &r)) != 0) {
@@ -97,7 +101,8 @@ ctl_status(int argc, char **argv)
 			ctl_phase_print(stdout, r);
 		}
 		fflush(stdout);
-		if (!follow || ctl_status_over(r))
+		if (!follow || ctl_status_over(r) || (follow == 2 &&
+		    exitpt_report_outcome(r) != EXITPT_OUTCOME_RUNNING))
 			break;
 		/*
 		 * Wake on every change; on a terminal also now and then so

@@ -79,6 +79,7 @@ exitd_ready(int fd)
 	close(fd);
 }
 
+/* Parse the options, set up socket, journal and engine, run the loop. */
 int
 main(int argc, char **argv)
 {

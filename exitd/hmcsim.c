@@ -25,7 +25,7 @@
 #include "exitpt-int.h"
 
 /* Exit statuses (see hmcsim(8)); the first four match exitctl's. */
-#define HMC_EXIT_OK		0	/* completed, allowed or validated */
+#define HMC_EXIT_OK		0	/* completed, allowed, validated */
 #define HMC_EXIT_VETOED		1
 #define HMC_EXIT_CANCELLED	2
 #define HMC_EXIT_BUSY		3
@@ -35,7 +35,7 @@
 #define HMC_EXIT_SOFTWARE	70	/* any other failure */
 
 #define HMC_SOCKET_DEFAULT	EXITPT_RUNSTATEDIR "/exitd.sock"
-#define HMC_RESTART_WAIT_MS	10000	/* for a restarted exitd to listen */
+#define HMC_RESTART_WAIT_MS	10000	/* new exitd to listen */
 #define HMC_DEATH_WAIT_MS	5000	/* for a killed exitd to go away */
 #define HMC_POLL_MS		20
 
@@ -49,14 +49,15 @@ struct hmc {
 	enum hmc_cmd	 cmd;
 	int		 action;
 	const char	*socket;	/* NULL: $EXITPT_SOCKET or default */
-	int		 cancel_after;	/* EXITPT_OP_CHECK/_PREPARE or 0 */
+	int		 cancel_after;	/* EXITPT_OP_* or 0 */
 	int		 disappear_after; /* EXITPT_OP_CHECK/_PREPARE or 0 */
 	int		 suspend_seconds;
 	int		 system_state;
 	int		 kill_during;	/* EXITPT_OP_* or 0 */
+	int		 window;	/* prepare window granted by Check */
 	const char	*exitd_command;
 	struct timespec	 t0;		/* monotonic start */
-	struct timespec	 wall0;		/* wall clock at the start */
+	struct timespec	 wall0;		/* wall clock at start */
 };
 
 static int	hmc_drive(struct hmc *, struct exitpt_client **, int,
@@ -75,13 +76,17 @@ hmc_usage(const char *fmt, ...)
 		va_end(ap);
 		fprintf(stderr, "\n");
 	}
-	fprintf(stderr,
-	    "usage: hmcsim [--socket PATH] validate [--action migration|hibernation]\n"
-	    "       hmcsim [--socket PATH] migrate [--cancel-after check|prepare]\n"
-	    "              [--suspend-seconds N] [--restricted] [fault options]\n"
+	fprintf(stderr, "usage: hmcsim [--socket PATH] validate "
+	    "[--action migration|hibernation]\n"
+	    "       hmcsim [--socket PATH] migrate "
+	    "[--cancel-after check|prepare]\n"
+	    "              [--suspend-seconds N] [--restricted] "
+	    "[fault options]\n"
 	    "       hmcsim [--socket PATH] hibernate [--resume-after N]\n"
-	    "              [--cancel-after check|prepare] [--restricted] [fault options]\n"
-	    "fault options: --kill-exitd-during check|prepare|complete --exitd-command CMD\n"
+	    "              [--cancel-after check|prepare] [--restricted] "
+	    "[fault options]\n"
+	    "fault options: --kill-exitd-during check|prepare|complete "
+	    "--exitd-command CMD\n"
 	    "               --disappear-after check|prepare\n");
 	return (HMC_EXIT_USAGE);
 }
@@ -181,9 +186,12 @@ hmc_report(const struct hmc *h, const struct exitpt_report *r)
 	for (i = 0; i < n; i++)
 		hmc_answer(h, phase, exitpt_report_answer(r, i));
 	if (phase == EXITPT_OP_CHECK &&
-	    exitpt_report_outcome(r) == EXITPT_OUTCOME_ALLOWED)
-		hmc_line(h, -1, exitpt_phase_name(phase), "allowed by %zu, "
-		    "prepare window %d s", n, exitpt_report_window(r));
+	    (exitpt_report_outcome(r) == EXITPT_OUTCOME_ALLOWED ||
+	    exitpt_report_outcome(r) == EXITPT_OUTCOME_VALIDATED))
+		hmc_line(h, -1, exitpt_phase_name(phase), "%s by %zu, "
+		    "prepare window %d s",
+		    exitpt_outcome_name(exitpt_report_outcome(r)), n,
+		    exitpt_report_window(r));
 	else if (phase == EXITPT_OP_CANCEL &&
 	    exitpt_report_outcome(r) == EXITPT_OUTCOME_VETOED)
 		hmc_line(h, -1, exitpt_phase_name(phase), "done (%zu %s)", n,
@@ -293,7 +301,8 @@ hmc_injector(struct hmc *h, const char *path, int ready)
 		hmc_nap();
 	}
 	printf("hmcsim: fault: exitd (pid %ld) killed with SIGKILL during "
-	    "%s; restarting it\n", (long)pid, exitpt_phase_name(h->kill_during));
+	    "%s; restarting it\n", (long)pid,
+	    exitpt_phase_name(h->kill_during));
 	fflush(stdout);
 	if ((child = fork()) == -1)
 		_exit(2);
@@ -419,14 +428,15 @@ hmc_drive(struct hmc *h, struct exitpt_client **cp, int phase, uint64_t op,
 	int			 error, faulted;
 
 	if ((inj = hmc_injector_start(h, phase)) == -1) {
+		error = errno;
 		fprintf(stderr, "hmcsim: cannot start the fault injector: "
-		    "%s\n", strerror(errno));
-		return (-errno);
+		    "%s\n", strerror(error));
+		return (-error);
 	}
 	start = hmc_elapsed(h);
 	if (phase == EXITPT_OP_PREPARE)
 		hmc_line(h, start, exitpt_phase_name(phase), "started "
-		    "(operation %016" PRIx64 ")", op);
+		    "(operation %016" PRIx64 ", window %d s)", op, h->window);
 	else if (phase == EXITPT_OP_COMPLETE)
 		hmc_line(h, start, exitpt_phase_name(phase), "started (system "
 		    "state %s)", h->system_state == EXITPT_SYSTEM_RESTRICTED ?
@@ -578,6 +588,7 @@ hmc_run(struct hmc *h)
 		goto out;
 	}
 	op = exitpt_report_operation(r);
+	h->window = exitpt_report_window(r);
 	if (exitpt_report_phase(r) == EXITPT_OP_CHECK &&
 	    exitpt_report_outcome(r) == EXITPT_OUTCOME_VETOED)
 		hmc_show_veto_cancel(h, c, op);

@@ -29,6 +29,8 @@ static const char *journal_phase_names[PHASE_NKINDS] = {
 };
 
 static void	 journal_write(json_t *);
+static json_t	*journal_string(const char *);
+static const char *journal_kind(int);
 static json_t	*journal_record(const struct operation *, const char *);
 static int	 journal_phase_kind(const char *);
 static void	 journal_replay(struct operation *, json_t *);
@@ -101,6 +103,40 @@ journal_write(json_t *rec)
 		off += (size_t)n;
 	}
 	free(line);
+}
+
+/*
+ * A JSON string of text that exit programs and operators chose (paths,
+ * reasons, program data): bytes that are not UTF-8 become '?', so that a
+ * record is never lost for an odd byte.
+ */
+static json_t *
+journal_string(const char *s)
+{
+	json_t	*v;
+	char	*copy, *p;
+
+	if ((v = json_string(s != NULL ? s : "")) != NULL)
+		return (v);
+	copy = xstrdup(s);
+	for (p = copy; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	}
+	v = json_string(copy);
+	free(copy);
+	return (v);
+}
+
+/* Name of a participant kind in the journal. */
+static const char *
+journal_kind(int kind)
+{
+	switch (kind) {
+	case EXITPT_PARTICIPANT_PROGRAM:
+		return ("program");
+	}
+	return ("unknown");
 }
 
 /* Start a record with the time, the operation id and the event name. */
@@ -183,13 +219,14 @@ journal_call_start(const struct operation *op, const struct phase *ph,
 	rec = journal_record(op, "call");
 	json_object_set_new(rec, "phase",
 	    json_string(journal_phase_names[ph->kind]));
-	json_object_set_new(rec, "kind", json_string("program"));
+	json_object_set_new(rec, "kind",
+	    json_string(journal_kind(c->part->kind)));
 	json_object_set_new(rec, "point",
 	    json_string(registry_point_name(e->point)));
 	json_object_set_new(rec, "number", json_integer(e->number));
-	json_object_set_new(rec, "who", json_string(e->program));
-	json_object_set_new(rec, "user", json_string(e->user));
-	json_object_set_new(rec, "data", json_string(e->data));
+	json_object_set_new(rec, "who", journal_string(e->program));
+	json_object_set_new(rec, "user", journal_string(e->user));
+	json_object_set_new(rec, "data", journal_string(e->data));
 	json_object_set_new(rec, "check_timeout",
 	    json_integer(e->check_timeout));
 	json_object_set_new(rec, "complete_timeout",
@@ -213,10 +250,12 @@ journal_answer(const struct operation *op, const struct phase *ph,
 	rec = journal_record(op, "answer");
 	json_object_set_new(rec, "phase",
 	    json_string(journal_phase_names[ph->kind]));
+	json_object_set_new(rec, "kind",
+	    json_string(journal_kind(c->part->kind)));
 	json_object_set_new(rec, "point",
 	    json_string(registry_point_name(c->part->entry.point)));
 	json_object_set_new(rec, "number", json_integer(c->part->entry.number));
-	json_object_set_new(rec, "who", json_string(c->part->entry.program));
+	json_object_set_new(rec, "who", journal_string(c->part->entry.program));
 	if (ph->kind == EXITPT_OP_CHECK) {
 		json_object_set_new(rec, "status", json_integer(c->status));
 		json_object_set_new(rec, "wait", json_integer(c->wait));
@@ -225,7 +264,7 @@ journal_answer(const struct operation *op, const struct phase *ph,
 	}
 	json_object_set_new(rec, "end", json_string(exitpt_end_name(c->end)));
 	json_object_set_new(rec, "code", json_integer(c->code));
-	json_object_set_new(rec, "reason", json_string(c->reason));
+	json_object_set_new(rec, "reason", journal_string(c->reason));
 	json_object_set_new(rec, "duration_ms",
 	    json_integer((json_int_t)c->duration_ms));
 	if (c->output_dropped > 0)
@@ -330,10 +369,10 @@ journal_replay(struct operation *op, json_t *rec)
 		    (long long)json_integer_value(json_object_get(rec,
 		    "number")), who);
 	} else if (strcmp(event, "answer") == 0 && kind == EXITPT_OP_CHECK) {
-		if ((p = journal_part(op, rec, 0)) != NULL)
-			p->allowed = strcmp(json_string_value(json_object_get(
-			    rec, "effective")) != NULL ? json_string_value(
-			    json_object_get(rec, "effective")) : "", "veto") != 0;
+		v = json_object_get(rec, "effective");
+		if ((p = journal_part(op, rec, 0)) != NULL &&
+		    json_string_value(v) != NULL)
+			p->allowed = strcmp(json_string_value(v), "veto") != 0;
 	}
 }
 
@@ -401,8 +440,8 @@ journal_recover(struct operation *op)
 			journal_forget(op);
 			snprintf(cur, sizeof(cur), "%s", id);
 			op->id = strtoull(id, NULL, 16);
-			op->action = (int)json_integer_value(json_object_get(rec,
-			    "action"));
+			op->action = (int)json_integer_value(
+			    json_object_get(rec, "action"));
 			op->validate_only = json_is_true(json_object_get(rec,
 			    "validate_only"));
 			op->system_state = -1;

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,10 +31,16 @@ static void	 phase_start_next(struct operation *, struct phase *);
 static void	 phase_call_start(struct operation *, struct phase *,
 		     struct call *);
 static void	 phase_done_cb(const struct runner_result *, void *);
-static void	 phase_check_answer(struct operation *, struct call *,
-		     const struct runner_result *);
+static void	 phase_call_stop(struct call *);
+static void	 phase_call_done(struct operation *, struct phase *,
+		     struct call *);
+static void	 phase_program_start(struct operation *, struct phase *,
+		     struct call *);
+static void	 phase_check_fold(struct operation *, struct call *, int);
 static void	 phase_maybe_end(struct operation *, struct phase *);
 static void	 phase_end(struct operation *, struct phase *);
+static int	 phase_check_verdict(const struct operation *,
+		     const struct phase *);
 static void	 phase_window_cb(evutil_socket_t, short, void *);
 static void	 phase_recovery_cb(evutil_socket_t, short, void *);
 static void	 phase_arm_recovery(struct operation *);
@@ -236,18 +243,6 @@ phase_start(struct operation *op, int kind)
 
 	switch (kind) {
 	case EXITPT_OP_CHECK:
-		memset(&list, 0, sizeof(list));
-		phase_load(REGISTRY_SUSPEND, &list);
-		if (list.count > 0)
-			op->parts = xcalloc(list.count, sizeof(*op->parts));
-		for (i = 0; i < list.count; i++) {
-			op->parts[i].kind = EXITPT_PARTICIPANT_PROGRAM;
-			phase_entry_copy(&op->parts[i].entry,
-			    &list.entries[i]);
-		}
-		op->nparts = list.count;
-		registry_list_clear(&list);
-		/* FALLTHROUGH */
 	case EXITPT_OP_PREPARE:
 		ph->serial = phase_cfg->point[REGISTRY_SUSPEND].serial;
 		if (op->nparts > 0)
@@ -267,6 +262,10 @@ phase_start(struct operation *op, int kind)
 		break;
 	case EXITPT_OP_COMPLETE:
 		ph->serial = phase_cfg->point[REGISTRY_RESUME].serial;
+		/*
+		 * Complete cannot veto and the system has resumed: an
+		 * unreadable registry is logged and Complete goes on.
+		 */
 		memset(&list, 0, sizeof(list));
 		phase_load(REGISTRY_RESUME, &list);
 		if (list.count > 0) {
@@ -317,9 +316,45 @@ phase_start_next(struct operation *op, struct phase *ph)
 	}
 }
 
-/* Call one participant through the runner. */
+/*
+ * Call one participant: journal the call before it starts (so that after
+ * a crash it counts as reached), then hand it to its kind's starter.
+ */
 static void
 phase_call_start(struct operation *op, struct phase *ph, struct call *c)
+{
+	c->started = 1;
+	c->running = 1;
+	c->status = EXITPT_STATUS_NONE;
+	c->wait = EXITPT_WAIT_NONE;
+	c->effective = 1;
+	c->end = EXITPT_END_RUNNING;
+	c->start_ms = phase_now_ms();
+	if (ph->kind == EXITPT_OP_CANCEL)
+		c->part->cancel_sent = 1;
+	ph->nrunning++;
+	journal_call_start(op, ph, c);
+	switch (c->part->kind) {
+	case EXITPT_PARTICIPANT_PROGRAM:
+		phase_program_start(op, ph, c);
+		break;
+	}
+}
+
+/* Stop a participant's call early (window elapsed, cancelled). */
+static void
+phase_call_stop(struct call *c)
+{
+	switch (c->part->kind) {
+	case EXITPT_PARTICIPANT_PROGRAM:
+		runner_stop(c->job);
+		break;
+	}
+}
+
+/* Start an exit program through the runner, with its phase's format. */
+static void
+phase_program_start(struct operation *op, struct phase *ph, struct call *c)
 {
 	struct runner_spec	spec;
 	struct exitpt_bmgf0100	b;
@@ -362,8 +397,6 @@ phase_call_start(struct operation *op, struct phase *ph, struct call *c)
 		/* Prepare is bounded by the window, Cancel by Check's limit. */
 		spec.timeout = ph->kind == EXITPT_OP_CANCEL ? e->check_timeout :
 		    0;
-		if (ph->kind == EXITPT_OP_CANCEL)
-			c->part->cancel_sent = 1;
 		break;
 	case EXITPT_OP_COMPLETE:
 		a.length = sizeof(a);
@@ -377,15 +410,6 @@ phase_call_start(struct operation *op, struct phase *ph, struct call *c)
 		spec.timeout = e->complete_timeout;
 		break;
 	}
-	c->started = 1;
-	c->running = 1;
-	c->status = EXITPT_STATUS_NONE;
-	c->wait = EXITPT_WAIT_NONE;
-	c->effective = 1;
-	c->end = EXITPT_END_RUNNING;
-	c->start_ms = phase_now_ms();
-	ph->nrunning++;
-	journal_call_start(op, ph, c);
 	c->job = runner_start(&spec, phase_done_cb, c);
 }
 
@@ -409,40 +433,36 @@ phase_end_code(enum runner_end end)
 }
 
 /*
- * Fold a Check answer by rule 1: only an explicit status 0 from a program
- * that exited normally vetoes, unless the exit point is configured to
- * treat abnormal ends as vetoes.  Wait times outside 1..900 count as 1.
+ * Fold a Check answer by rule 1: only an explicit status 0 from a
+ * participant that ended normally vetoes, unless the exit point is
+ * configured to treat abnormal ends as vetoes.  Wait times outside 1..900
+ * count as 1.
  */
 static void
-phase_check_answer(struct operation *op, struct call *c,
-    const struct runner_result *r)
+phase_check_fold(struct operation *op, struct call *c, int normal)
 {
-	struct exitpt_bmgf0100	b;
-	int			normal;
-
-	memset(&b, 0, sizeof(b));
-	memcpy(&b, r->info, r->infolen < sizeof(b) ? r->infolen : sizeof(b));
-	c->status = b.status;
-	c->wait = b.wait_time;
-	normal = r->end == RUNNER_EXITED && r->code == 0;
 	if (normal)
-		c->effective = exitpt_check_status(b.status) ==
+		c->effective = exitpt_check_status(c->status) ==
 		    EXITPT_STATUS_ALLOW;
 	else
 		c->effective =
 		    !phase_cfg->point[REGISTRY_SUSPEND].check_failure_veto;
 	c->part->allowed = c->effective;
 	if (c->effective)
-		op->window = exitpt_window_fold(op->window, b.wait_time);
+		op->window = exitpt_window_fold(op->window, c->wait);
 }
 
-/* A participant's call ended: record it, go on, maybe end the phase. */
+/*
+ * An exit program ended: take its answer from the exit information (fd 3
+ * with the stdout keys applied) and how it ended.
+ */
 static void
 phase_done_cb(const struct runner_result *r, void *arg)
 {
 	struct call		*c = arg;
 	struct operation	*op = &phase_op;
 	struct phase		*ph = &op->ph[op->cur];
+	struct exitpt_bmgf0100	 b;
 
 	c->job = NULL;
 	c->running = 0;
@@ -450,14 +470,31 @@ phase_done_cb(const struct runner_result *r, void *arg)
 	c->code = r->code;
 	c->duration_ms = r->duration_ms;
 	c->output_dropped = r->output_dropped;
-	snprintf(c->reason, sizeof(c->reason), "%s", r->reason);
 	if (ph->stopping && r->end == RUNNER_TIMEDOUT &&
-	    ph->kind == EXITPT_OP_PREPARE && c->reason[0] == '\0')
-		snprintf(c->reason, sizeof(c->reason), "%s",
-		    op->cancel_pending ? "stopped: cancelled" :
-		    "still running at the end of the prepare window");
-	if (ph->kind == EXITPT_OP_CHECK)
-		phase_check_answer(op, c, r);
+	    ph->kind == EXITPT_OP_PREPARE)
+		snprintf(c->reason, sizeof(c->reason), "%s (%s)",
+		    op->cancel_pending ?
+		    "stopped: the operation was cancelled" :
+		    "still running at the end of the prepare window",
+		    r->reason);
+	else
+		snprintf(c->reason, sizeof(c->reason), "%s", r->reason);
+	if (ph->kind == EXITPT_OP_CHECK) {
+		memset(&b, 0, sizeof(b));
+		memcpy(&b, r->info, r->infolen < sizeof(b) ? r->infolen :
+		    sizeof(b));
+		c->status = b.status;
+		c->wait = b.wait_time;
+		phase_check_fold(op, c, r->end == RUNNER_EXITED &&
+		    r->code == 0);
+	}
+	phase_call_done(op, ph, c);
+}
+
+/* Any participant's call ended: journal it, go on, maybe end the phase. */
+static void
+phase_call_done(struct operation *op, struct phase *ph, struct call *c)
+{
 	journal_answer(op, ph, c);
 	log_info("operation %016" PRIx64 ": %s: program %d (%s) %s %d%s%s",
 	    op->id, exitpt_phase_name(ph->kind), c->part->entry.number,
@@ -491,7 +528,7 @@ phase_window_cb(evutil_socket_t fd, short events, void *arg)
 	ph->stopping = 1;
 	for (i = 0; i < ph->ncalls; i++) {
 		if (ph->calls[i].running)
-			runner_stop(ph->calls[i].job);
+			phase_call_stop(&ph->calls[i]);
 	}
 	phase_maybe_end(op, ph);
 }
@@ -542,13 +579,37 @@ phase_op_end(struct operation *op, int outcome)
 	journal_operation(op, "end");
 	log_info("operation %016" PRIx64 " %s", op->id,
 	    exitpt_outcome_name(outcome));
+	/*
+	 * An operation with many programs leaves the heap full of freed
+	 * runner buffers; give them back so that an idle exitd stays small.
+	 */
+	malloc_trim(0);
+}
+
+/*
+ * The Check verdict (rule 1): vetoed as soon as one participant's
+ * effective answer is a veto.  This is the one place where vetoes of
+ * other participant kinds join the exit programs' answers: critical
+ * sections still held, D-Bus voters and inhibitor locks each add a call
+ * of their kind (effective 0, reason naming the holder) to ph before the
+ * verdict, so that the report and the journal name them like programs.
+ */
+static int
+phase_check_verdict(const struct operation *op, const struct phase *ph)
+{
+	size_t	i;
+
+	for (i = 0; i < ph->ncalls; i++) {
+		if (!ph->calls[i].effective)
+			return (1);
+	}
+	return (0);
 }
 
 /* A phase has ended: decide what follows, journal, reply. */
 static void
 phase_end(struct operation *op, struct phase *ph)
 {
-	size_t	i;
 	int	vetoed = 0;
 
 	if (ph->window_ev != NULL)
@@ -556,8 +617,7 @@ phase_end(struct operation *op, struct phase *ph)
 	op->running = 0;
 	switch (ph->kind) {
 	case EXITPT_OP_CHECK:
-		for (i = 0; i < ph->ncalls; i++)
-			vetoed |= !ph->calls[i].effective;
+		vetoed = phase_check_verdict(op, ph);
 		ph->outcome = vetoed ? EXITPT_OUTCOME_VETOED :
 		    op->validate_only ? EXITPT_OUTCOME_VALIDATED :
 		    EXITPT_OUTCOME_ALLOWED;
@@ -708,6 +768,9 @@ int
 phase_drive(const struct proto_drive *d, phase_reply_cb cb, void *arg)
 {
 	struct operation	*op = &phase_op;
+	struct registry_list	 list;
+	size_t			 i;
+	int			 error;
 
 	if (d->op == EXITPT_OP_CHECK) {
 		if (d->action != EXITPT_ACTION_MIGRATION &&
@@ -715,7 +778,24 @@ phase_drive(const struct proto_drive *d, phase_reply_cb cb, void *arg)
 			return (EXITPT_E_VALUE);
 		if (op->open)
 			return (EXITPT_E_BUSY);
+		/*
+		 * The suspend programs are read fresh for each operation; if
+		 * the registry cannot be read, no operation starts, rather
+		 * than one that asks nobody.
+		 */
+		memset(&list, 0, sizeof(list));
+		if ((error = phase_load(REGISTRY_SUSPEND, &list)) != 0)
+			return (error);
 		phase_op_clear(op);
+		if (list.count > 0)
+			op->parts = xcalloc(list.count, sizeof(*op->parts));
+		for (i = 0; i < list.count; i++) {
+			op->parts[i].kind = EXITPT_PARTICIPANT_PROGRAM;
+			phase_entry_copy(&op->parts[i].entry,
+			    &list.entries[i]);
+		}
+		op->nparts = list.count;
+		registry_list_clear(&list);
 		op->id = phase_new_id();
 		op->action = d->action;
 		op->validate_only = d->validate_only != 0;

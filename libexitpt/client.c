@@ -38,8 +38,8 @@ static int	 client_report(const unsigned char *, size_t,
 		     struct exitpt_report **);
 static int	 client_request(struct exitpt_client *, uint32_t, const void *,
 		     size_t, struct exitpt_report **);
-static int	 client_drive(struct exitpt_client *, const struct proto_drive *,
-		     struct exitpt_report **);
+static int	 client_drive(struct exitpt_client *,
+		     const struct proto_drive *, struct exitpt_report **);
 
 /* Connect to exitd's control socket. */
 int

@@ -25,7 +25,7 @@
 
 #include <exitpt/exitpt.h>
 
-#define APP_WAIT	120	/* seconds the application needs to quiesce */
+#define APP_WAIT	120	/* seconds the application needs */
 
 /* Build DIR/name from the program data; returns -1 if it does not fit. */
 static int
@@ -119,7 +119,8 @@ main(int argc, char **argv)
 	fflush(stdout);
 	if (rc < 0) {
 		fprintf(stderr, "app-exit: %s (run by exitd as "
-		    "'app-exit FORMAT PHASE' with fd 3)\n", exitpt_strerror(rc));
+		    "'app-exit FORMAT PHASE' with fd 3)\n",
+		    exitpt_strerror(rc));
 		return (2);
 	}
 	return (rc);

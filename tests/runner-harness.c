@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,12 +98,14 @@ main(int argc, char **argv)
 {
 	struct registry_entry	*entries;
 	struct runner_spec	 spec;
+	struct passwd		*pw;
+	char			*self = NULL;
 	struct runner_job	**jobs;
 	struct event		*stop = NULL;
 	struct timeval		 tv;
 	int32_t			 info[4];
 	const char		*format = EXITPT_FORMAT_BMGF0100;
-	const char		*user = "root", *data = "";
+	const char		*user = NULL, *data = "";
 	int			 ch, i, n, number = 1, stop_ms = -1, mem = 0;
 	long			 rss_before;
 
@@ -130,6 +133,11 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc < 1 || exitpt_format_length(format) == 0)
+		harness_usage();
+	/* By default programs run as the user running the harness. */
+	if (user == NULL && (pw = getpwuid(geteuid())) != NULL)
+		user = self = xstrdup(pw->pw_name);
+	if (user == NULL)
 		harness_usage();
 
 	log_init(1, 1);
@@ -190,5 +198,6 @@ main(int argc, char **argv)
 	event_base_free(harness_base);
 	free(entries);
 	free(jobs);
+	free(self);
 	return (n == argc ? 0 : 1);
 }

@@ -1,0 +1,102 @@
+# Helpers for tests that run a real exitd: source after tests/lib.sh.
+# exitd listens on a private socket in the test's temporary directory and
+# says it is ready on a FIFO (--ready-fd), so nothing sleeps to wait.
+
+EXITD="$top_builddir/exitd/exitd"
+export EXITPT_SOCKET="$TEST_TMP/exitd.sock"
+T=$TEST_TMP
+exitd_pid=
+exitd_log="$T/exitd.log"
+
+# start_exitd [ARGS]: start exitd in the foreground and wait until it
+# listens; fails if it exits first.
+start_exitd() {
+	rm -f "$T/ready"
+	mkfifo "$T/ready" || return 1
+	"$EXITD" -f --ready-fd 3 "$@" 3>"$T/ready" 2>>"$exitd_log" &
+	exitd_pid=$!
+	read -r exitd_ready <"$T/ready"
+	[ "$exitd_ready" = READY=1 ]
+}
+
+# stop_exitd: SIGTERM and reap; returns exitd's exit status.
+stop_exitd() {
+	[ -n "$exitd_pid" ] || return 0
+	kill -TERM "$exitd_pid" 2>/dev/null
+	wait "$exitd_pid"
+	rc=$?
+	exitd_pid=
+	return $rc
+}
+
+# kill_exitd: SIGKILL, as a crash would.
+kill_exitd() {
+	kill -KILL "$exitd_pid" 2>/dev/null
+	wait "$exitd_pid" 2>/dev/null
+	exitd_pid=
+}
+
+exitd_cleanup() {
+	[ -n "$exitd_pid" ] && kill -KILL "$exitd_pid" 2>/dev/null
+	# Exit programs left behind by a killed exitd record their pids.
+	for f in "$T"/*.pid; do
+		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+	done
+	return 0
+}
+at_exit exitd_cleanup
+
+# prog NAME [BODY]: an exit program $T/NAME that first appends a line
+# "PHASE REQUEST SYSTEM_STATE" to $T/NAME.calls, then runs BODY.
+prog() {
+	make_prog "$T/$1" "echo \"\$EXITPT_PHASE \${EXITPT_REQUEST:--} \${EXITPT_SYSTEM_STATE:--}\" >>$T/$1.calls
+${2:-exit 0}"
+}
+
+# calls NAME PATTERN: how many of NAME's calls match PATTERN.
+calls() {
+	if [ -f "$T/$1.calls" ]; then
+		grep -c -- "$2" "$T/$1.calls"
+	else
+		echo 0
+	fi
+}
+
+# suspend NUMBER NAME [OPTIONS]: register $T/NAME on QIBM_QWC_SUSPEND.
+suspend() {
+	n=$1; p=$2; shift 2
+	"$EXITCTL" add QIBM_QWC_SUSPEND "$T/$p" --number "$n" "$@" >/dev/null
+}
+
+# resume NUMBER NAME [OPTIONS]: register $T/NAME on QIBM_QWC_RESUME.
+resume() {
+	n=$1; p=$2; shift 2
+	"$EXITCTL" add QIBM_QWC_RESUME "$T/$p" --number "$n" "$@" >/dev/null
+}
+
+# now_ms: milliseconds since the epoch.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# wait_log COUNT PATTERN: wait (at most 10 s) until exitd's log holds
+# COUNT lines matching PATTERN: signals are asynchronous, and this is
+# where exitd says it has acted on one.
+wait_log() {
+	i=0
+	while [ "$(grep -c -- "$2" "$exitd_log")" -lt "$1" ]; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# wait_file PATH: wait (at most 10 s) until PATH exists and is not empty.
+wait_file() {
+	i=0
+	while [ ! -s "$1" ]; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
