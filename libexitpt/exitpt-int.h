@@ -141,4 +141,9 @@ int		 ipcobj_proc_alive(const struct ipcobj_proc *);
 int		 ipcobj_list(int, char ***, size_t *);
 void		 ipcobj_list_free(char **, size_t);
 
+/* critical.c: the suspend-pending flag and Check's veto reason */
+int		 critical_set_pending(uint64_t);
+int		 critical_get_pending(uint64_t *, int64_t *);
+int		 critical_reason(char *, size_t);
+
 #endif /* EXITPT_INT_H */
