@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -352,15 +353,16 @@ exitpt_critical_enter(const char *name, int flags, double wait,
 	struct ipcobj		*fo;
 	uint64_t		 word;
 	uint32_t		 slot, seen;
-	int			 error, trusted;
+	int			 error, trusted, waited = 0;
 
 	*handle = NULL;
 	if ((error = exitpt_ipc_name_check(name)) != 0)
 		return (error);
 	if ((flags & ~EXITPT_CRITICAL_FAIL_IF_PENDING) != 0)
 		return (EXITPT_E_VALUE);
-	if ((error = ipcobj_deadline_set(&d, wait)) != 0)
-		return (error);
+	/* Validate the wait now; start its clock only if we must wait. */
+	if (isnan(wait) || wait > EXITPT_IPC_WAIT_MAX)
+		return (EXITPT_E_VALUE);
 	if ((error = ipcobj_proc_self(&me)) != 0)
 		return (error);
 	if ((error = critical_table_get(&t)) != 0)
@@ -383,9 +385,14 @@ exitpt_critical_enter(const char *name, int flags, double wait,
 			continue;
 		}
 		if (!trusted || atomic_load(&f->pending) == 0) {
+			/*
+			 * Release order suffices: the claim above was the
+			 * full barrier the flag protocol needs.
+			 */
 			word = CRITICAL_WORD(CRITICAL_GEN(word), me.pid,
 			    CRITICAL_HELD);
-			atomic_store(&t->slot[slot].word, word);
+			atomic_store_explicit(&t->slot[slot].word, word,
+			    memory_order_release);
 			c->table = t;
 			c->slot = slot;
 			c->word = word;
@@ -398,6 +405,9 @@ exitpt_critical_enter(const char *name, int flags, double wait,
 			error = EXITPT_E_PENDING;
 			break;
 		}
+		if (!waited && (error = ipcobj_deadline_set(&d, wait)) != 0)
+			break;
+		waited = 1;
 		error = ipcobj_wait(fo, seen, &d);
 		if (error == -ENOENT)
 			error = critical_flag_refresh(fo);
@@ -408,20 +418,28 @@ exitpt_critical_enter(const char *name, int flags, double wait,
 	return (error);
 }
 
-/* Leave a critical section and free its handle. */
+/*
+ * Leave a critical section and free its handle.  Only the holder changes
+ * a held slot (sweepers free only slots of dead holders, by exact word),
+ * so a plain release store frees it.
+ */
 int
 exitpt_critical_leave(struct exitpt_critical *c)
 {
-	uint64_t	w;
-	int		error = 0;
+	struct critical_slot	*s;
+	struct ipcobj_proc	 me;
+	int			 error = 0;
 
 	if (c == NULL)
 		return (0);
-	w = c->word;
-	if (c->pid != getpid() || !atomic_compare_exchange_strong(
-	    &c->table->slot[c->slot].word, &w,
-	    CRITICAL_WORD(CRITICAL_GEN(c->word), 0, CRITICAL_FREE)))
+	s = &c->table->slot[c->slot];
+	if (ipcobj_proc_self(&me) != 0 || c->pid != me.pid ||
+	    atomic_load_explicit(&s->word, memory_order_relaxed) != c->word)
 		error = EXITPT_E_NOT_HELD;
+	else
+		atomic_store_explicit(&s->word, CRITICAL_WORD(
+		    CRITICAL_GEN(c->word), 0, CRITICAL_FREE),
+		    memory_order_release);
 	free(c);
 	return (error);
 }
