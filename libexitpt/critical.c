@@ -551,28 +551,34 @@ critical_scan(struct ipcobj *o, struct critical_holder **h, size_t *n,
 	uint64_t		 w;
 	int64_t			 until = 0;
 	uint32_t		 i;
+	int			 dead;
 
 	for (i = 0; i < CRITICAL_SLOTS; i++) {
 		s = &t->slot[i];
-		w = atomic_load(&s->word);
-		if (CRITICAL_STATE(w) == CRITICAL_WRITING) {
-			p.pid = CRITICAL_PID(w);
-			if (kill(p.pid, 0) == -1 && errno == ESRCH) {
+		/*
+		 * A slot being written is about to count or back out: wait a
+		 * little for it.  One that stays (its writer stalled) counts,
+		 * since its enter may already have passed the flag.
+		 */
+		for (dead = 0;;) {
+			w = atomic_load(&s->word);
+			if (CRITICAL_STATE(w) != CRITICAL_WRITING)
+				break;
+			if (kill(CRITICAL_PID(w), 0) == -1 && errno == ESRCH) {
 				if (ipcobj_writable(o))
 					critical_release(s, w);
-				continue;
+				dead = 1;
+				break;
 			}
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			if (until == 0)
 				until = ts.tv_sec * 1000000000LL + ts.tv_nsec +
 				    CRITICAL_WRITING_WAIT_NS;
-			if (ts.tv_sec * 1000000000LL + ts.tv_nsec < until) {
-				sched_yield();
-				i--;	/* look at this slot again */
-				continue;
-			}
+			if (ts.tv_sec * 1000000000LL + ts.tv_nsec >= until)
+				break;
+			sched_yield();
 		}
-		if (CRITICAL_STATE(w) != CRITICAL_HELD)
+		if (CRITICAL_STATE(w) == CRITICAL_FREE || dead)
 			continue;
 		memcpy(one.name, s->name, sizeof(one.name));
 		one.name[sizeof(one.name) - 1] = '\0';
@@ -583,7 +589,9 @@ critical_scan(struct ipcobj *o, struct critical_holder **h, size_t *n,
 		p.start = s->start;
 		if (atomic_load(&s->word) != w)
 			continue;	/* changed while copied: gone or new */
-		if (!ipcobj_proc_alive(&p)) {
+		/* A writer's start time may not be there yet; kill said alive. */
+		if (CRITICAL_STATE(w) == CRITICAL_HELD &&
+		    !ipcobj_proc_alive(&p)) {
 			if (ipcobj_writable(o))
 				critical_release(s, w);
 			continue;

@@ -33,6 +33,7 @@ static int	 child_status(pid_t);
 static void	 test_semantics(void);
 static void	 test_sigkill(void);
 static void	 test_pending(void);
+static void	 test_pending_race(void);
 static void	 test_users(void);
 static void	 test_foreign_flag(void);
 
@@ -300,6 +301,82 @@ test_pending(void)
 	exitpt_critical_leave(held);
 }
 
+/*
+ * Processes entering and leaving in a tight loop while the flag goes up:
+ * once it is raised and the holders are listed, no section may appear
+ * that the listing did not show (Check must never miss a section).
+ */
+static void
+test_pending_race(void)
+{
+	struct exitpt_critical_list	*l;
+	struct exitpt_critical		*c;
+	pid_t				 kids[4];
+	char				 seen[64][EXITPT_NAME_MAX + 1];
+	char				 name[EXITPT_NAME_MAX + 1];
+	size_t				 nseen, i, j;
+	double				 t0;
+	int				 k, round, bad = 0, rounds = 30, hits = 0;
+	unsigned long			 iter;
+	volatile int			 spin;
+
+	for (k = 0; k < 4; k++) {
+		if ((kids[k] = fork()) == -1)
+			tap_bail("fork");
+		if (kids[k] == 0) {
+			/* Every section has its own name: race.KID.ITERATION. */
+			for (iter = 0;; iter++) {
+				snprintf(name, sizeof(name), "race.%d.%lu", k,
+				    iter);
+				if (exitpt_critical_enter(name,
+				    EXITPT_CRITICAL_FAIL_IF_PENDING, 0, &c) != 0)
+					continue;
+				for (spin = 0; spin < 2000; spin++)
+					continue;
+				exitpt_critical_leave(c);
+			}
+		}
+	}
+	for (round = 0; round < rounds; round++) {
+		critical_set_pending((uint64_t)round + 1);
+		if (exitpt_critical_list_get(&l) != 0)
+			tap_bail("list");
+		nseen = 0;
+		for (i = 0; i < exitpt_critical_list_count(l) && nseen < 64;
+		    i++)
+			snprintf(seen[nseen++], sizeof(seen[0]), "%s",
+			    exitpt_critical_list_name(l, i));
+		hits += nseen > 0;
+		exitpt_critical_list_free(l);
+		t0 = now();
+		while (now() - t0 < 0.03) {
+			if (exitpt_critical_list_get(&l) != 0)
+				tap_bail("list");
+			for (i = 0; i < exitpt_critical_list_count(l); i++) {
+				for (j = 0; j < nseen; j++)
+					if (strcmp(seen[j],
+					    exitpt_critical_list_name(l, i)) == 0)
+						break;
+				bad += j == nseen;
+			}
+			exitpt_critical_list_free(l);
+		}
+		critical_set_pending(0);
+		t0 = now();
+		while (now() - t0 < 0.01)
+			continue;
+	}
+	for (k = 0; k < 4; k++)
+		reap(kids[k]);
+	is_int(bad, 0, "no_section_starts_unseen_after_pending_is_raised");
+	ok(hits > 0, "race_exercised_with_holders_at_raise (%d of %d)", hits,
+	    rounds);
+	exitpt_critical_list_get(&l);
+	is_int(exitpt_critical_list_count(l), 0,
+	    "killed_racers_leave_nothing");
+	exitpt_critical_list_free(l);
+}
+
 /* Root sees every user's sections; a user sees only their own. */
 static void
 test_users(void)
@@ -391,6 +468,7 @@ main(void)
 	test_semantics();
 	test_sigkill();
 	test_pending();
+	test_pending_race();
 	if (geteuid() == 0) {
 		test_users();
 		test_foreign_flag();
