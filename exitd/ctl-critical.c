@@ -189,7 +189,8 @@ ctl_critical_pending(int argc, char **argv)
 	if (argc == 2 && text_parse_int(argv[1], 1, INT64_MAX, &id) != 0)
 		return (ctl_usage_error("critical", "operation id must be "
 		    "1..%lld, not '%s'", (long long)INT64_MAX, argv[1]));
-	if ((rv = ctl_require_admin("critical", "setting the pending flag")) != 0)
+	rv = ctl_require_admin("critical", "setting the pending flag");
+	if (rv != 0)
 		return (rv);
 	op = strcmp(argv[0], "on") == 0 ? (uint64_t)id : 0;
 	if ((error = critical_set_pending(op)) != 0)

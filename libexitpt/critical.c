@@ -589,7 +589,7 @@ critical_scan(struct ipcobj *o, struct critical_holder **h, size_t *n,
 		p.start = s->start;
 		if (atomic_load(&s->word) != w)
 			continue;	/* changed while copied: gone or new */
-		/* A writer's start time may not be there yet; kill said alive. */
+		/* A writer's start time may be unset; kill said alive. */
 		if (CRITICAL_STATE(w) == CRITICAL_HELD &&
 		    !ipcobj_proc_alive(&p)) {
 			if (ipcobj_writable(o))

@@ -316,7 +316,8 @@ test_pending_race(void)
 	char				 name[EXITPT_NAME_MAX + 1];
 	size_t				 nseen, i, j;
 	double				 t0;
-	int				 k, round, bad = 0, rounds = 30, hits = 0;
+	int				 k, round, bad = 0, hits = 0;
+	int				 rounds = 30;
 	unsigned long			 iter;
 	volatile int			 spin;
 
@@ -324,12 +325,13 @@ test_pending_race(void)
 		if ((kids[k] = fork()) == -1)
 			tap_bail("fork");
 		if (kids[k] == 0) {
-			/* Every section has its own name: race.KID.ITERATION. */
+			/* Each section has its own name: race.KID.ITER */
 			for (iter = 0;; iter++) {
 				snprintf(name, sizeof(name), "race.%d.%lu", k,
 				    iter);
 				if (exitpt_critical_enter(name,
-				    EXITPT_CRITICAL_FAIL_IF_PENDING, 0, &c) != 0)
+				    EXITPT_CRITICAL_FAIL_IF_PENDING, 0,
+				    &c) != 0)
 					continue;
 				for (spin = 0; spin < 2000; spin++)
 					continue;
@@ -353,10 +355,12 @@ test_pending_race(void)
 			if (exitpt_critical_list_get(&l) != 0)
 				tap_bail("list");
 			for (i = 0; i < exitpt_critical_list_count(l); i++) {
-				for (j = 0; j < nseen; j++)
+				for (j = 0; j < nseen; j++) {
 					if (strcmp(seen[j],
-					    exitpt_critical_list_name(l, i)) == 0)
+					    exitpt_critical_list_name(l,
+					    i)) == 0)
 						break;
+				}
 				bad += j == nseen;
 			}
 			exitpt_critical_list_free(l);

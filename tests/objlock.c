@@ -348,9 +348,10 @@ test_errors(void)
 		{ "**EXCL", EXITPT_E_VALUE, 0 },
 		{ "", EXITPT_E_VALUE, 0 },
 	};
-	size_t	i;
-	pid_t	pid;
-	int	s, rv;
+	struct ipcobj	*o;
+	size_t		 i;
+	pid_t		 pid;
+	int		 s, rv;
 
 	for (i = 0; i < nitems(t); i++) {
 		s = 0;
@@ -369,6 +370,11 @@ test_errors(void)
 	is_int(exitpt_objlock_unlock("X", EXITPT_LOCK_EXCL),
 	    EXITPT_E_NOT_HELD, "unlock_unheld_is_E_NOT_HELD");
 
+	is_int(objlock_init(), 0, "init_opens_the_table");
+	ok(ipcobj_open(IPCOBJ_LOCKTAB, "locks", IPCOBJ_READ, &o) == 0 &&
+	    ipcobj_owner(o) == geteuid() && ipcobj_mode(o) == 0666,
+	    "table_owned_by_its_creator_and_open_to_all");
+	ipcobj_close(o);
 	if (geteuid() != 0) {
 		ok(1, "# SKIP other user tests need root");
 		return;
