@@ -387,7 +387,8 @@ test_users(void)
 {
 	struct exitpt_critical	*c;
 	pid_t			 pid, nb;
-	int			 status;
+	int			 status, p[2];
+	char			 b;
 
 	nb = holder("nbwork", 1);
 	is_int(count_named("nbwork", NULL), 1, "root_sees_other_users");
@@ -412,6 +413,34 @@ test_users(void)
 		_exit(critical_set_pending(1) == -EACCES ? 0 : 1);
 	}
 	is_int(child_status(pid), 0, "user_cannot_raise_roots_flag");
+
+	/* Root's flag binds other users, who wait on a read-only map. */
+	critical_set_pending(3);
+	if (pipe(p) == -1 || (pid = fork()) == -1)
+		tap_bail("fork");
+	if (pid == 0) {
+		struct exitpt_critical	*c2;
+
+		close(p[0]);
+		if (setgroups(0, NULL) == -1 || setgid(NOBODY) == -1 ||
+		    setuid(NOBODY) == -1)
+			_exit(3);
+		if (exitpt_critical_enter("nb2",
+		    EXITPT_CRITICAL_FAIL_IF_PENDING, 0,
+		    &c2) != EXITPT_E_PENDING)
+			_exit(1);
+		if (exitpt_critical_enter("nb2", 0, 0.2, &c2) !=
+		    EXITPT_E_TIMEOUT)
+			_exit(2);
+		write(p[1], "x", 1);
+		_exit(exitpt_critical_enter("nb2", 0, 10, &c2) == 0 ? 0 : 4);
+	}
+	close(p[1]);
+	read(p[0], &b, 1);	/* the child's refusals are done */
+	close(p[0]);
+	critical_set_pending(0);
+	is_int(child_status(pid), 0,
+	    "roots_flag_refuses_delays_and_releases_other_users");
 	exitpt_critical_leave(c);
 	reap(nb);
 	is_int(count_named("nbwork", NULL), 0, "other_users_dead_holder_swept");
