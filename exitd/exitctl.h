@@ -60,6 +60,10 @@ int	ctl_status(int, char **);
 int	ctl_journal(int, char **);
 
 /* critical sections and object locks: ctl-critical.c, ctl-lock.c */
+int		 ctl_critical(int, char **);
+int		 ctl_critical_run(const char *, char **);
+const char	*ctl_critical_user(uid_t, char *, size_t);
+int		 ctl_lock(int, char **);
 
 /* data queues: ctl-dtaq.c */
 

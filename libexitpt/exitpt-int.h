@@ -144,6 +144,14 @@ int		 ipcobj_proc_alive(const struct ipcobj_proc *);
 int		 ipcobj_list(int, char ***, size_t *);
 void		 ipcobj_list_free(char **, size_t);
 
+/* critical.c: the suspend-pending flag and Check's veto reason */
+int		 critical_set_pending(uint64_t);
+int		 critical_get_pending(uint64_t *, int64_t *);
+int		 critical_reason(char *, size_t);
+
+/* objlock.c */
+int		 objlock_init(void);
+
 /* dtaara.c: data areas (see exitpt/dtaara.h) */
 struct dtaara_data {
 	uint32_t		 type;		/* EXITPT_DTAARA_* */

@@ -16,6 +16,8 @@
 
 /* IPC: shared objects, critical sections, object locks */
 #include <exitpt/ipc.h>
+#include <exitpt/critical.h>
+#include <exitpt/objlock.h>
 
 /* IPC: data queues */
 
