@@ -48,6 +48,7 @@ int	ctl_registry_list(int, char **);
 /* critical sections and object locks: ctl-critical.c, ctl-lock.c */
 
 /* data queues: ctl-dtaq.c */
+int	ctl_dtaq(int, char **);
 
 /* data areas: ctl-dtaara.c */
 

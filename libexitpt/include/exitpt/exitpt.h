@@ -15,6 +15,7 @@
 /* IPC: shared objects, critical sections, object locks */
 
 /* IPC: data queues */
+#include <exitpt/dtaq.h>
 
 /* IPC: data areas */
 
