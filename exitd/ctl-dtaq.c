@@ -5,7 +5,8 @@
  *
  * Data and keys are taken and shown as text by default; --hex switches
  * both to hexadecimal so that any bytes can pass.  In text output an entry
- * is one line: backslash and control bytes are escaped (\\, \n, \t, \xHH).
+ * is one line: backslash, control bytes and bytes that are not UTF-8 are
+ * escaped (\\, \n, \t, \xHH).
  */
 #include <sys/stat.h>
 
@@ -45,6 +46,7 @@ static int	ctl_dtaq_clear(int, char **);
 static int	ctl_dtaq_list(int, char **);
 static int	ctl_dtaq_decode(const char *, int, unsigned char *, size_t,
 		    size_t *);
+static size_t	ctl_dtaq_utf8(const unsigned char *, size_t);
 static char	*ctl_dtaq_encode(const void *, size_t, int);
 static int	ctl_dtaq_key(const char *, struct exitpt_dtaq *,
 		    struct ctl_dtaq_args *);
@@ -120,8 +122,35 @@ ctl_dtaq_decode(const char *s, int hex, unsigned char *buf, size_t size,
 }
 
 /*
- * Encode bytes for output: hex, or text with backslash escapes so that
- * an entry always stays on one line.  Returns a malloc'd string.
+ * Length of the UTF-8 sequence of a non-ASCII character at p, or 0 if the
+ * bytes there are not one.
+ */
+static size_t
+ctl_dtaq_utf8(const unsigned char *p, size_t len)
+{
+	size_t	n, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return (0);
+	if (n > len)
+		return (0);
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return (0);
+	}
+	return (n);
+}
+
+/*
+ * Encode bytes for output: hex, or text with backslash escapes (for
+ * control characters, backslash and bytes that are not UTF-8) so that an
+ * entry always stays on one line.  Returns a malloc'd string.
  */
 static char *
 ctl_dtaq_encode(const void *data, size_t len, int hex)
@@ -129,7 +158,7 @@ ctl_dtaq_encode(const void *data, size_t len, int hex)
 	static const char	 digits[] = "0123456789abcdef";
 	const unsigned char	*p = data;
 	char			*out, *o;
-	size_t			 i;
+	size_t			 i, n;
 
 	if ((out = malloc(len * 4 + 1)) == NULL)
 		return (NULL);
@@ -147,7 +176,12 @@ ctl_dtaq_encode(const void *data, size_t len, int hex)
 		} else if (p[i] == '\t') {
 			*o++ = '\\';
 			*o++ = 't';
-		} else if (p[i] < 0x20 || p[i] == 0x7f) {
+		} else if (p[i] >= 0x80 && (n = ctl_dtaq_utf8(p + i,
+		    len - i)) > 0) {
+			memcpy(o, p + i, n);
+			o += n;
+			i += n - 1;
+		} else if (p[i] < 0x20 || p[i] >= 0x7f) {
 			*o++ = '\\';
 			*o++ = 'x';
 			*o++ = digits[p[i] >> 4];

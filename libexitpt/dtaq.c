@@ -21,6 +21,10 @@
  * nor duplicates an entry, and the next locker, told the holder died, has
  * nothing to repair.
  *
+ * Access is checked once, when a queue is opened (as open(2) does for a
+ * file): the mode cannot change afterwards, and a handle used in a tight
+ * loop should not ask the kernel for credentials on every call.
+ *
  * Waiting.  Waiters sleep on the object's change counter.  A changer
  * notifies *before* its commit, while it still holds the mutex: a woken
  * waiter then blocks on the mutex, which either the changer releases or
@@ -33,6 +37,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +48,13 @@
 #include "exitpt-int.h"
 
 #define DTAQ_ALIGN	64
+#define DTAQ_SPIN	2000	/* pauses before sleeping, about 20-100 us */
+
+#if defined(__x86_64__) || defined(__i386__)
+#define dtaq_cpu_relax()	__builtin_ia32_pause()
+#else
+#define dtaq_cpu_relax()	__asm__ __volatile__("" ::: "memory")
+#endif
 
 /* The queue's header, at the start of the object's data. */
 struct dtaq_hdr {
@@ -53,7 +65,7 @@ struct dtaq_hdr {
 	uint32_t	capacity;
 	uint32_t	slot_size;
 	uint32_t	waiters;	/* sleepers; may stay high after a kill */
-	uint32_t	pad;
+	uint32_t	changes;	/* bumped by every change, for spinners */
 	uint64_t	head;		/* ring: first position */
 	uint64_t	tail;		/* ring: one past the last */
 	uint64_t	seq;		/* keyed: last sequence given */
@@ -83,6 +95,9 @@ struct exitpt_dtaq {
 	size_t		 key_length;
 	size_t		 capacity;
 	size_t		 slot_size;
+	/* Access checked once at open, as for a file descriptor. */
+	int		 can_read;
+	int		 can_write;
 };
 
 /* The geometry handed to dtaq_init_cb. */
@@ -106,6 +121,9 @@ struct dtaq_snap {
 	unsigned char		*data;
 };
 
+static long	dtaq_ncpu;
+static pthread_once_t dtaq_ncpu_once = PTHREAD_ONCE_INIT;
+
 static const char *dtaq_orders[] = { "ANY", "EQ", "NE", "LT", "LE", "GT",
     "GE" };
 
@@ -114,6 +132,8 @@ static int	dtaq_init_cb(void *, size_t, void *);
 static int	dtaq_lock(struct exitpt_dtaq *);
 static void	dtaq_unlock(struct exitpt_dtaq *);
 static void	dtaq_notify(struct exitpt_dtaq *);
+static void	dtaq_ncpu_init(void);
+static int	dtaq_spin(struct exitpt_dtaq *, int *);
 static int	dtaq_sleep(struct exitpt_dtaq *, const struct ipcobj_deadline *,
 		    int *);
 static int	dtaq_select_check(struct exitpt_dtaq *, int, const void *,
@@ -296,8 +316,18 @@ exitpt_dtaq_open(const char *name, struct exitpt_dtaq **qp)
 	q->key_length = g.key_length;
 	q->capacity = g.capacity;
 	q->slot_size = g.slot_size;
+	q->can_read = ipcobj_access(o, IPCOBJ_READ);
+	q->can_write = ipcobj_access(o, IPCOBJ_WRITE);
+	pthread_once(&dtaq_ncpu_once, dtaq_ncpu_init);
 	*qp = q;
 	return (0);
+}
+
+/* Count the CPUs once: spinning on a single CPU only delays the other. */
+static void
+dtaq_ncpu_init(void)
+{
+	dtaq_ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 }
 
 /* Close a queue handle. */
@@ -334,12 +364,42 @@ dtaq_unlock(struct exitpt_dtaq *q)
 	ipcobj_unlock(q->obj);
 }
 
-/* Announce a change to every sleeper; called with the lock held. */
+/* Announce a change to spinners and sleepers; called with the lock held. */
 static void
 dtaq_notify(struct exitpt_dtaq *q)
 {
+	__atomic_add_fetch(&q->hdr->changes, 1, __ATOMIC_RELEASE);
 	if (q->hdr->waiters != 0)
 		ipcobj_notify(q->obj);
+}
+
+/*
+ * Spin a little, unlocked, for a change by a process running on another
+ * CPU, before paying for a sleep and a wake-up in the kernel: a producer
+ * and a consumer that keep pace then pass entries without system calls.
+ * Returns with the lock held; 1 if the queue changed.
+ */
+static int
+dtaq_spin(struct exitpt_dtaq *q, int *locked)
+{
+	uint32_t	seen;
+	int		i, error;
+
+	if (dtaq_ncpu <= 1)
+		return (0);
+	seen = __atomic_load_n(&q->hdr->changes, __ATOMIC_ACQUIRE);
+	dtaq_unlock(q);
+	for (i = 0; i < DTAQ_SPIN; i++) {
+		if (__atomic_load_n(&q->hdr->changes, __ATOMIC_ACQUIRE) != seen)
+			break;
+		dtaq_cpu_relax();
+	}
+	if ((error = dtaq_lock(q)) != 0) {
+		*locked = 0;
+		return (error);
+	}
+	/* Decide under the lock: a change just after the spin counts too. */
+	return (__atomic_load_n(&q->hdr->changes, __ATOMIC_ACQUIRE) != seen);
 }
 
 /*
@@ -356,6 +416,8 @@ dtaq_sleep(struct exitpt_dtaq *q, const struct ipcobj_deadline *d,
 
 	if (ipcobj_deadline_passed(d))
 		return (EXITPT_E_TIMEOUT);
+	if ((error = dtaq_spin(q, locked)) != 0)
+		return (error < 0 ? error : 0);
 	seen = ipcobj_seq(q->obj);
 	q->hdr->waiters++;
 	dtaq_unlock(q);
@@ -539,7 +601,7 @@ exitpt_dtaq_send(struct exitpt_dtaq *q, const void *key, size_t key_length,
 	size_t			 i;
 	int			 locked = 1, error;
 
-	if (!ipcobj_access(q->obj, IPCOBJ_WRITE))
+	if (!q->can_write)
 		return (-EACCES);
 	if (length > q->max_length)
 		return (EXITPT_E_TOO_LONG);
@@ -602,7 +664,7 @@ exitpt_dtaq_receive(struct exitpt_dtaq *q, int order, const void *key,
 	struct ipcobj_deadline	 deadline;
 	int			 locked = 1, error;
 
-	if (!ipcobj_access(q->obj, IPCOBJ_READ | IPCOBJ_WRITE))
+	if (!q->can_read || !q->can_write)
 		return (-EACCES);
 	if ((error = dtaq_select_check(q, order, key, key_length)) != 0)
 		return (error);
@@ -731,7 +793,7 @@ exitpt_dtaq_peek(struct exitpt_dtaq *q, int which, int order, const void *key,
 	if (which != EXITPT_DTAQ_PEEK_FIRST && which != EXITPT_DTAQ_PEEK_LAST &&
 	    which != EXITPT_DTAQ_PEEK_ALL)
 		return (EXITPT_E_VALUE);
-	if (!ipcobj_access(q->obj, IPCOBJ_READ))
+	if (!q->can_read)
 		return (-EACCES);
 	if ((error = dtaq_select_check(q, order, key, key_length)) != 0)
 		return (error);
@@ -760,7 +822,7 @@ exitpt_dtaq_clear(struct exitpt_dtaq *q, int order, const void *key,
 
 	if ((error = dtaq_select_check(q, order, key, key_length)) != 0)
 		return (error);
-	if (!ipcobj_access(q->obj, IPCOBJ_WRITE))
+	if (!q->can_write)
 		return (-EACCES);
 	if ((error = dtaq_lock(q)) != 0)
 		return (error);
