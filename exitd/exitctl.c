@@ -28,6 +28,13 @@ static const struct ctl_command {
 	/* phase engine */
 
 	/* critical sections and object locks */
+	{ "critical", ctl_critical, "critical NAME [--wait S] "
+	    "[--fail-if-pending] -- COMMAND...\n"
+	    "       exitctl critical list [--json]\n"
+	    "       exitctl critical pending on [OPERATION_ID]|off|show "
+	    "[--json]" },
+	{ "lock", ctl_lock, "lock NAME STATE [--wait S] -- COMMAND...\n"
+	    "       exitctl lock list [--json]" },
 
 	/* data queues */
 	{ "dtaq", ctl_dtaq, "dtaq create NAME [--type fifo|lifo|keyed] "

@@ -46,6 +46,10 @@ int	ctl_registry_list(int, char **);
 /* phase engine commands: ctl-*.c */
 
 /* critical sections and object locks: ctl-critical.c, ctl-lock.c */
+int		 ctl_critical(int, char **);
+int		 ctl_critical_run(const char *, char **);
+const char	*ctl_critical_user(uid_t, char *, size_t);
+int		 ctl_lock(int, char **);
 
 /* data queues: ctl-dtaq.c */
 int	ctl_dtaq(int, char **);

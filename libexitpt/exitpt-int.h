@@ -84,4 +84,66 @@ void		 registry_list_clear(struct registry_list *);
 int		 registry_add(const char *, struct registry_entry *, int);
 int		 registry_remove(const char *, int, int32_t);
 
+/* ipcobj.c: typed objects in POSIX shared memory (see exitpt/ipc.h) */
+#define IPCOBJ_CRITICAL		1	/* critical sections of one user */
+#define IPCOBJ_PENDING		2	/* the suspend-pending flag */
+#define IPCOBJ_LOCKTAB		3	/* the object lock table */
+#define IPCOBJ_DTAQ		4	/* data queue */
+#define IPCOBJ_DTAARA		5	/* data area */
+#define IPCOBJ_JOBITP		6	/* job interrupt endpoint */
+#define IPCOBJ_READ		0x1	/* access wanted by ipcobj_open */
+#define IPCOBJ_WRITE		0x2
+#define IPCOBJ_PUBLISH		0x1	/* create: readers map read-only */
+#define IPCOBJ_SIZE_MAX		(64u << 20)
+struct ipcobj;
+struct ipcobj_proc {
+	pid_t		 pid;
+	uint64_t	 start;		/* /proc/PID/stat starttime, ticks */
+};
+struct ipcobj_deadline {
+	int		 forever;
+	int64_t		 at;		/* CLOCK_MONOTONIC, nanoseconds */
+};
+typedef int	 (*ipcobj_init_cb)(void *, size_t, void *);
+const char	*ipcobj_prefix(void);
+const char	*ipcobj_type_name(int);
+int		 ipcobj_shm_name(int, const char *, char *, size_t);
+int		 ipcobj_create(int, const char *, mode_t, size_t, int,
+		     ipcobj_init_cb, void *, struct ipcobj **);
+int		 ipcobj_open(int, const char *, int, struct ipcobj **);
+int		 ipcobj_open_or_create(int, const char *, int, mode_t, size_t,
+		     int, ipcobj_init_cb, void *, struct ipcobj **);
+void		 ipcobj_close(struct ipcobj *);
+int		 ipcobj_unlink(int, const char *);
+int		 ipcobj_remove(struct ipcobj *);
+void		*ipcobj_data(struct ipcobj *);
+size_t		 ipcobj_size(const struct ipcobj *);
+const char	*ipcobj_name(const struct ipcobj *);
+uid_t		 ipcobj_owner(const struct ipcobj *);
+gid_t		 ipcobj_group(const struct ipcobj *);
+mode_t		 ipcobj_mode(const struct ipcobj *);
+int		 ipcobj_writable(const struct ipcobj *);
+int		 ipcobj_deleted(const struct ipcobj *);
+int		 ipcobj_access(const struct ipcobj *, int);
+int		 ipcobj_lock(struct ipcobj *);
+void		 ipcobj_unlock(struct ipcobj *);
+uint32_t	 ipcobj_seq(const struct ipcobj *);
+void		 ipcobj_notify(struct ipcobj *);
+int		 ipcobj_deadline_set(struct ipcobj_deadline *, double);
+void		 ipcobj_deadline_cap(const struct ipcobj_deadline *, long,
+		     struct ipcobj_deadline *);
+int		 ipcobj_deadline_passed(const struct ipcobj_deadline *);
+int		 ipcobj_wait(struct ipcobj *, uint32_t,
+		     const struct ipcobj_deadline *);
+int		 ipcobj_proc_self(struct ipcobj_proc *);
+int		 ipcobj_proc_get(pid_t, struct ipcobj_proc *);
+int		 ipcobj_proc_alive(const struct ipcobj_proc *);
+int		 ipcobj_list(int, char ***, size_t *);
+void		 ipcobj_list_free(char **, size_t);
+
+/* critical.c: the suspend-pending flag and Check's veto reason */
+int		 critical_set_pending(uint64_t);
+int		 critical_get_pending(uint64_t *, int64_t *);
+int		 critical_reason(char *, size_t);
+
 #endif /* EXITPT_INT_H */

@@ -13,6 +13,9 @@
 /* phase engine client */
 
 /* IPC: shared objects, critical sections, object locks */
+#include <exitpt/ipc.h>
+#include <exitpt/critical.h>
+#include <exitpt/objlock.h>
 
 /* IPC: data queues */
 #include <exitpt/dtaq.h>

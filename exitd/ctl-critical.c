@@ -1,0 +1,264 @@
+/*
+ * exitctl's critical section commands: list the holders, show or set the
+ * suspend-pending flag, and hold a section while a command runs (like
+ * flock(1)).
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exitctl.h"
+
+static int	 ctl_critical_list(int, char **);
+static int	 ctl_critical_pending(int, char **);
+static int	 ctl_critical_hold(int, char **);
+static void	 ctl_critical_when(int64_t, char *, size_t);
+
+/* Format seconds since the epoch as local "YYYY-MM-DD HH:MM:SS". */
+static void
+ctl_critical_when(int64_t since, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		t = (time_t)since;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)since);
+}
+
+/* The name of a user, or its number when it has none. */
+const char *
+ctl_critical_user(uid_t uid, char *buf, size_t len)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwuid(uid)) != NULL)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "%lu", (unsigned long)uid);
+	return (buf);
+}
+
+/*
+ * Run a command and wait for it; returns its exit status, 128 + signal
+ * when killed, 127 when it cannot be found and 126 when it cannot run.
+ */
+int
+ctl_critical_run(const char *cmd, char **argv)
+{
+	pid_t	pid;
+	int	status, err;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		return (ctl_fail(cmd, -errno, "fork"));
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		err = errno;
+		fprintf(stderr, "exitctl: %s: %s: %s\n", cmd, argv[0],
+		    strerror(err));
+		_exit(err == ENOENT ? 127 : 126);
+	}
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR)
+			return (ctl_fail(cmd, -errno, "waitpid"));
+	}
+	if (WIFSIGNALED(status))
+		return (128 + WTERMSIG(status));
+	return (WEXITSTATUS(status));
+}
+
+/* exitctl critical list: the live holders of critical sections. */
+static int
+ctl_critical_list(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct exitpt_critical_list	*l;
+	json_t				*arr, *obj;
+	char				 when[32], user[64];
+	size_t				 i, n;
+	int				 ch, error;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch != 'j')
+			return (ctl_usage_error("critical", "bad option"));
+		ctl_opts.json = 1;
+	}
+	if (optind != argc)
+		return (ctl_usage_error("critical", "list takes no argument"));
+	if ((error = exitpt_critical_list_get(&l)) != 0)
+		return (ctl_fail("critical", error, "cannot list holders"));
+	n = exitpt_critical_list_count(l);
+	if (ctl_opts.json) {
+		if ((arr = json_array()) == NULL) {
+			exitpt_critical_list_free(l);
+			return (ctl_fail("critical", -ENOMEM, "json"));
+		}
+		for (i = 0; i < n; i++) {
+			ctl_critical_when(exitpt_critical_list_since(l, i),
+			    when, sizeof(when));
+			obj = json_pack("{s:s, s:I, s:I, s:s, s:I, s:s}",
+			    "name", exitpt_critical_list_name(l, i),
+			    "pid", (json_int_t)exitpt_critical_list_pid(l, i),
+			    "uid", (json_int_t)exitpt_critical_list_uid(l, i),
+			    "user", ctl_critical_user(
+			    exitpt_critical_list_uid(l, i), user, sizeof(user)),
+			    "since", (json_int_t)exitpt_critical_list_since(l,
+			    i), "since_text", when);
+			if (obj == NULL || json_array_append_new(arr,
+			    obj) != 0) {
+				json_decref(arr);
+				exitpt_critical_list_free(l);
+				return (ctl_fail("critical", -ENOMEM, "json"));
+			}
+		}
+		exitpt_critical_list_free(l);
+		return (ctl_json_print(arr));
+	}
+	if (n > 0)
+		printf("%-32s %8s %-12s %s\n", "NAME", "PID", "USER", "SINCE");
+	for (i = 0; i < n; i++) {
+		ctl_critical_when(exitpt_critical_list_since(l, i), when,
+		    sizeof(when));
+		printf("%-32s %8ld %-12s %s\n", exitpt_critical_list_name(l, i),
+		    (long)exitpt_critical_list_pid(l, i),
+		    ctl_critical_user(exitpt_critical_list_uid(l, i), user,
+		    sizeof(user)), when);
+	}
+	exitpt_critical_list_free(l);
+	return (CTL_EXIT_OK);
+}
+
+/* exitctl critical pending on [ID] | off | show: the suspend flag. */
+static int
+ctl_critical_pending(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	long long			 id = 1;
+	uint64_t			 op;
+	int64_t				 since;
+	char				 when[32];
+	int				 ch, error, rv;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch != 'j')
+			return (ctl_usage_error("critical", "bad option"));
+		ctl_opts.json = 1;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0 || argc > 2 || (argc == 2 && strcmp(argv[0], "on") != 0))
+		return (ctl_usage_error("critical",
+		    "pending takes on [OPERATION_ID], off or show"));
+	if (strcmp(argv[0], "show") == 0) {
+		if ((rv = critical_get_pending(&op, &since)) < 0)
+			return (ctl_fail("critical", rv, "cannot read the "
+			    "pending flag"));
+		if (ctl_opts.json)
+			return (ctl_json_print(json_pack("{s:b, s:I, s:I}",
+			    "pending", rv, "operation", (json_int_t)op,
+			    "since", (json_int_t)since)));
+		if (rv == 0) {
+			printf("pending: no\n");
+			return (CTL_EXIT_OK);
+		}
+		ctl_critical_when(since, when, sizeof(when));
+		printf("pending: yes (operation %llu, since %s)\n",
+		    (unsigned long long)op, when);
+		return (CTL_EXIT_OK);
+	}
+	if (strcmp(argv[0], "on") != 0 && strcmp(argv[0], "off") != 0)
+		return (ctl_usage_error("critical", "pending takes on "
+		    "[OPERATION_ID], off or show, not '%s'", argv[0]));
+	if (argc == 2 && text_parse_int(argv[1], 1, INT64_MAX, &id) != 0)
+		return (ctl_usage_error("critical", "operation id must be "
+		    "1..%lld, not '%s'", (long long)INT64_MAX, argv[1]));
+	if ((rv = ctl_require_admin("critical", "setting the pending flag")) != 0)
+		return (rv);
+	op = strcmp(argv[0], "on") == 0 ? (uint64_t)id : 0;
+	if ((error = critical_set_pending(op)) != 0)
+		return (ctl_fail("critical", error, "cannot set the pending "
+		    "flag"));
+	return (CTL_EXIT_OK);
+}
+
+/*
+ * exitctl critical NAME [--wait S] [--fail-if-pending] -- COMMAND...:
+ * hold the section while the command runs and exit with its status.
+ */
+static int
+ctl_critical_hold(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "wait", required_argument, NULL, 'w' },
+		{ "fail-if-pending", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct exitpt_critical		*c;
+	const char			*name = argv[0];
+	double				 wait = EXITPT_WAIT_FOREVER;
+	int				 ch, error, flags = 0, rv;
+
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'w':
+			if (exitpt_ipc_wait_parse(optarg, &wait) != 0)
+				return (ctl_usage_error("critical", "--wait "
+				    "takes seconds (0..%g), 'none' or "
+				    "'forever', not '%s'", EXITPT_IPC_WAIT_MAX,
+				    optarg));
+			break;
+		case 'f':
+			flags |= EXITPT_CRITICAL_FAIL_IF_PENDING;
+			break;
+		default:
+			return (ctl_usage_error("critical", "bad option"));
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		return (ctl_usage_error("critical", "no command to run"));
+	if (exitpt_ipc_name_check(name) != 0)
+		return (ctl_fail("critical", EXITPT_E_NAME, "'%s'", name));
+	error = exitpt_critical_enter(name, flags, wait, &c);
+	if (error == EXITPT_E_PENDING || error == EXITPT_E_TIMEOUT) {
+		ctl_fail("critical", error, "%s", name);
+		return (CTL_EXIT_BUSY);
+	}
+	if (error != 0)
+		return (ctl_fail("critical", error, "%s", name));
+	rv = ctl_critical_run("critical", argv);
+	if ((error = exitpt_critical_leave(c)) != 0)
+		ctl_fail("critical", error, "leaving %s", name);
+	return (rv);
+}
+
+/* exitctl critical: dispatch list, pending, or hold NAME. */
+int
+ctl_critical(int argc, char **argv)
+{
+	if (argc < 2)
+		return (ctl_usage_error("critical", "missing argument"));
+	if (strcmp(argv[1], "list") == 0)
+		return (ctl_critical_list(argc - 1, argv + 1));
+	if (strcmp(argv[1], "pending") == 0)
+		return (ctl_critical_pending(argc - 1, argv + 1));
+	return (ctl_critical_hold(argc - 1, argv + 1));
+}

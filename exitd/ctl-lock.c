@@ -1,0 +1,151 @@
+/*
+ * exitctl's object lock commands: list who holds what (like WRKOBJLCK)
+ * and hold a lock state while a command runs.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exitctl.h"
+
+static int	 ctl_lock_list(int, char **);
+static int	 ctl_lock_hold(int, char **);
+
+/* exitctl lock list: every live lock. */
+static int
+ctl_lock_list(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct exitpt_objlock_list	*l;
+	json_t				*arr, *obj;
+	struct tm			 tm;
+	time_t				 t;
+	char				 when[32], user[64];
+	size_t				 i, n;
+	int				 ch, error;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch != 'j')
+			return (ctl_usage_error("lock", "bad option"));
+		ctl_opts.json = 1;
+	}
+	if (optind != argc)
+		return (ctl_usage_error("lock", "list takes no argument"));
+	if ((error = exitpt_objlock_list_get(&l)) != 0)
+		return (ctl_fail("lock", error, "cannot list locks"));
+	n = exitpt_objlock_list_count(l);
+	if ((arr = ctl_opts.json ? json_array() : NULL) == NULL &&
+	    ctl_opts.json) {
+		exitpt_objlock_list_free(l);
+		return (ctl_fail("lock", -ENOMEM, "json"));
+	}
+	if (!ctl_opts.json && n > 0)
+		printf("%-32s %-8s %5s %8s %-12s %s\n", "OBJECT", "STATE",
+		    "TAKES", "PID", "USER", "SINCE");
+	for (i = 0; i < n; i++) {
+		t = (time_t)exitpt_objlock_list_since(l, i);
+		if (localtime_r(&t, &tm) == NULL || strftime(when,
+		    sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+			snprintf(when, sizeof(when), "%lld", (long long)t);
+		ctl_critical_user(exitpt_objlock_list_uid(l, i), user,
+		    sizeof(user));
+		if (!ctl_opts.json) {
+			printf("%-32s %-8s %5u %8ld %-12s %s\n",
+			    exitpt_objlock_list_object(l, i),
+			    exitpt_objlock_state_name(
+			    exitpt_objlock_list_state(l, i)),
+			    exitpt_objlock_list_takes(l, i),
+			    (long)exitpt_objlock_list_pid(l, i), user, when);
+			continue;
+		}
+		obj = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:I, s:s}",
+		    "object", exitpt_objlock_list_object(l, i),
+		    "state", exitpt_objlock_state_name(
+		    exitpt_objlock_list_state(l, i)),
+		    "takes", (json_int_t)exitpt_objlock_list_takes(l, i),
+		    "pid", (json_int_t)exitpt_objlock_list_pid(l, i),
+		    "uid", (json_int_t)exitpt_objlock_list_uid(l, i),
+		    "user", user,
+		    "since", (json_int_t)exitpt_objlock_list_since(l, i),
+		    "since_text", when);
+		if (obj == NULL || json_array_append_new(arr, obj) != 0) {
+			json_decref(arr);
+			exitpt_objlock_list_free(l);
+			return (ctl_fail("lock", -ENOMEM, "json"));
+		}
+	}
+	exitpt_objlock_list_free(l);
+	return (ctl_opts.json ? ctl_json_print(arr) : CTL_EXIT_OK);
+}
+
+/*
+ * exitctl lock NAME STATE [--wait S] -- COMMAND...: hold the lock state
+ * while the command runs and exit with its status.
+ */
+static int
+ctl_lock_hold(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "wait", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char			*name = argv[0];
+	double				 wait = EXITPT_WAIT_FOREVER;
+	int				 ch, error, state, rv;
+
+	if (argc < 2)
+		return (ctl_usage_error("lock", "missing lock state"));
+	if (exitpt_objlock_state_parse(argv[1], &state) != 0)
+		return (ctl_usage_error("lock", "unknown lock state '%s' "
+		    "(*SHRRD, *SHRUPD, *SHRNUP, *EXCLRD or *EXCL)", argv[1]));
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (ch != 'w')
+			return (ctl_usage_error("lock", "bad option"));
+		if (exitpt_ipc_wait_parse(optarg, &wait) != 0)
+			return (ctl_usage_error("lock", "--wait takes "
+			    "seconds (0..%g), 'none' or 'forever', not '%s'",
+			    EXITPT_IPC_WAIT_MAX, optarg));
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		return (ctl_usage_error("lock", "no command to run"));
+	if (exitpt_ipc_name_check(name) != 0)
+		return (ctl_fail("lock", EXITPT_E_NAME, "'%s'", name));
+	error = exitpt_objlock_lock(name, state, wait);
+	if (error == EXITPT_E_TIMEOUT) {
+		ctl_fail("lock", error, "%s %s", name,
+		    exitpt_objlock_state_name(state));
+		return (CTL_EXIT_BUSY);
+	}
+	if (error != 0)
+		return (ctl_fail("lock", error, "%s %s", name,
+		    exitpt_objlock_state_name(state)));
+	rv = ctl_critical_run("lock", argv);
+	if ((error = exitpt_objlock_unlock(name, state)) != 0)
+		ctl_fail("lock", error, "unlocking %s", name);
+	return (rv);
+}
+
+/* exitctl lock: dispatch list, or hold NAME STATE. */
+int
+ctl_lock(int argc, char **argv)
+{
+	if (argc < 2)
+		return (ctl_usage_error("lock", "missing argument"));
+	if (strcmp(argv[1], "list") == 0)
+		return (ctl_lock_list(argc - 1, argv + 1));
+	return (ctl_lock_hold(argc - 1, argv + 1));
+}

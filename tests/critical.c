@@ -1,0 +1,401 @@
+/*
+ * Tests of critical sections (critical.c): holders listed with pid and
+ * since, the veto reason, dead holders (SIGKILL) never counting, the
+ * pending flag refusing or delaying a new section, waits that time out
+ * and waits that are woken, who sees whose sections, and trust of the
+ * pending flag.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exitpt-int.h"
+#include "tap.h"
+
+#define NOBODY		65534
+
+static char	prefix[64];
+
+static double	 now(void);
+static void	 cleanup(void);
+static pid_t	 holder(const char *, int);
+static void	 reap(pid_t);
+static int	 count_named(const char *, pid_t *);
+static int	 child_status(pid_t);
+static void	 test_semantics(void);
+static void	 test_sigkill(void);
+static void	 test_pending(void);
+static void	 test_users(void);
+static void	 test_foreign_flag(void);
+
+/* Monotonic time in seconds. */
+static double
+now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+/* Remove every segment this test made. */
+static void
+cleanup(void)
+{
+	char	**names;
+	size_t	  n, i;
+	int	  t;
+
+	for (t = IPCOBJ_CRITICAL; t <= IPCOBJ_LOCKTAB; t++) {
+		if (ipcobj_list(t, &names, &n) != 0)
+			continue;
+		for (i = 0; i < n; i++)
+			ipcobj_unlink(t, names[i]);
+		ipcobj_list_free(names, n);
+	}
+}
+
+/*
+ * Fork a process (as nobody if asked) that enters a section, says so on
+ * a pipe, and waits to be killed.  Returns its pid.
+ */
+static pid_t
+holder(const char *name, int nobody)
+{
+	struct exitpt_critical	*c;
+	pid_t			 pid;
+	int			 p[2];
+	char			 b = 0;
+
+	if (pipe(p) == -1 || (pid = fork()) == -1)
+		tap_bail("fork");
+	if (pid == 0) {
+		close(p[0]);
+		if (nobody && (setgroups(0, NULL) == -1 ||
+		    setgid(NOBODY) == -1 || setuid(NOBODY) == -1))
+			_exit(1);
+		if (exitpt_critical_enter(name, 0, 0, &c) != 0)
+			_exit(1);
+		write(p[1], "x", 1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (read(p[0], &b, 1) != 1)
+		tap_bail("holder did not start");
+	close(p[0]);
+	return (pid);
+}
+
+/* Kill and reap a child. */
+static void
+reap(pid_t pid)
+{
+	int	status;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+/* Wait for a child and return its exit status (-1 if killed). */
+static int
+child_status(pid_t pid)
+{
+	int	status;
+
+	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status))
+		return (-1);
+	return (WEXITSTATUS(status));
+}
+
+/* How many live holders of name are listed; the first one's pid. */
+static int
+count_named(const char *name, pid_t *pid)
+{
+	struct exitpt_critical_list	*l;
+	size_t				 i;
+	int				 n = 0;
+
+	if (exitpt_critical_list_get(&l) != 0)
+		return (-1);
+	for (i = 0; i < exitpt_critical_list_count(l); i++) {
+		if (strcmp(exitpt_critical_list_name(l, i), name) != 0)
+			continue;
+		if (n++ == 0 && pid != NULL)
+			*pid = exitpt_critical_list_pid(l, i);
+	}
+	exitpt_critical_list_free(l);
+	return (n);
+}
+
+/* Enter, list, leave; sections are markers any number may hold. */
+static void
+test_semantics(void)
+{
+	struct exitpt_critical		*a, *b;
+	struct exitpt_critical_list	*l;
+	char				 reason[256], want[128];
+	pid_t				 pid = 0, child;
+	int64_t				 t0 = (int64_t)time(NULL);
+
+	is_int(exitpt_critical_enter("bad/name", 0, 0, &a), EXITPT_E_NAME,
+	    "bad_name_is_E_NAME");
+	is_int(exitpt_critical_enter("", 0, 0, &a), EXITPT_E_NAME,
+	    "empty_name_is_E_NAME");
+	is_int(exitpt_critical_enter("ok", 0x100, 0, &a), EXITPT_E_VALUE,
+	    "unknown_flag_is_E_VALUE");
+	is_int(exitpt_critical_enter("ok", 0, NAN, &a), EXITPT_E_VALUE,
+	    "nan_wait_is_E_VALUE");
+	ok(a == NULL, "failed_enter_gives_no_handle");
+	is_int(count_named("payroll", NULL), 0, "no_holder_at_start");
+	is_int(critical_reason(reason, sizeof(reason)), 0,
+	    "no_holder_no_veto");
+	is_str(reason, "", "no_holder_empty_reason");
+
+	is_int(exitpt_critical_enter("payroll", 0, 0, &a), 0, "enter");
+	is_int(count_named("payroll", &pid), 1, "holder_listed");
+	is_int(pid, getpid(), "holder_pid_is_ours");
+	exitpt_critical_list_get(&l);
+	ok(exitpt_critical_list_count(l) == 1 &&
+	    exitpt_critical_list_since(l, 0) >= t0 &&
+	    exitpt_critical_list_since(l, 0) <= (int64_t)time(NULL) &&
+	    exitpt_critical_list_uid(l, 0) == geteuid(),
+	    "holder_since_and_uid_recorded");
+	ok(exitpt_critical_list_name(l, 5) == NULL,
+	    "list_index_out_of_range_is_NULL");
+	exitpt_critical_list_free(l);
+	is_int(critical_reason(reason, sizeof(reason)), 1, "one_veto");
+	snprintf(want, sizeof(want), "payroll (pid %ld, since ",
+	    (long)getpid());
+	ok(strncmp(reason, want, strlen(want)) == 0 &&
+	    strlen(reason) == strlen(want) + 9,
+	    "reason_names_holder_pid_and_since: %s", reason);
+	is_int(exitpt_critical_enter("payroll", 0, 0, &b), 0,
+	    "same_name_entered_twice");
+	is_int(count_named("payroll", NULL), 2, "both_holders_listed");
+
+	/* A forked child cannot leave its parent's section. */
+	if ((child = fork()) == -1)
+		tap_bail("fork");
+	if (child == 0)
+		_exit(exitpt_critical_leave(b) == EXITPT_E_NOT_HELD ? 0 : 1);
+	is_int(child_status(child), 0, "child_cannot_leave_parent_handle");
+	is_int(count_named("payroll", NULL), 2, "parent_still_holds");
+
+	is_int(exitpt_critical_leave(a), 0, "leave_first");
+	is_int(count_named("payroll", NULL), 1, "one_left");
+	is_int(exitpt_critical_leave(b), 0, "leave_second");
+	is_int(count_named("payroll", NULL), 0, "none_left");
+	is_int(exitpt_critical_leave(NULL), 0, "leave_null_is_harmless");
+}
+
+/* A holder killed by SIGKILL never vetoes and never leaks a slot. */
+static void
+test_sigkill(void)
+{
+	char	reason[256];
+	pid_t	pid, p2 = 0;
+	int	i, n, left = 0;
+
+	pid = holder("batch", 0);
+	is_int(count_named("batch", &p2), 1, "live_holder_listed");
+	is_int(p2, pid, "listed_with_its_pid");
+	reap(pid);
+	is_int(count_named("batch", NULL), 0,
+	    "sigkilled_holder_not_listed");
+	is_int(critical_reason(reason, sizeof(reason)), 0,
+	    "sigkilled_holder_leaves_no_veto");
+
+	/* Many more deaths than the table has slots: nothing drifts. */
+	for (i = 0; i < 1100; i++) {
+		struct exitpt_critical	*c;
+
+		if ((pid = fork()) == -1)
+			tap_bail("fork");
+		if (pid == 0) {
+			if (exitpt_critical_enter("churn", 0, 0, &c) != 0)
+				_exit(1);
+			raise(SIGKILL);
+		}
+		n = child_status(pid);
+		if (n != -1)
+			left++;
+	}
+	is_int(left, 0, "1100_holders_entered_then_died");
+	is_int(count_named("churn", NULL), 0, "no_count_drift_after_deaths");
+	pid = holder("after", 0);
+	is_int(count_named("after", NULL), 1, "table_still_usable");
+	reap(pid);
+}
+
+/* The pending flag refuses or delays new sections; held ones stay. */
+static void
+test_pending(void)
+{
+	struct exitpt_critical	*held, *c;
+	uint64_t		 op;
+	int64_t			 since;
+	double			 t0, el;
+	pid_t			 pid;
+	int			 p[2], rv;
+	char			 b;
+
+	is_int(exitpt_critical_pending(), 0, "not_pending_at_start");
+	is_int(exitpt_critical_enter("held", 0, 0, &held), 0,
+	    "enter_before_pending");
+	is_int(critical_set_pending(7), 0, "raise_pending");
+	is_int(exitpt_critical_pending(), 1, "pending_seen");
+	is_int(critical_get_pending(&op, &since), 1, "pending_read_back");
+	is_int(op, 7, "pending_operation_id");
+	is_int(count_named("held", NULL), 1, "held_section_stays_held");
+
+	t0 = now();
+	is_int(exitpt_critical_enter("new", EXITPT_CRITICAL_FAIL_IF_PENDING,
+	    10, &c), EXITPT_E_PENDING, "fail_if_pending_refuses_at_once");
+	is_int(exitpt_critical_enter("new", 0, EXITPT_WAIT_NOWAIT, &c),
+	    EXITPT_E_PENDING, "nowait_refuses_at_once");
+	ok(now() - t0 < 1, "refusals_did_not_wait");
+	t0 = now();
+	rv = exitpt_critical_enter("new", 0, 0.3, &c);
+	el = now() - t0;
+	is_int(rv, EXITPT_E_TIMEOUT, "wait_while_pending_times_out");
+	ok(el >= 0.29 && el < 2, "timed_out_after_its_wait (%.3f s)", el);
+	is_int(count_named("new", NULL), 0, "refused_section_not_listed");
+
+	/* A waiting enter is woken when the operation ends. */
+	if (pipe(p) == -1 || (pid = fork()) == -1)
+		tap_bail("fork");
+	if (pid == 0) {
+		close(p[0]);
+		write(p[1], "x", 1);
+		rv = exitpt_critical_enter("late", 0, 10, &c);
+		_exit(rv == 0 ? 0 : 1);
+	}
+	close(p[1]);
+	read(p[0], &b, 1);
+	close(p[0]);
+	t0 = now();
+	{
+		struct timespec	ts = { 0, 200 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);	/* let the child block */
+	}
+	is_int(count_named("late", NULL), 0, "delayed_section_not_held_yet");
+	is_int(critical_set_pending(0), 0, "lower_pending");
+	is_int(child_status(pid), 0, "delayed_enter_succeeds_after_lowering");
+	el = now() - t0;
+	ok(el < 2, "delayed_enter_woken_promptly (%.3f s)", el);
+	is_int(exitpt_critical_pending(), 0, "pending_lowered");
+	is_int(exitpt_critical_enter("new", EXITPT_CRITICAL_FAIL_IF_PENDING,
+	    0, &c), 0, "enter_after_lowering");
+	exitpt_critical_leave(c);
+	exitpt_critical_leave(held);
+}
+
+/* Root sees every user's sections; a user sees only their own. */
+static void
+test_users(void)
+{
+	struct exitpt_critical	*c;
+	pid_t			 pid, nb;
+	int			 status;
+
+	nb = holder("nbwork", 1);
+	is_int(count_named("nbwork", NULL), 1, "root_sees_other_users");
+	exitpt_critical_enter("rootwork", 0, 0, &c);
+	if ((pid = fork()) == -1)
+		tap_bail("fork");
+	if (pid == 0) {
+		if (setgroups(0, NULL) == -1 || setgid(NOBODY) == -1 ||
+		    setuid(NOBODY) == -1)
+			_exit(3);
+		status = count_named("rootwork", NULL) == 0 &&
+		    count_named("nbwork", NULL) == 1;
+		_exit(status ? 0 : 1);
+	}
+	is_int(child_status(pid), 0, "user_sees_only_own_sections");
+	if ((pid = fork()) == -1)
+		tap_bail("fork");
+	if (pid == 0) {
+		if (setgroups(0, NULL) == -1 || setgid(NOBODY) == -1 ||
+		    setuid(NOBODY) == -1)
+			_exit(3);
+		_exit(critical_set_pending(1) == -EACCES ? 0 : 1);
+	}
+	is_int(child_status(pid), 0, "user_cannot_raise_roots_flag");
+	exitpt_critical_leave(c);
+	reap(nb);
+	is_int(count_named("nbwork", NULL), 0, "other_users_dead_holder_swept");
+}
+
+/*
+ * A flag made by another user is ignored; root replaces it, and a
+ * process watching the old flag follows to the new one.
+ */
+static void
+test_foreign_flag(void)
+{
+	struct exitpt_critical	*c;
+	char			 p2[80];
+	pid_t			 pid, nb;
+
+	if ((pid = fork()) == -1)
+		tap_bail("fork");
+	if (pid == 0) {
+		/* A fresh process and prefix: nothing cached yet. */
+		snprintf(p2, sizeof(p2), "%s-f", prefix);
+		setenv(EXITPT_IPC_PREFIX_ENV, p2, 1);
+		if ((nb = fork()) == -1)
+			_exit(9);
+		if (nb == 0) {
+			if (setgroups(0, NULL) == -1 ||
+			    setgid(NOBODY) == -1 || setuid(NOBODY) == -1)
+				_exit(3);
+			_exit(critical_set_pending(5) == 0 ? 0 : 1);
+		}
+		if (child_status(nb) != 0)
+			_exit(2);
+		if (exitpt_critical_pending() != 0)
+			_exit(3);
+		if (exitpt_critical_enter("x", EXITPT_CRITICAL_FAIL_IF_PENDING,
+		    0, &c) != 0)
+			_exit(4);
+		exitpt_critical_leave(c);
+		if (critical_set_pending(6) != 0)
+			_exit(5);
+		if (exitpt_critical_enter("x", EXITPT_CRITICAL_FAIL_IF_PENDING,
+		    0, &c) != EXITPT_E_PENDING)
+			_exit(6);
+		critical_set_pending(0);
+		cleanup();
+		_exit(0);
+	}
+	is_int(child_status(pid), 0,
+	    "foreign_flag_ignored_until_root_replaces_it");
+}
+
+int
+main(void)
+{
+	snprintf(prefix, sizeof(prefix), "exitpt-c%ld", (long)getpid());
+	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
+	alarm(60);	/* a deadlock fails the test instead of hanging make */
+	test_semantics();
+	test_sigkill();
+	test_pending();
+	if (geteuid() == 0) {
+		test_users();
+		test_foreign_flag();
+	} else
+		ok(1, "# SKIP user tests need root to become nobody");
+	cleanup();
+	return (tap_done());
+}

@@ -1,0 +1,92 @@
+#!/bin/sh
+# exitctl critical: hold a section while a command runs, list holders,
+# the pending flag refusing and delaying new sections, a killed exitctl
+# leaving no holder, and the errors with their exit codes.
+. "$top_srcdir/tests/lib.sh"
+
+export EXITPT_IPC_PREFIX="exitpt-s$$"
+shm_cleanup() { rm -f /dev/shm/"$EXITPT_IPC_PREFIX".*; }
+at_exit shm_cleanup
+
+run "$EXITCTL" critical list
+is "$status" 0 "list with no holder exits 0"
+is "$out" "" "and prints nothing"
+
+run "$EXITCTL" critical payroll -- "$EXITCTL" critical list
+is "$status" 0 "a held command exits with its status (0)"
+like "$out" "^payroll +[0-9]+ +root +[0-9]{4}-" "the section is held while the command runs"
+
+run "$EXITCTL" critical payroll -- "$EXITCTL" critical list --json
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), d[0]["name"], d[0]["user"], type(d[0]["pid"]).__name__, type(d[0]["since"]).__name__)')" \
+    "1 payroll root int int" "list --json names the holder, its pid and since"
+
+run "$EXITCTL" critical payroll -- sh -c 'exit 7'
+is "$status" 7 "the command's exit status is passed on"
+run "$EXITCTL" critical payroll -- sh -c 'kill -TERM $$'
+is "$status" 143 "a command killed by a signal gives 128 + signal"
+run "$EXITCTL" critical payroll -- "$TEST_TMP/nonexistent"
+is "$status" 127 "a missing command gives 127"
+run "$EXITCTL" critical list
+is "$out" "" "no holder is left behind"
+
+# The pending flag.
+run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$EXITCTL" critical pending on
+is "$status" 77 "a non-admin cannot raise the pending flag"
+like "$err" "^exitctl: critical: setting the pending flag requires root" "and is told why"
+run "$EXITCTL" critical pending on 42
+is "$status" 0 "pending on"
+run "$EXITCTL" critical pending show
+like "$out" "^pending: yes \(operation 42, since [0-9]{4}-" "pending show names the operation"
+run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$EXITCTL" --json critical pending show
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["pending"], d["operation"])')" \
+    "True 42" "anyone may read the flag, also as JSON"
+run "$EXITCTL" critical batch --fail-if-pending -- echo ran
+is "$status" 3 "--fail-if-pending refuses while pending (exit 3)"
+like "$err" "^exitctl: critical: batch: a suspend is pending|^exitctl: critical: batch: .*pending" "and says a suspend is pending"
+is "$out" "" "the command did not run"
+run "$EXITCTL" critical batch --wait 0.2 -- echo ran
+is "$status" 3 "a wait that elapses while pending exits 3"
+is "$out" "" "and the command did not run"
+
+"$EXITCTL" critical batch --wait 20 -- echo ran >"$TEST_TMP/delayed" 2>&1 &
+delayed=$!
+# The delayed enter must not run the command while the flag is up.
+run "$EXITCTL" critical list
+is "$out" "" "the delayed section is not held while pending"
+is "$(cat "$TEST_TMP/delayed")" "" "the delayed command has not run"
+run "$EXITCTL" critical pending off
+is "$status" 0 "pending off"
+wait $delayed
+is "$?" 0 "the delayed section runs once the flag is lowered"
+is "$(cat "$TEST_TMP/delayed")" "ran" "and its command ran"
+run "$EXITCTL" critical pending show
+is "$out" "pending: no" "pending show after off"
+
+# A holder killed by SIGKILL leaves nothing behind.
+mkfifo "$TEST_TMP/ready"
+"$EXITCTL" critical victim -- sh -c 'echo $$ >"$1"; exec sleep 30' sh "$TEST_TMP/ready" &
+victim=$!
+read sleeper <"$TEST_TMP/ready"
+run "$EXITCTL" critical list
+like "$out" "^victim +$victim " "the holder is exitctl itself"
+kill -9 $victim
+wait $victim 2>/dev/null
+kill $sleeper
+run "$EXITCTL" critical list
+is "$out" "" "a SIGKILLed holder is no longer listed"
+
+# Errors: one line on stderr each, with its exit code.
+run "$EXITCTL" critical 'a/b' -- true
+is "$status" 65 "a bad name exits 65"
+is "$err" "exitctl: critical: 'a/b': invalid object name" "and says so in one line"
+run "$EXITCTL" critical payroll
+is "$status" 64 "no command exits 64"
+run "$EXITCTL" critical payroll --wait soon -- true
+is "$status" 64 "a bad wait time exits 64"
+like "$err" "--wait takes seconds" "and says what a wait time is"
+run "$EXITCTL" critical pending maybe
+is "$status" 64 "a bad pending argument exits 64"
+run "$EXITCTL" critical
+is "$status" 64 "critical alone exits 64"
+
+done_testing
