@@ -1,7 +1,8 @@
 /*
  * Data queue throughput: 64-byte entries sent by one process and received
  * by another, against POSIX message queues (mq_send/mq_receive) with the
- * same depth, measured in the same run, rounds interleaved.
+ * same depth, measured in the same run: rounds alternate the two, and the
+ * figures are medians (a shared machine is noisy).
  *
  * usage: dtaq-bench [ENTRIES [ROUNDS]]
  */
@@ -25,6 +26,7 @@
 static double	now(void);
 static double	run_dtaq(long);
 static double	run_mq(long);
+static int	cmp_double(const void *, const void *);
 
 /* Seconds on the monotonic clock. */
 static double
@@ -125,12 +127,21 @@ run_mq(long n)
 	return ((double)n / (t1 - t0));
 }
 
+/* Order doubles, for medians. */
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
 int
 main(int argc, char **argv)
 {
-	char	prefix[32];
-	double	d, m, best_d = 0, best_m = 0;
-	long	n = 200000, rounds = 3, r;
+	char	 prefix[32];
+	double	*d, *m, *ratio;
+	long	 n = 50000, rounds = 9, r;
 
 	if (argc > 1)
 		n = atol(argv[1]);
@@ -140,22 +151,43 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: dtaq-bench [ENTRIES [ROUNDS]]\n");
 		return (1);
 	}
+	if ((d = calloc(rounds, sizeof(*d))) == NULL ||
+	    (m = calloc(rounds, sizeof(*m))) == NULL ||
+	    (ratio = calloc(rounds, sizeof(*ratio))) == NULL) {
+		fprintf(stderr, "dtaq-bench: out of memory\n");
+		return (1);
+	}
 	snprintf(prefix, sizeof(prefix), "dtaqbench%d", (int)getpid());
 	setenv("EXITPT_IPC_PREFIX", prefix, 1);
-	printf("%ld entries of %d bytes, queue depth %d, producer and "
-	    "consumer processes, best of %ld rounds\n", n, ENTRY, DEPTH, rounds);
+	printf("%ld entries of %d bytes per round, queue depth %d, producer "
+	    "and consumer processes, %ld rounds\n", n, ENTRY, DEPTH, rounds);
+	/*
+	 * Alternate the two in every round and compare within the round, so
+	 * that load from elsewhere on the machine hits both alike.
+	 */
 	for (r = 0; r < rounds; r++) {
-		d = run_dtaq(n);
-		m = run_mq(n);
-		printf("round %ld: exitpt dtaq %.0f/s, POSIX mq %.0f/s\n", r + 1,
-		    d, m);
-		if (d > best_d)
-			best_d = d;
-		if (m > best_m)
-			best_m = m;
+		if (r % 2 == 0) {
+			d[r] = run_dtaq(n);
+			m[r] = run_mq(n);
+		} else {
+			m[r] = run_mq(n);
+			d[r] = run_dtaq(n);
+		}
+		ratio[r] = d[r] / m[r];
+		printf("round %ld: exitpt dtaq %.0f/s, POSIX mq %.0f/s, ratio "
+		    "%.2f\n", r + 1, d[r], m[r], ratio[r]);
 	}
-	printf("exitpt_dtaq send+receive: %.0f entries/s\n", best_d);
-	printf("POSIX mq_send+mq_receive: %.0f entries/s (baseline)\n", best_m);
-	printf("ratio dtaq/mq: %.2f (target >= 1.00)\n", best_d / best_m);
+	qsort(d, rounds, sizeof(*d), cmp_double);
+	qsort(m, rounds, sizeof(*m), cmp_double);
+	qsort(ratio, rounds, sizeof(*ratio), cmp_double);
+	printf("exitpt_dtaq send+receive: %.0f entries/s (median)\n",
+	    d[rounds / 2]);
+	printf("POSIX mq_send+mq_receive: %.0f entries/s (median, baseline)\n",
+	    m[rounds / 2]);
+	printf("ratio dtaq/mq: %.2f (median of per-round ratios; target >= "
+	    "1.00)\n", ratio[rounds / 2]);
+	free(d);
+	free(m);
+	free(ratio);
 	return (0);
 }

@@ -38,6 +38,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,7 @@
 #include "exitpt-int.h"
 
 #define DTAQ_ALIGN	64
-#define DTAQ_SPIN	2000	/* pauses before sleeping, about 20-100 us */
+#define DTAQ_SPIN	256	/* polls before sleeping, a few microseconds */
 
 #if defined(__x86_64__) || defined(__i386__)
 #define dtaq_cpu_relax()	__builtin_ia32_pause()
@@ -392,7 +393,10 @@ dtaq_spin(struct exitpt_dtaq *q, int *locked)
 	for (i = 0; i < DTAQ_SPIN; i++) {
 		if (__atomic_load_n(&q->hdr->changes, __ATOMIC_ACQUIRE) != seen)
 			break;
-		dtaq_cpu_relax();
+		if (i % 64 == 63)
+			sched_yield();
+		else
+			dtaq_cpu_relax();
 	}
 	if ((error = dtaq_lock(q)) != 0) {
 		*locked = 0;
