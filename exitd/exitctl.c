@@ -50,6 +50,18 @@ static const struct ctl_command {
 	    "       exitctl lock list [--json]" },
 
 	/* data queues */
+	{ "dtaq", ctl_dtaq, "dtaq create NAME [--type fifo|lifo|keyed] "
+	    "[--key-length N] [--max-length N] [--capacity N] [--sender-info] "
+	    "[--mode OCTAL]\n"
+	    "       exitctl dtaq delete NAME\n"
+	    "       exitctl dtaq send NAME [--key KEY] [--hex] [--wait S] "
+	    "[DATA]\n"
+	    "       exitctl dtaq receive NAME [--key KEY [--order OP]] [--hex] "
+	    "[--wait S] [--json]\n"
+	    "       exitctl dtaq peek NAME [--first|--last|--all] "
+	    "[--key KEY [--order OP]] [--hex] [--json]\n"
+	    "       exitctl dtaq clear NAME [--key KEY [--order OP]] [--hex]\n"
+	    "       exitctl dtaq list [--json]" },
 
 	/* data areas */
 	{ "dtaara", ctl_dtaara, "dtaara create NAME --type *CHAR|*DEC|*LGL "

@@ -66,6 +66,7 @@ const char	*ctl_critical_user(uid_t, char *, size_t);
 int		 ctl_lock(int, char **);
 
 /* data queues: ctl-dtaq.c */
+int	ctl_dtaq(int, char **);
 
 /* data areas: ctl-dtaara.c */
 int	ctl_dtaara(int, char **);

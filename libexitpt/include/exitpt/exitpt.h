@@ -20,6 +20,7 @@
 #include <exitpt/objlock.h>
 
 /* IPC: data queues */
+#include <exitpt/dtaq.h>
 
 /* IPC: data areas */
 #include <exitpt/dtaara.h>
