@@ -87,7 +87,7 @@ ctl_phase_json(const struct exitpt_report *r)
 	for (i = 0; (a = exitpt_report_answer(r, i)) != NULL; i++)
 		json_array_append_new(arr, json_pack("{s:s, s:i, s:o, s:i, "
 		    "s:i, s:s, s:s, s:i, s:o, s:I}",
-		    "kind", "program",
+		    "kind", exitpt_participant_name(exitpt_answer_kind(a)),
 		    "number", (int)exitpt_answer_number(a),
 		    "who", ctl_phase_string(exitpt_answer_who(a)),
 		    "status", (int)exitpt_answer_status(a),
@@ -138,8 +138,11 @@ ctl_phase_print(FILE *fp, const struct exitpt_report *r)
 		    exitpt_report_system_state(r));
 	fputc('\n', fp);
 	for (i = 0; (a = exitpt_report_answer(r, i)) != NULL; i++) {
-		fprintf(fp, "  %10d %s: ", (int)exitpt_answer_number(a),
-		    exitpt_answer_who(a));
+		if (exitpt_answer_kind(a) == EXITPT_PARTICIPANT_PROGRAM)
+			fprintf(fp, "  %10d %s: ", (int)exitpt_answer_number(a),
+			    exitpt_answer_who(a));
+		else
+			fprintf(fp, "  %10s %s: ", "", exitpt_answer_who(a));
 		if (phase == EXITPT_OP_CHECK &&
 		    exitpt_answer_end(a) != EXITPT_END_RUNNING)
 			fprintf(fp, "%s (status %d, wait %d), ",
@@ -162,6 +165,11 @@ ctl_phase_print(FILE *fp, const struct exitpt_report *r)
 	for (i = 0; (a = exitpt_report_answer(r, i)) != NULL; i++) {
 		if (exitpt_answer_effective(a))
 			continue;
+		if (exitpt_answer_kind(a) != EXITPT_PARTICIPANT_PROGRAM) {
+			fprintf(fp, "vetoed by %s: %s\n", exitpt_answer_who(a),
+			    exitpt_answer_reason(a));
+			continue;
+		}
 		fprintf(fp, "vetoed by program %d (%s): %s\n",
 		    (int)exitpt_answer_number(a), exitpt_answer_who(a),
 		    exitpt_answer_reason(a)[0] != '\0' ?

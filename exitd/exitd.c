@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ static void	 exitd_usage(void) __attribute__((noreturn));
 static void	 exitd_term_cb(evutil_socket_t, short, void *);
 static void	 exitd_hup_cb(evutil_socket_t, short, void *);
 static void	 exitd_ready(int);
+static void	 exitd_grant(const char *);
 
 /* Print the usage and exit. */
 static void
@@ -77,6 +79,28 @@ exitd_ready(int fd)
 	if (write(fd, msg, sizeof(msg) - 1) != (ssize_t)sizeof(msg) - 1)
 		log_warn("ready-fd %d", fd);
 	close(fd);
+}
+
+/*
+ * Let the configured admin group change the registry too (root's exitd
+ * at start, as exitctl does when root runs it).
+ */
+static void
+exitd_grant(const char *state)
+{
+	struct group	*gr;
+	int		 error;
+
+	if (geteuid() != 0 || exitd_cfg.admin_group == NULL)
+		return;
+	if ((gr = getgrnam(exitd_cfg.admin_group)) == NULL) {
+		log_warnx("admin-group %s: no such group",
+		    exitd_cfg.admin_group);
+		return;
+	}
+	if ((error = registry_grant(state, gr->gr_gid)) != 0)
+		log_warnx("cannot open the registry to group %s: %s",
+		    exitd_cfg.admin_group, exitpt_strerror(error));
 }
 
 /* Parse the options, set up socket, journal and engine, run the loop. */
@@ -160,6 +184,14 @@ main(int argc, char **argv)
 			fatalx("cannot reinitialise the event base");
 	}
 
+	exitd_grant(state);
+	/*
+	 * Own the object lock table as the daemon's user, so that a user's
+	 * logout (systemd-logind RemoveIPC) cannot remove it under others.
+	 */
+	if ((error = objlock_init()) != 0)
+		log_warnx("object locks: cannot create the lock table: %s",
+		    exitpt_strerror(error));
 	runner_init(exitd_base);
 	phase_init(exitd_base, state, &exitd_cfg, control_notify);
 	ev_term = evsignal_new(exitd_base, SIGTERM, exitd_term_cb, NULL);

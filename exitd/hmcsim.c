@@ -171,9 +171,15 @@ hmc_answer(const struct hmc *h, int phase, const struct exitpt_answer *a)
 		snprintf(what, sizeof(what), "allow, wait %d s (answered "
 		    "status %d, wait %d)", exitpt_check_wait(wait), status,
 		    wait);
-	hmc_line(h, -1, exitpt_phase_name(phase), "  #%d %s: %s (%s)%s%s",
-	    exitpt_answer_number(a), exitpt_answer_who(a), what, how,
-	    reason[0] != '\0' ? ": " : "", reason);
+	if (exitpt_answer_kind(a) == EXITPT_PARTICIPANT_PROGRAM)
+		hmc_line(h, -1, exitpt_phase_name(phase),
+		    "  #%d %s: %s (%s)%s%s", exitpt_answer_number(a),
+		    exitpt_answer_who(a), what, how,
+		    reason[0] != '\0' ? ": " : "", reason);
+	else
+		hmc_line(h, -1, exitpt_phase_name(phase), "  %s: %s (%s)%s%s",
+		    exitpt_answer_who(a), what, how,
+		    reason[0] != '\0' ? ": " : "", reason);
 }
 
 /* Print every answer of a phase report, then the phase's outcome. */

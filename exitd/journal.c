@@ -30,7 +30,6 @@ static const char *journal_phase_names[PHASE_NKINDS] = {
 
 static void	 journal_write(json_t *);
 static json_t	*journal_string(const char *);
-static const char *journal_kind(int);
 static json_t	*journal_record(const struct operation *, const char *);
 static int	 journal_phase_kind(const char *);
 static void	 journal_replay(struct operation *, json_t *);
@@ -128,17 +127,6 @@ journal_string(const char *s)
 	return (v);
 }
 
-/* Name of a participant kind in the journal. */
-static const char *
-journal_kind(int kind)
-{
-	switch (kind) {
-	case EXITPT_PARTICIPANT_PROGRAM:
-		return ("program");
-	}
-	return ("unknown");
-}
-
 /* Start a record with the time, the operation id and the event name. */
 static json_t *
 journal_record(const struct operation *op, const char *event)
@@ -220,7 +208,7 @@ journal_call_start(const struct operation *op, const struct phase *ph,
 	json_object_set_new(rec, "phase",
 	    json_string(journal_phase_names[ph->kind]));
 	json_object_set_new(rec, "kind",
-	    json_string(journal_kind(c->part->kind)));
+	    json_string(exitpt_participant_name(c->part->kind)));
 	json_object_set_new(rec, "point",
 	    json_string(registry_point_name(e->point)));
 	json_object_set_new(rec, "number", json_integer(e->number));
@@ -251,7 +239,7 @@ journal_answer(const struct operation *op, const struct phase *ph,
 	json_object_set_new(rec, "phase",
 	    json_string(journal_phase_names[ph->kind]));
 	json_object_set_new(rec, "kind",
-	    json_string(journal_kind(c->part->kind)));
+	    json_string(exitpt_participant_name(c->part->kind)));
 	json_object_set_new(rec, "point",
 	    json_string(registry_point_name(c->part->entry.point)));
 	json_object_set_new(rec, "number", json_integer(c->part->entry.number));
@@ -336,7 +324,7 @@ journal_part(struct operation *op, json_t *rec, int add)
 static void
 journal_replay(struct operation *op, json_t *rec)
 {
-	const char		*event, *who;
+	const char		*event, *who, *pkind;
 	struct participant	*p;
 	int			 kind;
 	json_t			*v;
@@ -345,6 +333,13 @@ journal_replay(struct operation *op, json_t *rec)
 	kind = journal_phase_kind(json_string_value(json_object_get(rec,
 	    "phase")));
 	if (event == NULL)
+		return;
+	/*
+	 * Only exit programs are participants to reach again after a
+	 * restart; the critical sections' answer is Check's own record.
+	 */
+	pkind = json_string_value(json_object_get(rec, "kind"));
+	if (pkind != NULL && strcmp(pkind, "program") != 0)
 		return;
 	if (strcmp(event, "phase-start") == 0 && kind > 0) {
 		op->cur = kind;

@@ -54,6 +54,10 @@ static void	 phase_warn_cb(const char *, void *);
 static int	 phase_load(int, struct registry_list *);
 static int	 phase_resumed(const struct operation *,
 		     const struct registry_entry *);
+static int	 phase_pending(uint64_t);
+static size_t	 phase_critical_add(struct operation *, struct phase *);
+static void	 phase_critical_start(struct operation *, struct phase *,
+		     struct call *);
 
 /* Milliseconds on the monotonic clock. */
 uint64_t
@@ -85,9 +89,14 @@ phase_init(struct event_base *base, const char *state_dir,
 	if ((rv = journal_recover(op)) < 0)
 		log_warnx("journal: cannot read %s: %s", journal_path(),
 		    strerror(-rv));
-	if (rv != 1)
+	if (rv != 1) {
+		/* No operation is open: no flag may be left raised. */
+		phase_pending(0);
 		return;
+	}
 	op->recovered = 1;
+	/* Still between Check and Cancel/Complete (also after a reboot). */
+	phase_pending(op->id);
 	op->outcome = EXITPT_OUTCOME_RECOVERED;
 	for (i = 0; i < PHASE_NKINDS; i++)
 		op->ph[i].kind = (int)i;
@@ -245,8 +254,10 @@ phase_start(struct operation *op, int kind)
 	case EXITPT_OP_CHECK:
 	case EXITPT_OP_PREPARE:
 		ph->serial = phase_cfg->point[REGISTRY_SUSPEND].serial;
-		if (op->nparts > 0)
-			ph->calls = xcalloc(op->nparts, sizeof(*ph->calls));
+		/* Check may gain one call: the critical sections held. */
+		ph->calls = xcalloc(op->nparts + 1, sizeof(*ph->calls));
+		if (kind == EXITPT_OP_CHECK)
+			n = phase_critical_add(op, ph);
 		for (i = 0; i < op->nparts; i++)
 			ph->calls[n++].part = &op->parts[i];
 		break;
@@ -338,7 +349,84 @@ phase_call_start(struct operation *op, struct phase *ph, struct call *c)
 	case EXITPT_PARTICIPANT_PROGRAM:
 		phase_program_start(op, ph, c);
 		break;
+	case EXITPT_PARTICIPANT_CRITICAL:
+		phase_critical_start(op, ph, c);
+		break;
 	}
+}
+
+/*
+ * Raise (id != 0) or lower the suspend-pending flag, which new critical
+ * sections consult: they fail or wait while an operation is between
+ * Check and Cancel/Complete.
+ */
+static int
+phase_pending(uint64_t id)
+{
+	int	error;
+
+	if ((error = critical_set_pending(id)) != 0)
+		log_warnx("critical sections: cannot %s the suspend-pending "
+		    "flag: %s", id != 0 ? "raise" : "lower",
+		    exitpt_strerror(error));
+	return (error);
+}
+
+/*
+ * At the start of Check, raise the pending flag first and only then list
+ * the critical sections held, so that none can start unseen in between.
+ * Held sections (or a flag that cannot be raised) become one call of
+ * their own, answered as a veto whose reason names every holder; it comes
+ * first and the exit programs still run, so their answers are reported
+ * and journalled together.  Returns the number of calls added (0 or 1).
+ */
+static size_t
+phase_critical_add(struct operation *op, struct phase *ph)
+{
+	struct participant	*p;
+	struct call		*c = &ph->calls[0];
+	char			 list[EXITD_REASON_MAX];
+	int			 error, held;
+
+	if ((error = phase_pending(op->id)) != 0)
+		snprintf(c->reason, sizeof(c->reason), "cannot raise the "
+		    "suspend-pending flag, so critical sections could start "
+		    "unseen: %s", exitpt_strerror(error));
+	else if ((held = critical_reason(list, sizeof(list))) < 0)
+		snprintf(c->reason, sizeof(c->reason), "cannot list the "
+		    "critical sections: %s", exitpt_strerror(held));
+	else if (held == 0)
+		return (0);
+	else
+		/* list is "name (pid N, since HH:MM:SS), ..." */
+		snprintf(c->reason, sizeof(c->reason), "critical section%s "
+		    "held: %s", held > 1 ? "s" : "", list);
+	p = ph->extra = xcalloc(1, sizeof(*ph->extra));
+	ph->nextra = 1;
+	p->kind = EXITPT_PARTICIPANT_CRITICAL;
+	p->entry.point = REGISTRY_SUSPEND;
+	p->entry.program = xstrdup("critical sections");
+	p->entry.user = xstrdup("");
+	p->entry.data = xstrdup("");
+	p->entry.text = xstrdup("");
+	c->part = p;
+	return (1);
+}
+
+/*
+ * The critical sections' call: already answered (a veto, its reason
+ * written by phase_critical_add), so it ends at once.
+ */
+static void
+phase_critical_start(struct operation *op, struct phase *ph, struct call *c)
+{
+	c->running = 0;
+	c->status = EXITPT_STATUS_VETO;
+	c->effective = 0;
+	c->end = EXITPT_END_ANSWERED;
+	c->duration_ms = 0;
+	c->part->allowed = 0;
+	phase_call_done(op, ph, c);
 }
 
 /* Stop a participant's call early (window elapsed, cancelled). */
@@ -496,8 +584,9 @@ static void
 phase_call_done(struct operation *op, struct phase *ph, struct call *c)
 {
 	journal_answer(op, ph, c);
-	log_info("operation %016" PRIx64 ": %s: program %d (%s) %s %d%s%s",
-	    op->id, exitpt_phase_name(ph->kind), c->part->entry.number,
+	log_info("operation %016" PRIx64 ": %s: %s %d (%s) %s %d%s%s",
+	    op->id, exitpt_phase_name(ph->kind),
+	    exitpt_participant_name(c->part->kind), c->part->entry.number,
 	    c->part->entry.program, exitpt_end_name(c->end), c->code,
 	    c->reason[0] != '\0' ? ": " : "", c->reason);
 	ph->nrunning--;
@@ -577,6 +666,8 @@ phase_op_end(struct operation *op, int outcome)
 	if (op->recovery_ev != NULL)
 		event_del(op->recovery_ev);
 	journal_operation(op, "end");
+	/* Sections waiting for the operation to end may start now. */
+	phase_pending(0);
 	log_info("operation %016" PRIx64 " %s", op->id,
 	    exitpt_outcome_name(outcome));
 	/*

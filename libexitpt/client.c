@@ -604,13 +604,26 @@ exitpt_outcome_name(int outcome)
 	return (names[outcome]);
 }
 
+/* Name of a participant kind. */
+const char *
+exitpt_participant_name(int kind)
+{
+	switch (kind) {
+	case EXITPT_PARTICIPANT_PROGRAM:
+		return ("program");
+	case EXITPT_PARTICIPANT_CRITICAL:
+		return ("critical");
+	}
+	return ("unknown");
+}
+
 /* Name of how a call ended. */
 const char *
 exitpt_end_name(int end)
 {
 	static const char *const names[] = {
 		"running", "exited", "signaled", "timed-out", "refused",
-		"failed", "skipped"
+		"failed", "skipped", "answered"
 	};
 
 	if (end < 0 || (size_t)end >= nitems(names))

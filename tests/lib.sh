@@ -10,8 +10,12 @@ chmod 755 "$TEST_TMP"
 export EXITPT_STATE_DIR="$TEST_TMP/state"
 export EXITPT_CONFIG="$TEST_TMP/exitd.conf"
 : >"$EXITPT_CONFIG"
+# Shared-memory objects (critical sections, locks, queues...) of this test
+# only; removed at exit.
+export EXITPT_IPC_PREFIX="exitpt-t$$"
 tap_cleanup_hooks=
-trap 'for h in $tap_cleanup_hooks; do $h; done; rm -rf "$TEST_TMP"' EXIT
+trap 'for h in $tap_cleanup_hooks; do $h; done; rm -rf "$TEST_TMP";
+    rm -f /dev/shm/"$EXITPT_IPC_PREFIX".*' EXIT
 
 # Register a function to run at exit, before the temporary dir goes.
 at_exit() { tap_cleanup_hooks="$1 $tap_cleanup_hooks"; }
@@ -39,6 +43,12 @@ like() {
 		ok 1 "$3"; echo "#   '$1'"; echo "#   does not match '$2'"; fi
 }
 
+# unlike TEXT PATTERN NAME: pattern not in text.
+unlike() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then ok 1 "$3"
+		echo "#   '$1'"; echo "#   matches '$2'"; else ok 0 "$3"; fi
+}
+
 # run CMD...: run a command, keep its status, stdout and stderr.
 run() {
 	"$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
@@ -52,7 +62,8 @@ as_user() {
 	u=$1; shift
 	"$SETPRIV" --reuid="$u" --regid="$(id -g "$u")" --clear-groups \
 	    --reset-env -- env EXITPT_STATE_DIR="$EXITPT_STATE_DIR" \
-	    EXITPT_CONFIG="$EXITPT_CONFIG" ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
+	    EXITPT_CONFIG="$EXITPT_CONFIG" \
+	    EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
 	    "$@"
 }
 

@@ -89,6 +89,8 @@ enum exitpt_outcome {
 /* Kinds of participant. */
 enum exitpt_participant_kind {
 	EXITPT_PARTICIPANT_PROGRAM = 1,	/* an exit program */
+	EXITPT_PARTICIPANT_CRITICAL = 2,	/* critical sections held
+					   (exitpt/critical.h) at Check */
 };
 
 /* How a participant's call ended. */
@@ -100,6 +102,8 @@ enum exitpt_end {
 	EXITPT_END_REFUSED = 4,		/* not started: unsafe or missing */
 	EXITPT_END_FAILED = 5,		/* not started: exitd could not */
 	EXITPT_END_SKIPPED = 6,		/* not started: window elapsed */
+	EXITPT_END_ANSWERED = 7,	/* answered by exitd itself (no
+					   process), e.g. critical sections */
 };
 
 struct exitpt_client;
@@ -223,6 +227,8 @@ EXITPT_EXPORT uint64_t exitpt_answer_duration_ms(
 EXITPT_EXPORT const char *exitpt_phase_name(int phase);
 EXITPT_EXPORT const char *exitpt_outcome_name(int outcome);
 EXITPT_EXPORT const char *exitpt_end_name(int end);
+/* "program" or "critical" (EXITPT_PARTICIPANT_*). */
+EXITPT_EXPORT const char *exitpt_participant_name(int kind);
 
 #ifdef __cplusplus
 }
