@@ -15,6 +15,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -363,6 +364,13 @@ runner_finish(struct runner_job *job)
 	r->duration_ms = runner_elapsed_ms(&job->start);
 	job->cb(r, job->arg);
 	runner_free(job);
+	/*
+	 * A phase may have run a thousand programs at once; give their
+	 * buffers back to the system when the last one is done, so that an
+	 * idle exitd stays small.
+	 */
+	if (TAILQ_EMPTY(&runner_jobs))
+		malloc_trim(0);
 }
 
 /* Turn the child's report of a failure before execve into the result. */
