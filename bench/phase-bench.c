@@ -44,6 +44,8 @@ struct bench {
 
 static struct bench	*bench_current;
 
+static double	bench_spawn(const struct bench *, int);
+
 /* Milliseconds on the monotonic clock. */
 static double
 bench_now_ms(void)
@@ -184,9 +186,13 @@ bench_stop_exitd(struct bench *b)
 	b->pid = -1;
 }
 
-/* One whole operation; adds each phase's milliseconds to t[0..2]. */
+/*
+ * One whole operation: each phase's milliseconds in t[0..2] and, when base
+ * is not NULL, a baseline of n programs measured right after each phase in
+ * base[0..2], so that each pair sees the same load on a noisy machine.
+ */
 static void
-bench_operation(struct bench *b, double *t)
+bench_operation(struct bench *b, int n, double *t, double *base)
 {
 	struct exitpt_client	*c;
 	struct exitpt_report	*r = NULL;
@@ -202,18 +208,24 @@ bench_operation(struct bench *b, double *t)
 		bench_die("check: %s", error ? exitpt_strerror(error) :
 		    exitpt_outcome_name(exitpt_report_outcome(r)));
 	t[0] = bench_now_ms() - t0;
+	if (base != NULL)
+		base[0] = bench_spawn(b, n);
 	op = exitpt_report_operation(r);
 	exitpt_report_free(r);
 	t0 = bench_now_ms();
 	if ((error = exitpt_client_prepare(c, op, &r)) != 0)
 		bench_die("prepare: %s", exitpt_strerror(error));
 	t[1] = bench_now_ms() - t0;
+	if (base != NULL)
+		base[1] = bench_spawn(b, n);
 	exitpt_report_free(r);
 	t0 = bench_now_ms();
 	if ((error = exitpt_client_complete(c, op, EXITPT_SYSTEM_NORMAL,
 	    &r)) != 0)
 		bench_die("complete: %s", exitpt_strerror(error));
 	t[2] = bench_now_ms() - t0;
+	if (base != NULL)
+		base[2] = bench_spawn(b, n);
 	exitpt_report_free(r);
 	exitpt_client_close(c);
 }
@@ -319,7 +331,7 @@ main(int argc, char **argv)
 	struct bench	 b;
 	char		 self[PATH_MAX], *bindir, exitd[PATH_MAX + 32];
 	char		 noop[PATH_MAX + 32];
-	double		 t[3], *samples[4], med[4], rp;
+	double		 t[3], base[3], *samples[9], med[9], rp;
 	int		 ns[8] = { 50, 200, 1000 }, nn = 3, prev = 0;
 	int		 ch, i, k, r, nset = 0;
 	long long	 v;
@@ -374,11 +386,15 @@ main(int argc, char **argv)
 	snprintf(b.state, sizeof(b.state), "%s/state", b.dir);
 	snprintf(b.sock, sizeof(b.sock), "%s/exitd.sock", b.dir);
 	setenv("EXITPT_CONFIG", "/dev/null", 1);
-	for (i = 0; i < 4; i++)
-		samples[i] = calloc((size_t)b.repeats, sizeof(double));
+	/* exitd per phase, baseline per phase, ratio per phase */
+	for (i = 0; i < 9; i++)
+		if ((samples[i] = calloc((size_t)b.repeats,
+		    sizeof(double))) == NULL)
+			bench_die("out of memory");
 
-	printf("phase-bench: %d runs each, median; %ld CPUs\n", b.repeats,
-	    sysconf(_SC_NPROCESSORS_ONLN));
+	printf("phase-bench: %d runs each, medians; the ratio is the median of "
+	    "each phase over the baseline measured right after it; %ld CPUs\n",
+	    b.repeats, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("%6s %-9s %10s %12s %7s %12s\n", "N", "phase", "exitd ms",
 	    "baseline ms", "ratio", "run-parts ms");
 	for (k = 0; k < nn; k++) {
@@ -388,20 +404,22 @@ main(int argc, char **argv)
 		prev = ns[k];
 		bench_start_exitd(&b);
 		/* One warm-up operation: page cache, exitd's first allocs. */
-		bench_operation(&b, t);
+		bench_operation(&b, ns[k], t, NULL);
 		for (r = 0; r < b.repeats; r++) {
-			bench_operation(&b, t);
-			for (i = 0; i < 3; i++)
+			bench_operation(&b, ns[k], t, base);
+			for (i = 0; i < 3; i++) {
 				samples[i][r] = t[i];
-			samples[3][r] = bench_spawn(&b, ns[k]);
+				samples[3 + i][r] = base[i];
+				samples[6 + i][r] = t[i] / base[i];
+			}
 		}
-		for (i = 0; i < 4; i++)
+		for (i = 0; i < 9; i++)
 			med[i] = bench_median(samples[i], b.repeats);
 		rp = bench_run_parts(&b, ns[k]);
 		for (i = 0; i < 3; i++)
 			printf("%6d %-9s %10.1f %12.1f %6.2fx %12.1f\n", ns[k],
 			    i == 0 ? "check" : i == 1 ? "prepare" : "complete",
-			    med[i], med[3], med[i] / med[3], rp);
+			    med[i], med[3 + i], med[6 + i], rp);
 		if (k + 1 < nn)
 			bench_stop_exitd(&b);
 	}
@@ -410,7 +428,7 @@ main(int argc, char **argv)
 	bench_stop_exitd(&b);
 	bench_start_exitd(&b);
 	rss_idle = bench_proc_status(b.pid, "VmRSS");
-	bench_operation(&b, t);
+	bench_operation(&b, prev, t, NULL);
 	rss_after = bench_proc_status(b.pid, "VmRSS");
 	/* Let exitd see the closed connection before counting. */
 	usleep(500000);
@@ -423,7 +441,7 @@ main(int argc, char **argv)
 	printf("exitd wake-ups over %d idle seconds: %ld (target 0)\n",
 	    BENCH_IDLE_S, sw1 - sw0);
 	bench_cleanup(&b);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 9; i++)
 		free(samples[i]);
 	return (0);
 }

@@ -15,6 +15,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,7 +44,7 @@ struct runner_stream {
 	int			 fd;
 	int			 is_stdout;
 	struct event		*ev;
-	char			 line[RUNNER_LINE_MAX];
+	char			*line;	/* RUNNER_LINE_MAX, on output */
 	size_t			 len;
 };
 
@@ -141,6 +142,8 @@ runner_free(struct runner_job *job)
 		close(job->infofd);
 	if (job->timer != NULL)
 		event_free(job->timer);
+	free(job->out.line);
+	free(job->err.line);
 	free(job->program);
 	free(job);
 }
@@ -208,20 +211,23 @@ runner_line(struct runner_stream *s, char *line, size_t len)
 
 /*
  * Split freshly read bytes into lines.  Only one line buffer per stream
- * is kept, so memory stays bounded whatever the program prints.
+ * is kept, so memory stays bounded whatever the program prints; it is
+ * allocated on the first output, as most exit programs print nothing.
  */
 static void
 runner_consume(struct runner_stream *s, const char *buf, size_t n)
 {
 	size_t	i;
 
+	if (s->line == NULL)
+		s->line = xmalloc(RUNNER_LINE_MAX);
 	for (i = 0; i < n; i++) {
 		if (buf[i] == '\n') {
 			runner_line(s, s->line, s->len);
 			s->len = 0;
 			continue;
 		}
-		if (s->len == sizeof(s->line) - 1) {
+		if (s->len == RUNNER_LINE_MAX - 1) {
 			runner_line(s, s->line, s->len);
 			s->len = 0;
 		}
@@ -363,6 +369,13 @@ runner_finish(struct runner_job *job)
 	r->duration_ms = runner_elapsed_ms(&job->start);
 	job->cb(r, job->arg);
 	runner_free(job);
+	/*
+	 * A phase may have run a thousand programs at once; give their
+	 * buffers back to the system when the last one is done, so that an
+	 * idle exitd stays small.
+	 */
+	if (TAILQ_EMPTY(&runner_jobs))
+		malloc_trim(0);
 }
 
 /* Turn the child's report of a failure before execve into the result. */
