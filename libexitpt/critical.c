@@ -53,8 +53,9 @@ struct critical_slot {
 	_Atomic uint64_t	 word;
 	uint64_t		 start;		/* holder's start time */
 	int64_t			 since;		/* CLOCK_REALTIME, seconds */
+	_Atomic uint32_t	 filled;	/* generation of the fields */
 	char			 name[EXITPT_NAME_MAX + 1];
-	char			 pad[64 - 24 - EXITPT_NAME_MAX - 1];
+	char			 pad[64 - 28 - EXITPT_NAME_MAX - 1];
 };
 
 struct critical_table {
@@ -77,6 +78,7 @@ struct exitpt_critical {
 
 struct critical_holder {
 	char			 name[EXITPT_NAME_MAX + 1];
+	int			 entering;	/* writer stalled mid-enter */
 	pid_t			 pid;
 	uid_t			 uid;
 	int64_t			 since;
@@ -115,6 +117,8 @@ static int	 critical_claim(struct critical_table *, const char *,
 		     const struct ipcobj_proc *, int64_t, uint32_t *,
 		     uint64_t *);
 static int	 critical_sweep(struct critical_table *, int);
+static int	 critical_scan_slot(struct ipcobj *, struct critical_slot *,
+		     int64_t *, struct critical_holder *);
 static int	 critical_scan(struct ipcobj *, struct critical_holder **,
 		     size_t *, size_t *);
 static int	 critical_holder_cmp(const void *, const void *);
@@ -298,6 +302,8 @@ critical_claim(struct critical_table *t, const char *name,
 			s->start = me->start;
 			s->since = since;
 			memcpy(s->name, name, strlen(name) + 1);
+			atomic_store_explicit(&s->filled,
+			    (uint32_t)CRITICAL_GEN(nw), memory_order_release);
 			*slot = i;
 			*word = nw;
 			return (0);
@@ -535,67 +541,93 @@ critical_get_pending(uint64_t *op, int64_t *since)
 }
 
 /*
+ * Read one slot into a holder record.  Returns 1 if it holds a live
+ * section, 0 if not.  A slot being written is about to count or back
+ * out: it is waited for until *until (shared by the whole scan), and one
+ * that stays (its writer stalled) counts, since its enter may already
+ * have passed the flag.  A slot whose generation changes while it is
+ * read was claimed after the flag went up, so that enter backs out.
+ */
+static int
+critical_scan_slot(struct ipcobj *o, struct critical_slot *s,
+    int64_t *until, struct critical_holder *one)
+{
+	struct ipcobj_proc	p;
+	struct timespec		ts;
+	uint64_t		w, w2;
+	int64_t			t;
+
+	w = atomic_load(&s->word);
+	for (;;) {
+		if (CRITICAL_STATE(w) == CRITICAL_FREE)
+			return (0);
+		if (CRITICAL_STATE(w) == CRITICAL_WRITING) {
+			if (kill(CRITICAL_PID(w), 0) == -1 && errno == ESRCH) {
+				if (ipcobj_writable(o))
+					critical_release(s, w);
+				return (0);
+			}
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			t = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+			if (*until == 0)
+				*until = t + CRITICAL_WRITING_WAIT_NS;
+			if (t < *until) {
+				sched_yield();
+				w2 = atomic_load(&s->word);
+				if (CRITICAL_GEN(w2) != CRITICAL_GEN(w))
+					return (0);
+				w = w2;
+				continue;
+			}
+		}
+		/*
+		 * A stalled writer may not have written its name yet: such a
+		 * section is reported as "?" (still a holder, still a veto).
+		 */
+		if (atomic_load_explicit(&s->filled, memory_order_acquire) ==
+		    (uint32_t)CRITICAL_GEN(w)) {
+			memcpy(one->name, s->name, sizeof(one->name));
+			one->name[sizeof(one->name) - 1] = '\0';
+		} else
+			snprintf(one->name, sizeof(one->name), "?");
+		one->pid = CRITICAL_PID(w);
+		one->since = s->since;
+		one->entering = CRITICAL_STATE(w) == CRITICAL_WRITING;
+		p.pid = one->pid;
+		p.start = s->start;
+		w2 = atomic_load(&s->word);
+		if (w2 == w)
+			break;
+		if (CRITICAL_GEN(w2) != CRITICAL_GEN(w))
+			return (0);	/* left, or claimed after the flag */
+		w = w2;			/* published while read: again */
+	}
+	/* A writer's start time may be unset; kill said alive. */
+	if (CRITICAL_STATE(w) == CRITICAL_HELD && !ipcobj_proc_alive(&p)) {
+		if (ipcobj_writable(o))
+			critical_release(s, w);
+		return (0);
+	}
+	return (1);
+}
+
+/*
  * Add the live holders of one table to an array, sweeping dead ones when
- * the table is writable.  A slot being written is waited for: its
- * section is either about to count or about to back out.
+ * the table is writable.
  */
 static int
 critical_scan(struct ipcobj *o, struct critical_holder **h, size_t *n,
     size_t *cap)
 {
 	struct critical_table	*t = ipcobj_data(o);
-	struct critical_slot	*s;
 	struct critical_holder	 one, *tmp;
-	struct ipcobj_proc	 p;
-	struct timespec		 ts;
-	uint64_t		 w;
 	int64_t			 until = 0;
 	uint32_t		 i;
-	int			 dead;
 
 	for (i = 0; i < CRITICAL_SLOTS; i++) {
-		s = &t->slot[i];
-		/*
-		 * A slot being written is about to count or back out: wait a
-		 * little for it.  One that stays (its writer stalled) counts,
-		 * since its enter may already have passed the flag.
-		 */
-		for (dead = 0;;) {
-			w = atomic_load(&s->word);
-			if (CRITICAL_STATE(w) != CRITICAL_WRITING)
-				break;
-			if (kill(CRITICAL_PID(w), 0) == -1 && errno == ESRCH) {
-				if (ipcobj_writable(o))
-					critical_release(s, w);
-				dead = 1;
-				break;
-			}
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			if (until == 0)
-				until = ts.tv_sec * 1000000000LL + ts.tv_nsec +
-				    CRITICAL_WRITING_WAIT_NS;
-			if (ts.tv_sec * 1000000000LL + ts.tv_nsec >= until)
-				break;
-			sched_yield();
-		}
-		if (CRITICAL_STATE(w) == CRITICAL_FREE || dead)
+		if (!critical_scan_slot(o, &t->slot[i], &until, &one))
 			continue;
-		memcpy(one.name, s->name, sizeof(one.name));
-		one.name[sizeof(one.name) - 1] = '\0';
-		one.pid = CRITICAL_PID(w);
 		one.uid = ipcobj_owner(o);
-		one.since = s->since;
-		p.pid = one.pid;
-		p.start = s->start;
-		if (atomic_load(&s->word) != w)
-			continue;	/* changed while copied: gone or new */
-		/* A writer's start time may be unset; kill said alive. */
-		if (CRITICAL_STATE(w) == CRITICAL_HELD &&
-		    !ipcobj_proc_alive(&p)) {
-			if (ipcobj_writable(o))
-				critical_release(s, w);
-			continue;
-		}
 		if (*n == *cap) {
 			*cap = *cap ? *cap * 2 : 16;
 			if ((tmp = reallocarray(*h, *cap, sizeof(**h))) == NULL)
@@ -670,6 +702,16 @@ exitpt_critical_list_name(const struct exitpt_critical_list *l, size_t i)
 	return (i < l->count ? l->h[i].name : NULL);
 }
 
+/*
+ * 1 if holder i was still entering when listed (its writer stalled):
+ * counted to be safe, it may yet back out.
+ */
+int
+exitpt_critical_list_entering(const struct exitpt_critical_list *l, size_t i)
+{
+	return (i < l->count ? l->h[i].entering : 0);
+}
+
 /* Process id of holder i. */
 pid_t
 exitpt_critical_list_pid(const struct exitpt_critical_list *l, size_t i)
@@ -728,8 +770,9 @@ critical_reason(char *buf, size_t len)
 			snprintf(when, sizeof(when), "?");
 		n = snprintf(off < len ? buf + off : NULL,
 		    off < len ? len - off : 0,
-		    "%s%s (pid %ld, since %s)", i > 0 ? ", " : "",
-		    l->h[i].name, (long)l->h[i].pid, when);
+		    "%s%s (pid %ld, %s %s)", i > 0 ? ", " : "",
+		    l->h[i].name, (long)l->h[i].pid,
+		    l->h[i].entering ? "entering since" : "since", when);
 		if (n > 0)
 			off += (size_t)n;
 	}
