@@ -105,8 +105,20 @@ static struct {
 } critical_cache = { .mtx = PTHREAD_MUTEX_INITIALIZER };
 static pthread_once_t	 critical_once = PTHREAD_ONCE_INIT;
 
+/*
+ * Each thread keeps the handle of its last leave for its next enter:
+ * malloc and free were a third of an enter+leave.  The key only frees
+ * the spare when the thread ends.
+ */
+static pthread_key_t			 critical_key;
+static _Thread_local struct exitpt_critical *critical_spare;
+static _Thread_local int		 critical_spare_keyed;
+
 static void	 critical_atfork_child(void);
 static void	 critical_atfork(void);
+static void	 critical_spare_free(void *);
+static struct exitpt_critical *critical_handle_get(void);
+static void	 critical_handle_put(struct exitpt_critical *);
 static int	 critical_flag_init(void *, size_t, void *);
 static int	 critical_table_get(struct critical_table **);
 static int	 critical_flag_get(struct ipcobj **, int *);
@@ -159,11 +171,53 @@ critical_atfork_child(void)
 	critical_cache.nretired = 0;
 }
 
-/* Install the fork handler. */
+/* Install the fork handler and the spare handle key. */
 static void
 critical_atfork(void)
 {
 	pthread_atfork(NULL, NULL, critical_atfork_child);
+	pthread_key_create(&critical_key, critical_spare_free);
+}
+
+/* Free a thread's spare handle when the thread ends. */
+static void
+critical_spare_free(void *p)
+{
+	struct exitpt_critical	**spare = p;
+
+	free(*spare);
+	*spare = NULL;
+}
+
+/* A handle: the thread's spare, or a new one. */
+static struct exitpt_critical *
+critical_handle_get(void)
+{
+	struct exitpt_critical	*c;
+
+	if ((c = critical_spare) != NULL) {
+		critical_spare = NULL;
+		return (c);
+	}
+	return (malloc(sizeof(*c)));
+}
+
+/* Keep a handle as the thread's spare, or free it. */
+static void
+critical_handle_put(struct exitpt_critical *c)
+{
+	if (critical_spare != NULL) {
+		free(c);
+		return;
+	}
+	if (!critical_spare_keyed) {
+		if (pthread_setspecific(critical_key, &critical_spare) != 0) {
+			free(c);
+			return;
+		}
+		critical_spare_keyed = 1;
+	}
+	critical_spare = c;
 }
 
 /*
@@ -373,7 +427,7 @@ exitpt_critical_enter(const char *name, int flags, double wait,
 		return (error);
 	if ((error = critical_table_get(&t)) != 0)
 		return (error);
-	if ((c = malloc(sizeof(*c))) == NULL)
+	if ((c = critical_handle_get()) == NULL)
 		return (-ENOMEM);
 	for (;;) {
 		if ((error = critical_flag_get(&fo, &trusted)) != 0)
@@ -420,7 +474,7 @@ exitpt_critical_enter(const char *name, int flags, double wait,
 		if (error != 0)
 			break;
 	}
-	free(c);
+	critical_handle_put(c);
 	return (error);
 }
 
@@ -446,7 +500,7 @@ exitpt_critical_leave(struct exitpt_critical *c)
 		atomic_store_explicit(&s->word, CRITICAL_WORD(
 		    CRITICAL_GEN(c->word), 0, CRITICAL_FREE),
 		    memory_order_release);
-	free(c);
+	critical_handle_put(c);
 	return (error);
 }
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@ static void	 test_semantics(void);
 static void	 test_sigkill(void);
 static void	 test_pending(void);
 static void	 test_pending_race(void);
+static void	*thread_main(void *);
+static void	 test_threads(void);
 static void	 test_users(void);
 static void	 test_foreign_flag(void);
 
@@ -406,6 +409,51 @@ test_pending_race(void)
 	exitpt_critical_list_free(l);
 }
 
+/* One thread's work: enter and leave sections, nested two deep. */
+static void *
+thread_main(void *arg)
+{
+	struct exitpt_critical	*a, *b;
+	long			 k = (long)arg, i, failed = 0;
+	char			 name[EXITPT_NAME_MAX + 1];
+
+	snprintf(name, sizeof(name), "thread.%ld", k);
+	for (i = 0; i < 2000; i++) {
+		if (exitpt_critical_enter(name, 0, 0, &a) != 0 ||
+		    exitpt_critical_enter("shared", 0, 0, &b) != 0) {
+			failed++;
+			continue;
+		}
+		if (exitpt_critical_leave(b) != 0 ||
+		    exitpt_critical_leave(a) != 0)
+			failed++;
+	}
+	return ((void *)failed);
+}
+
+/* Threads of one process enter and leave independently; nothing stays. */
+static void
+test_threads(void)
+{
+	struct exitpt_critical_list	*l;
+	pthread_t			 t[4];
+	void				*rv;
+	long				 k, failed = 0;
+
+	for (k = 0; k < 4; k++)
+		if (pthread_create(&t[k], NULL, thread_main, (void *)k) != 0)
+			tap_bail("pthread_create");
+	for (k = 0; k < 4; k++) {
+		pthread_join(t[k], &rv);
+		failed += (long)rv;
+	}
+	is_int(failed, 0, "threads_enter_and_leave_independently");
+	exitpt_critical_list_get(&l);
+	is_int(exitpt_critical_list_count(l), 0,
+	    "no_section_left_after_threads_end");
+	exitpt_critical_list_free(l);
+}
+
 /* Root sees every user's sections; a user sees only their own. */
 static void
 test_users(void)
@@ -527,6 +575,7 @@ main(void)
 	test_sigkill();
 	test_pending();
 	test_pending_race();
+	test_threads();
 	if (geteuid() == 0) {
 		test_users();
 		test_foreign_flag();
