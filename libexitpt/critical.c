@@ -12,8 +12,9 @@
  * slot first and reads the flag second; exitd raises the flag first and
  * lists holders second.  All four accesses are sequentially consistent,
  * so either the enter sees the flag and backs out, or the listing sees
- * the slot (and waits for it to leave the "being written" state): a
- * section can never start unseen after Check.
+ * the slot (and waits for it to leave the "being written" state, or,
+ * if its writer stalls, counts it as entering): a section can never
+ * start unseen after Check.
  *
  * The flag is trusted only when root or the caller owns it, so another
  * user cannot block everyone's sections with a flag of their own; root's
@@ -57,6 +58,8 @@ struct critical_slot {
 	char			 name[EXITPT_NAME_MAX + 1];
 	char			 pad[64 - 28 - EXITPT_NAME_MAX - 1];
 };
+
+_Static_assert(sizeof(struct critical_slot) == 64, "one slot, one cache line");
 
 struct critical_table {
 	struct critical_slot	 slot[CRITICAL_SLOTS];
