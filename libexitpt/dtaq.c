@@ -549,7 +549,7 @@ dtaq_export(struct exitpt_dtaq *q, struct dtaq_slot *s,
 	e->length = s->length;
 	e->key_length = q->key_length;
 	memcpy(e->key, p, q->key_length);
-	if (data != NULL)
+	if (data != NULL && s->length > 0)
 		memcpy(data, p + q->key_length, s->length);
 	e->enqueued.tv_sec = (time_t)s->sec;
 	e->enqueued.tv_nsec = s->nsec;
@@ -642,7 +642,8 @@ exitpt_dtaq_send(struct exitpt_dtaq *q, const void *key, size_t key_length,
 	s->length = (uint32_t)length;
 	s->pid = (q->flags & EXITPT_DTAQ_SENDER_INFO) ? (int32_t)getpid() : 0;
 	s->uid = (q->flags & EXITPT_DTAQ_SENDER_INFO) ? (uint32_t)geteuid() : 0;
-	memcpy(s + 1, key, key_length);
+	if (key_length > 0)
+		memcpy(s + 1, key, key_length);
 	if (length > 0)
 		memcpy((unsigned char *)(s + 1) + key_length, data, length);
 	dtaq_notify(q);

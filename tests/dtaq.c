@@ -640,6 +640,7 @@ main(void)
 	snprintf(prefix, sizeof(prefix), "dtaqtest%d", (int)getpid());
 	setenv("EXITPT_IPC_PREFIX", prefix, 1);
 	atexit(cleanup);
+	alarm(90);	/* a hang is a failure, not a stuck test run */
 	test_sequence();
 	test_keyed_orders();
 	test_peek();

@@ -55,14 +55,20 @@ like "$err" "no entry in data queue 'jobs' within the wait time" "and says so"
 ok "$(python3 -c "print(0 if $end - $start >= 0.29 else 1)")" "after waiting the 0.3 s"
 
 # A receive waiting forever is woken by a send from another process.
-"$X" dtaq receive jobs --wait forever >"$TEST_TMP/woken" &
-rpid=$!
+# (timeout only guards against a hang; the state checked is exitctl's.)
+timeout 20 "$X" dtaq receive jobs --wait forever >"$TEST_TMP/woken" &
+tpid=$!
+n=0
+rpid=
+while [ -z "$rpid" ] && [ $n -lt 1000 ]; do
+	rpid=$(pgrep -P $tpid); n=$((n + 1)); sleep 0.01
+done
 n=0
 while [ "$(awk '{print $3}' /proc/$rpid/stat 2>/dev/null)" != S ] && [ $n -lt 1000 ]; do
 	n=$((n + 1)); sleep 0.01
 done
 "$X" dtaq send jobs wake-up
-wait $rpid
+wait $tpid
 is "$?" 0 "a waiting receive is woken by a send"
 is "$(cat "$TEST_TMP/woken")" "wake-up" "and gets its entry"
 
