@@ -121,6 +121,11 @@ is "$(result 1 info)" "16,1,0,300" "stdout keys win over fd 3"
 is "$(result 1 reason)" "database backup running" "EXITPT_REASON is the reason"
 is "$(logged)" "an ordinary line" "other lines go to the log, keys do not"
 
+make_prog "$T/ctl.sh" 'printf "EXITPT_REASON=tab\there \033[31mred\r\n"'
+run "$H" "$T/ctl.sh"
+is "$(result 1 reason)" "tab here  [31mred" \
+    "control characters in the reason become spaces (a trailing CR ends the line)"
+
 make_prog "$T/last.sh" "echo EXITPT_STATUS=0; echo EXITPT_STATUS=7; echo EXITPT_WAIT_TIME=-3"
 run "$H" "$T/last.sh"
 is "$(result 1 info)" "16,1,7,-3" \
