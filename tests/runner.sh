@@ -230,6 +230,16 @@ like "$(result 4 reason)" "cannot execute .*No such file" "with exec's reason"
 is "$(result 5 end) $(result 5 code)" "exited 0" "a safe program beside them runs"
 like "$out" "started number=1 pid=-1" "a refused program has no pid"
 
+if [ "$(id -u)" = 0 ]; then
+	make_prog "$T/grp.sh" 'exit 0'; chgrp 65534 "$T/grp.sh"; chmod 775 "$T/grp.sh"
+	mkdir "$T/opendir"; chmod 777 "$T/opendir"; make_prog "$T/opendir/p.sh" 'exit 0'
+	run "$H" "$T/grp.sh" "$T/opendir/p.sh"
+	is "$(result 1 end)" refused "a program writable by a group other than root's is refused"
+	like "$(result 1 reason)" "writable by group 65534" "naming the group"
+	is "$(result 2 end)" refused "a program in a directory writable by everyone is refused"
+	like "$(result 2 reason)" "directory $T/opendir is writable by everyone" "naming the directory"
+fi
+
 run "$H" -u no-such-user-exitpt "$T/ok.sh"
 is "$(result 1 end)" refused "a run-as user that no longer exists is refused"
 like "$(result 1 reason)" "run-as user 'no-such-user-exitpt' no longer exists" "with the user named"
