@@ -33,6 +33,7 @@
 #define HMC_EXIT_USAGE		64
 #define HMC_EXIT_UNAVAILABLE	69	/* exitd not reachable */
 #define HMC_EXIT_SOFTWARE	70	/* any other failure */
+#define HMC_EXIT_NOPERM		77	/* not allowed to drive phases */
 
 #define HMC_SOCKET_DEFAULT	EXITPT_RUNSTATEDIR "/exitd.sock"
 #define HMC_RESTART_WAIT_MS	10000	/* new exitd to listen */
@@ -493,6 +494,11 @@ hmc_fail(int error)
 		fprintf(stderr, "hmcsim: exitd is not running (%s)\n",
 		    exitpt_strerror(error));
 		return (HMC_EXIT_UNAVAILABLE);
+	}
+	if (error == EXITPT_E_AUTH) {
+		fprintf(stderr, "hmcsim: %s: driving phases needs root or "
+		    "exitd's admin group\n", exitpt_strerror(error));
+		return (HMC_EXIT_NOPERM);
 	}
 	fprintf(stderr, "hmcsim: %s\n", exitpt_strerror(error));
 	return (HMC_EXIT_SOFTWARE);

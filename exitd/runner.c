@@ -153,10 +153,16 @@ static void
 runner_key(struct runner_job *job, const char *key, const char *value)
 {
 	long long	 v;
+	char		*p;
 
 	if (strcmp(key, "EXITPT_REASON") == 0) {
 		snprintf(job->result.reason, sizeof(job->result.reason), "%s",
 		    value);
+		/* The reason reaches terminals and the journal: no controls. */
+		for (p = job->result.reason; *p != '\0'; p++) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
+		}
 		job->have_reason = 1;
 		return;
 	}

@@ -190,6 +190,9 @@ is "$status" 64 "cancel_after_complete_is_refused"
 like "$err" "neither check nor prepare" "naming the allowed values"
 run "$HMCSIM" migrate --suspend-seconds x
 is "$status" 64 "bad_suspend_seconds_refused"
+run as_user nobody "$HMCSIM" --socket "$EXITPT_SOCKET" validate
+is "$status" 77 "an_unprivileged_driver_is_refused (exit 77)"
+like "$err" "needs root or exitd's admin group" "and told what it needs"
 run "$HMCSIM" --socket "$T/nothing.sock" validate
 is "$status" 69 "no_exitd_exits_69"
 like "$err" "exitd is not running" "and says exitd is not running"

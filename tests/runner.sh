@@ -121,6 +121,11 @@ is "$(result 1 info)" "16,1,0,300" "stdout keys win over fd 3"
 is "$(result 1 reason)" "database backup running" "EXITPT_REASON is the reason"
 is "$(logged)" "an ordinary line" "other lines go to the log, keys do not"
 
+make_prog "$T/ctl.sh" 'printf "EXITPT_REASON=tab\there \033[31mred\r\n"'
+run "$H" "$T/ctl.sh"
+is "$(result 1 reason)" "tab here  [31mred" \
+    "control characters in the reason become spaces (a trailing CR ends the line)"
+
 make_prog "$T/last.sh" "echo EXITPT_STATUS=0; echo EXITPT_STATUS=7; echo EXITPT_WAIT_TIME=-3"
 run "$H" "$T/last.sh"
 is "$(result 1 info)" "16,1,7,-3" \
@@ -224,6 +229,16 @@ is "$(result 4 end)" refused "a program whose interpreter is missing is refused"
 like "$(result 4 reason)" "cannot execute .*No such file" "with exec's reason"
 is "$(result 5 end) $(result 5 code)" "exited 0" "a safe program beside them runs"
 like "$out" "started number=1 pid=-1" "a refused program has no pid"
+
+if [ "$(id -u)" = 0 ]; then
+	make_prog "$T/grp.sh" 'exit 0'; chgrp 65534 "$T/grp.sh"; chmod 775 "$T/grp.sh"
+	mkdir "$T/opendir"; chmod 777 "$T/opendir"; make_prog "$T/opendir/p.sh" 'exit 0'
+	run "$H" "$T/grp.sh" "$T/opendir/p.sh"
+	is "$(result 1 end)" refused "a program writable by a group other than root's is refused"
+	like "$(result 1 reason)" "writable by group 65534" "naming the group"
+	is "$(result 2 end)" refused "a program in a directory writable by everyone is refused"
+	like "$(result 2 reason)" "directory $T/opendir is writable by everyone" "naming the directory"
+fi
 
 run "$H" -u no-such-user-exitpt "$T/ok.sh"
 is "$(result 1 end)" refused "a run-as user that no longer exists is refused"
