@@ -25,8 +25,11 @@
 
 static char	prefix[64];
 
+static pid_t	 main_pid;
+
 static double	 now(void);
 static void	 cleanup(void);
+static void	 cleanup_at_exit(void);
 static pid_t	 holder(const char *, int);
 static void	 reap(pid_t);
 static int	 count_named(const char *, pid_t *);
@@ -48,6 +51,14 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+/* At exit of the test itself (a bail too), not of a forked child. */
+static void
+cleanup_at_exit(void)
+{
+	if (getpid() == main_pid)
+		cleanup();
 }
 
 /* Remove every segment this test made. */
@@ -568,8 +579,10 @@ test_foreign_flag(void)
 int
 main(void)
 {
-	snprintf(prefix, sizeof(prefix), "exitpt-c%ld", (long)getpid());
+	snprintf(prefix, sizeof(prefix), "t-critical%ld", (long)getpid());
 	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
+	main_pid = getpid();
+	atexit(cleanup_at_exit);
 	alarm(60);	/* a deadlock fails the test instead of hanging make */
 	test_semantics();
 	test_sigkill();

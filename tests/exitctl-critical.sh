@@ -4,7 +4,7 @@
 # leaving no holder, and the errors with their exit codes.
 . "$top_srcdir/tests/lib.sh"
 
-export EXITPT_IPC_PREFIX="exitpt-s$$"
+export EXITPT_IPC_PREFIX="t-ctlcrit$$"
 shm_cleanup() { rm -f /dev/shm/"$EXITPT_IPC_PREFIX".*; }
 at_exit shm_cleanup
 

@@ -3,7 +3,7 @@
 # what, conflicts between exitctl processes, a killed holder, errors.
 . "$top_srcdir/tests/lib.sh"
 
-export EXITPT_IPC_PREFIX="exitpt-l$$"
+export EXITPT_IPC_PREFIX="t-ctllock$$"
 shm_cleanup() { rm -f /dev/shm/"$EXITPT_IPC_PREFIX".*; }
 at_exit shm_cleanup
 

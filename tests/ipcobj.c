@@ -32,8 +32,11 @@ struct counter {
 static char	prefix[64];
 
 static int	 counter_init(void *, size_t, void *);
+static pid_t	 main_pid;
+
 static double	 now(void);
 static void	 cleanup(void);
+static void	 cleanup_at_exit(void);
 static int	 as_nobody(int, const char *, int, int);
 static void	 test_names(void);
 static void	 test_wait_parse(void);
@@ -64,6 +67,14 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+/* At exit of the test itself (a bail too), not of a forked child. */
+static void
+cleanup_at_exit(void)
+{
+	if (getpid() == main_pid)
+		cleanup();
 }
 
 /* Remove every segment this test made. */
@@ -534,8 +545,10 @@ test_list_and_unlink(void)
 int
 main(void)
 {
-	snprintf(prefix, sizeof(prefix), "exitpt-t%ld", (long)getpid());
+	snprintf(prefix, sizeof(prefix), "t-ipcobj%ld", (long)getpid());
 	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
+	main_pid = getpid();
+	atexit(cleanup_at_exit);
 	alarm(60);	/* a deadlock fails the test instead of hanging make */
 	test_names();
 	test_wait_parse();

@@ -23,8 +23,11 @@
 
 #define NOBODY		65534
 
+static pid_t	 main_pid;
+
 static double	 now(void);
 static void	 cleanup(void);
+static void	 cleanup_at_exit(void);
 static pid_t	 holder(const char *, int, int, int);
 static void	 reap(pid_t);
 static int	 child_status(pid_t);
@@ -46,6 +49,14 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+/* At exit of the test itself (a bail too), not of a forked child. */
+static void
+cleanup_at_exit(void)
+{
+	if (getpid() == main_pid)
+		cleanup();
 }
 
 /* Remove every segment this test made. */
@@ -477,8 +488,10 @@ main(void)
 {
 	char	prefix[64];
 
-	snprintf(prefix, sizeof(prefix), "exitpt-o%ld", (long)getpid());
+	snprintf(prefix, sizeof(prefix), "t-objlock%ld", (long)getpid());
 	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
+	main_pid = getpid();
+	atexit(cleanup_at_exit);
 	alarm(60);	/* a deadlock fails the test instead of hanging make */
 	test_table();
 	test_processes();
