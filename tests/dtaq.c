@@ -152,7 +152,7 @@ cleanup(void)
 {
 	static const char	*names[] = { "fifo", "lifo", "keyed", "full",
 	    "waitq", "multi", "sender", "nosender", "bad", "wrongtype",
-	    "gone", "clearq", "peekq" };
+	    "gone", "clearq", "peekq", "dead" };
 	size_t			 i;
 
 	for (i = 0; i < nitems(names); i++)
@@ -518,6 +518,53 @@ test_multi(void)
 	exitpt_dtaq_close(q);
 }
 
+/*
+ * A process killed while it holds the queue's lock (the library's own
+ * critical section, held here through the object layer) leaves the queue
+ * usable: a receiver blocked behind it gets the entry, nothing is lost.
+ */
+static void
+test_dead_holder(void)
+{
+	struct exitpt_dtaq	*q;
+	struct ipcobj		*o;
+	char			 buf[BUFSZ], c;
+	pid_t			 holder, receiver;
+	int			 fd[2], status;
+
+	q = mkq("dead", EXITPT_DTAQ_FIFO, 16, 0, 4, 0);
+	snd(q, NULL, "before");
+	if (pipe(fd) == -1)
+		tap_bail("pipe");
+	if ((holder = fork()) == 0) {
+		if (ipcobj_open(IPCOBJ_DTAQ, "dead", IPCOBJ_READ | IPCOBJ_WRITE,
+		    &o) != 0 || ipcobj_lock(o) != 0)
+			_exit(1);
+		if (write(fd[1], "L", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fd[1]);
+	if (read(fd[0], &c, 1) != 1)
+		tap_bail("lock holder failed");
+	close(fd[0]);
+	if ((receiver = fork()) == 0)
+		_exit(rcv(q, EXITPT_DTAQ_ANY, NULL, EXITPT_WAIT_FOREVER, buf) ==
+		    0 && strcmp(buf, "before") == 0 ? 0 : 1);
+	wait_asleep(receiver);
+	kill(holder, SIGKILL);
+	waitpid(holder, &status, 0);
+	waitpid(receiver, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "killed_lock_holder_unblocks_receiver_with_its_entry");
+	is_int(exitpt_dtaq_count(q), 0, "the entry went to that receiver only");
+	snd(q, NULL, "after");
+	ok(rcv(q, EXITPT_DTAQ_ANY, NULL, 0, buf) == 0 && strcmp(buf, "after") ==
+	    0, "the queue works on after the holder's death");
+	exitpt_dtaq_close(q);
+}
+
 /* Bad names, types, lengths, keys and waits: clear errors, nothing lost. */
 static void
 test_bad(void)
@@ -647,6 +694,7 @@ main(void)
 	test_sender();
 	test_waits();
 	test_multi();
+	test_dead_holder();
 	test_bad();
 	return (tap_done());
 }
