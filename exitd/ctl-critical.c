@@ -110,8 +110,9 @@ ctl_critical_list(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			ctl_critical_when(exitpt_critical_list_since(l, i),
 			    when, sizeof(when));
-			obj = json_pack("{s:s, s:I, s:I, s:s, s:I, s:s}",
+			obj = json_pack("{s:s, s:b, s:I, s:I, s:s, s:I, s:s}",
 			    "name", exitpt_critical_list_name(l, i),
+			    "entering", exitpt_critical_list_entering(l, i),
 			    "pid", (json_int_t)exitpt_critical_list_pid(l, i),
 			    "uid", (json_int_t)exitpt_critical_list_uid(l, i),
 			    "user", ctl_critical_user(
@@ -133,10 +134,12 @@ ctl_critical_list(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		ctl_critical_when(exitpt_critical_list_since(l, i), when,
 		    sizeof(when));
-		printf("%-32s %8ld %-12s %s\n", exitpt_critical_list_name(l, i),
+		printf("%-32s %8ld %-12s %s%s\n",
+		    exitpt_critical_list_name(l, i),
 		    (long)exitpt_critical_list_pid(l, i),
 		    ctl_critical_user(exitpt_critical_list_uid(l, i), user,
-		    sizeof(user)), when);
+		    sizeof(user)), when, exitpt_critical_list_entering(l, i) ?
+		    " (entering)" : "");
 	}
 	exitpt_critical_list_free(l);
 	return (CTL_EXIT_OK);
@@ -189,7 +192,8 @@ ctl_critical_pending(int argc, char **argv)
 	if (argc == 2 && text_parse_int(argv[1], 1, INT64_MAX, &id) != 0)
 		return (ctl_usage_error("critical", "operation id must be "
 		    "1..%lld, not '%s'", (long long)INT64_MAX, argv[1]));
-	if ((rv = ctl_require_admin("critical", "setting the pending flag")) != 0)
+	rv = ctl_require_admin("critical", "setting the pending flag");
+	if (rv != 0)
 		return (rv);
 	op = strcmp(argv[0], "on") == 0 ? (uint64_t)id : 0;
 	if ((error = critical_set_pending(op)) != 0)

@@ -12,8 +12,9 @@
  * slot first and reads the flag second; exitd raises the flag first and
  * lists holders second.  All four accesses are sequentially consistent,
  * so either the enter sees the flag and backs out, or the listing sees
- * the slot (and waits for it to leave the "being written" state): a
- * section can never start unseen after Check.
+ * the slot (and waits for it to leave the "being written" state, or,
+ * if its writer stalls, counts it as entering): a section can never
+ * start unseen after Check.
  *
  * The flag is trusted only when root or the caller owns it, so another
  * user cannot block everyone's sections with a flag of their own; root's
@@ -23,6 +24,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -52,9 +54,12 @@ struct critical_slot {
 	_Atomic uint64_t	 word;
 	uint64_t		 start;		/* holder's start time */
 	int64_t			 since;		/* CLOCK_REALTIME, seconds */
+	_Atomic uint32_t	 filled;	/* generation of the fields */
 	char			 name[EXITPT_NAME_MAX + 1];
-	char			 pad[64 - 24 - EXITPT_NAME_MAX - 1];
+	char			 pad[64 - 28 - EXITPT_NAME_MAX - 1];
 };
+
+_Static_assert(sizeof(struct critical_slot) == 64, "one slot, one cache line");
 
 struct critical_table {
 	struct critical_slot	 slot[CRITICAL_SLOTS];
@@ -76,6 +81,7 @@ struct exitpt_critical {
 
 struct critical_holder {
 	char			 name[EXITPT_NAME_MAX + 1];
+	int			 entering;	/* writer stalled mid-enter */
 	pid_t			 pid;
 	uid_t			 uid;
 	int64_t			 since;
@@ -102,8 +108,20 @@ static struct {
 } critical_cache = { .mtx = PTHREAD_MUTEX_INITIALIZER };
 static pthread_once_t	 critical_once = PTHREAD_ONCE_INIT;
 
+/*
+ * Each thread keeps the handle of its last leave for its next enter:
+ * malloc and free were a third of an enter+leave.  The key only frees
+ * the spare when the thread ends.
+ */
+static pthread_key_t			 critical_key;
+static _Thread_local struct exitpt_critical *critical_spare;
+static _Thread_local int		 critical_spare_keyed;
+
 static void	 critical_atfork_child(void);
 static void	 critical_atfork(void);
+static void	 critical_spare_free(void *);
+static struct exitpt_critical *critical_handle_get(void);
+static void	 critical_handle_put(struct exitpt_critical *);
 static int	 critical_flag_init(void *, size_t, void *);
 static int	 critical_table_get(struct critical_table **);
 static int	 critical_flag_get(struct ipcobj **, int *);
@@ -114,6 +132,8 @@ static int	 critical_claim(struct critical_table *, const char *,
 		     const struct ipcobj_proc *, int64_t, uint32_t *,
 		     uint64_t *);
 static int	 critical_sweep(struct critical_table *, int);
+static int	 critical_scan_slot(struct ipcobj *, struct critical_slot *,
+		     int64_t *, struct critical_holder *);
 static int	 critical_scan(struct ipcobj *, struct critical_holder **,
 		     size_t *, size_t *);
 static int	 critical_holder_cmp(const void *, const void *);
@@ -154,11 +174,53 @@ critical_atfork_child(void)
 	critical_cache.nretired = 0;
 }
 
-/* Install the fork handler. */
+/* Install the fork handler and the spare handle key. */
 static void
 critical_atfork(void)
 {
 	pthread_atfork(NULL, NULL, critical_atfork_child);
+	pthread_key_create(&critical_key, critical_spare_free);
+}
+
+/* Free a thread's spare handle when the thread ends. */
+static void
+critical_spare_free(void *p)
+{
+	struct exitpt_critical	**spare = p;
+
+	free(*spare);
+	*spare = NULL;
+}
+
+/* A handle: the thread's spare, or a new one. */
+static struct exitpt_critical *
+critical_handle_get(void)
+{
+	struct exitpt_critical	*c;
+
+	if ((c = critical_spare) != NULL) {
+		critical_spare = NULL;
+		return (c);
+	}
+	return (malloc(sizeof(*c)));
+}
+
+/* Keep a handle as the thread's spare, or free it. */
+static void
+critical_handle_put(struct exitpt_critical *c)
+{
+	if (critical_spare != NULL) {
+		free(c);
+		return;
+	}
+	if (!critical_spare_keyed) {
+		if (pthread_setspecific(critical_key, &critical_spare) != 0) {
+			free(c);
+			return;
+		}
+		critical_spare_keyed = 1;
+	}
+	critical_spare = c;
 }
 
 /*
@@ -297,6 +359,8 @@ critical_claim(struct critical_table *t, const char *name,
 			s->start = me->start;
 			s->since = since;
 			memcpy(s->name, name, strlen(name) + 1);
+			atomic_store_explicit(&s->filled,
+			    (uint32_t)CRITICAL_GEN(nw), memory_order_release);
 			*slot = i;
 			*word = nw;
 			return (0);
@@ -352,20 +416,21 @@ exitpt_critical_enter(const char *name, int flags, double wait,
 	struct ipcobj		*fo;
 	uint64_t		 word;
 	uint32_t		 slot, seen;
-	int			 error, trusted;
+	int			 error, trusted, waited = 0;
 
 	*handle = NULL;
 	if ((error = exitpt_ipc_name_check(name)) != 0)
 		return (error);
 	if ((flags & ~EXITPT_CRITICAL_FAIL_IF_PENDING) != 0)
 		return (EXITPT_E_VALUE);
-	if ((error = ipcobj_deadline_set(&d, wait)) != 0)
-		return (error);
+	/* Validate the wait now; start its clock only if we must wait. */
+	if (isnan(wait) || wait > EXITPT_IPC_WAIT_MAX)
+		return (EXITPT_E_VALUE);
 	if ((error = ipcobj_proc_self(&me)) != 0)
 		return (error);
 	if ((error = critical_table_get(&t)) != 0)
 		return (error);
-	if ((c = malloc(sizeof(*c))) == NULL)
+	if ((c = critical_handle_get()) == NULL)
 		return (-ENOMEM);
 	for (;;) {
 		if ((error = critical_flag_get(&fo, &trusted)) != 0)
@@ -383,9 +448,14 @@ exitpt_critical_enter(const char *name, int flags, double wait,
 			continue;
 		}
 		if (!trusted || atomic_load(&f->pending) == 0) {
+			/*
+			 * Release order suffices: the claim above was the
+			 * full barrier the flag protocol needs.
+			 */
 			word = CRITICAL_WORD(CRITICAL_GEN(word), me.pid,
 			    CRITICAL_HELD);
-			atomic_store(&t->slot[slot].word, word);
+			atomic_store_explicit(&t->slot[slot].word, word,
+			    memory_order_release);
 			c->table = t;
 			c->slot = slot;
 			c->word = word;
@@ -398,31 +468,42 @@ exitpt_critical_enter(const char *name, int flags, double wait,
 			error = EXITPT_E_PENDING;
 			break;
 		}
+		if (!waited && (error = ipcobj_deadline_set(&d, wait)) != 0)
+			break;
+		waited = 1;
 		error = ipcobj_wait(fo, seen, &d);
 		if (error == -ENOENT)
 			error = critical_flag_refresh(fo);
 		if (error != 0)
 			break;
 	}
-	free(c);
+	critical_handle_put(c);
 	return (error);
 }
 
-/* Leave a critical section and free its handle. */
+/*
+ * Leave a critical section and free its handle.  Only the holder changes
+ * a held slot (sweepers free only slots of dead holders, by exact word),
+ * so a plain release store frees it.
+ */
 int
 exitpt_critical_leave(struct exitpt_critical *c)
 {
-	uint64_t	w;
-	int		error = 0;
+	struct critical_slot	*s;
+	struct ipcobj_proc	 me;
+	int			 error = 0;
 
 	if (c == NULL)
 		return (0);
-	w = c->word;
-	if (c->pid != getpid() || !atomic_compare_exchange_strong(
-	    &c->table->slot[c->slot].word, &w,
-	    CRITICAL_WORD(CRITICAL_GEN(c->word), 0, CRITICAL_FREE)))
+	s = &c->table->slot[c->slot];
+	if (ipcobj_proc_self(&me) != 0 || c->pid != me.pid ||
+	    atomic_load_explicit(&s->word, memory_order_relaxed) != c->word)
 		error = EXITPT_E_NOT_HELD;
-	free(c);
+	else
+		atomic_store_explicit(&s->word, CRITICAL_WORD(
+		    CRITICAL_GEN(c->word), 0, CRITICAL_FREE),
+		    memory_order_release);
+	critical_handle_put(c);
 	return (error);
 }
 
@@ -517,59 +598,93 @@ critical_get_pending(uint64_t *op, int64_t *since)
 }
 
 /*
+ * Read one slot into a holder record.  Returns 1 if it holds a live
+ * section, 0 if not.  A slot being written is about to count or back
+ * out: it is waited for until *until (shared by the whole scan), and one
+ * that stays (its writer stalled) counts, since its enter may already
+ * have passed the flag.  A slot whose generation changes while it is
+ * read was claimed after the flag went up, so that enter backs out.
+ */
+static int
+critical_scan_slot(struct ipcobj *o, struct critical_slot *s,
+    int64_t *until, struct critical_holder *one)
+{
+	struct ipcobj_proc	p;
+	struct timespec		ts;
+	uint64_t		w, w2;
+	int64_t			t;
+
+	w = atomic_load(&s->word);
+	for (;;) {
+		if (CRITICAL_STATE(w) == CRITICAL_FREE)
+			return (0);
+		if (CRITICAL_STATE(w) == CRITICAL_WRITING) {
+			if (kill(CRITICAL_PID(w), 0) == -1 && errno == ESRCH) {
+				if (ipcobj_writable(o))
+					critical_release(s, w);
+				return (0);
+			}
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			t = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+			if (*until == 0)
+				*until = t + CRITICAL_WRITING_WAIT_NS;
+			if (t < *until) {
+				sched_yield();
+				w2 = atomic_load(&s->word);
+				if (CRITICAL_GEN(w2) != CRITICAL_GEN(w))
+					return (0);
+				w = w2;
+				continue;
+			}
+		}
+		/*
+		 * A stalled writer may not have written its name yet: such a
+		 * section is reported as "?" (still a holder, still a veto).
+		 */
+		if (atomic_load_explicit(&s->filled, memory_order_acquire) ==
+		    (uint32_t)CRITICAL_GEN(w)) {
+			memcpy(one->name, s->name, sizeof(one->name));
+			one->name[sizeof(one->name) - 1] = '\0';
+		} else
+			snprintf(one->name, sizeof(one->name), "?");
+		one->pid = CRITICAL_PID(w);
+		one->since = s->since;
+		one->entering = CRITICAL_STATE(w) == CRITICAL_WRITING;
+		p.pid = one->pid;
+		p.start = s->start;
+		w2 = atomic_load(&s->word);
+		if (w2 == w)
+			break;
+		if (CRITICAL_GEN(w2) != CRITICAL_GEN(w))
+			return (0);	/* left, or claimed after the flag */
+		w = w2;			/* published while read: again */
+	}
+	/* A writer's start time may be unset; kill said alive. */
+	if (CRITICAL_STATE(w) == CRITICAL_HELD && !ipcobj_proc_alive(&p)) {
+		if (ipcobj_writable(o))
+			critical_release(s, w);
+		return (0);
+	}
+	return (1);
+}
+
+/*
  * Add the live holders of one table to an array, sweeping dead ones when
- * the table is writable.  A slot being written is waited for: its
- * section is either about to count or about to back out.
+ * the table is writable.
  */
 static int
 critical_scan(struct ipcobj *o, struct critical_holder **h, size_t *n,
     size_t *cap)
 {
 	struct critical_table	*t = ipcobj_data(o);
-	struct critical_slot	*s;
 	struct critical_holder	 one, *tmp;
-	struct ipcobj_proc	 p;
-	struct timespec		 ts;
-	uint64_t		 w;
 	int64_t			 until = 0;
 	uint32_t		 i;
 
 	for (i = 0; i < CRITICAL_SLOTS; i++) {
-		s = &t->slot[i];
-		w = atomic_load(&s->word);
-		if (CRITICAL_STATE(w) == CRITICAL_WRITING) {
-			p.pid = CRITICAL_PID(w);
-			if (kill(p.pid, 0) == -1 && errno == ESRCH) {
-				if (ipcobj_writable(o))
-					critical_release(s, w);
-				continue;
-			}
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			if (until == 0)
-				until = ts.tv_sec * 1000000000LL + ts.tv_nsec +
-				    CRITICAL_WRITING_WAIT_NS;
-			if (ts.tv_sec * 1000000000LL + ts.tv_nsec < until) {
-				sched_yield();
-				i--;	/* look at this slot again */
-				continue;
-			}
-		}
-		if (CRITICAL_STATE(w) != CRITICAL_HELD)
+		if (!critical_scan_slot(o, &t->slot[i], &until, &one))
 			continue;
-		memcpy(one.name, s->name, sizeof(one.name));
-		one.name[sizeof(one.name) - 1] = '\0';
-		one.pid = CRITICAL_PID(w);
 		one.uid = ipcobj_owner(o);
-		one.since = s->since;
-		p.pid = one.pid;
-		p.start = s->start;
-		if (atomic_load(&s->word) != w)
-			continue;	/* changed while copied: gone or new */
-		if (!ipcobj_proc_alive(&p)) {
-			if (ipcobj_writable(o))
-				critical_release(s, w);
-			continue;
-		}
 		if (*n == *cap) {
 			*cap = *cap ? *cap * 2 : 16;
 			if ((tmp = reallocarray(*h, *cap, sizeof(**h))) == NULL)
@@ -644,6 +759,16 @@ exitpt_critical_list_name(const struct exitpt_critical_list *l, size_t i)
 	return (i < l->count ? l->h[i].name : NULL);
 }
 
+/*
+ * 1 if holder i was still entering when listed (its writer stalled):
+ * counted to be safe, it may yet back out.
+ */
+int
+exitpt_critical_list_entering(const struct exitpt_critical_list *l, size_t i)
+{
+	return (i < l->count ? l->h[i].entering : 0);
+}
+
 /* Process id of holder i. */
 pid_t
 exitpt_critical_list_pid(const struct exitpt_critical_list *l, size_t i)
@@ -702,8 +827,9 @@ critical_reason(char *buf, size_t len)
 			snprintf(when, sizeof(when), "?");
 		n = snprintf(off < len ? buf + off : NULL,
 		    off < len ? len - off : 0,
-		    "%s%s (pid %ld, since %s)", i > 0 ? ", " : "",
-		    l->h[i].name, (long)l->h[i].pid, when);
+		    "%s%s (pid %ld, %s %s)", i > 0 ? ", " : "",
+		    l->h[i].name, (long)l->h[i].pid,
+		    l->h[i].entering ? "entering since" : "since", when);
 		if (n > 0)
 			off += (size_t)n;
 	}

@@ -146,4 +146,7 @@ int		 critical_set_pending(uint64_t);
 int		 critical_get_pending(uint64_t *, int64_t *);
 int		 critical_reason(char *, size_t);
 
+/* objlock.c */
+int		 objlock_init(void);
+
 #endif /* EXITPT_INT_H */

@@ -97,6 +97,7 @@ static const struct {
 };
 
 static struct ipcobj_proc	 ipcobj_self;
+static _Atomic int		 ipcobj_self_valid;
 static pthread_once_t		 ipcobj_self_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t		 ipcobj_self_mtx = PTHREAD_MUTEX_INITIALIZER;
 
@@ -111,26 +112,37 @@ static void	 ipcobj_finish_unlink(struct ipcobj *);
 static void	 ipcobj_self_reset(void);
 static void	 ipcobj_self_init(void);
 
+/* Characters allowed in object names: [A-Za-z0-9_.$#@-]. */
+static const unsigned char ipcobj_name_chars[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+	['_'] = 1, ['.'] = 1, ['$'] = 1, ['#'] = 1, ['@'] = 1, ['-'] = 1,
+};
+
 /* 0 if name is a valid object name, else EXITPT_E_NAME. */
 int
 exitpt_ipc_name_check(const char *name)
 {
 	size_t	i;
 
-	if (name == NULL || name[0] == '\0' || name[0] == '.' ||
-	    name[0] == '-')
+	if (name == NULL || name[0] == '.' || name[0] == '-')
 		return (EXITPT_E_NAME);
 	for (i = 0; name[i] != '\0'; i++) {
-		if (i >= EXITPT_NAME_MAX)
+		if (i >= EXITPT_NAME_MAX ||
+		    !ipcobj_name_chars[(unsigned char)name[i]])
 			return (EXITPT_E_NAME);
-		if ((name[i] >= 'a' && name[i] <= 'z') ||
-		    (name[i] >= 'A' && name[i] <= 'Z') ||
-		    (name[i] >= '0' && name[i] <= '9') ||
-		    strchr("_.$#@-", name[i]) != NULL)
-			continue;
-		return (EXITPT_E_NAME);
 	}
-	return (0);
+	return (i == 0 ? EXITPT_E_NAME : 0);
 }
 
 /* Parse a wait time: forever, none, or decimal seconds. */
@@ -817,7 +829,9 @@ ipcobj_proc_get(pid_t pid, struct ipcobj_proc *p)
 static void
 ipcobj_self_reset(void)
 {
+	atomic_store(&ipcobj_self_valid, 0);
 	ipcobj_self.pid = 0;
+	pthread_mutex_init(&ipcobj_self_mtx, NULL);
 }
 
 /* Install the fork handler that keeps the cached identity right. */
@@ -827,16 +841,26 @@ ipcobj_self_init(void)
 	pthread_atfork(NULL, NULL, ipcobj_self_reset);
 }
 
-/* The calling process's identity, cached (reading /proc costs). */
+/*
+ * The calling process's identity, cached (reading /proc, even getpid,
+ * costs more than a critical section): written once under the mutex,
+ * then read without it.
+ */
 int
 ipcobj_proc_self(struct ipcobj_proc *p)
 {
 	int	error = 0;
 
+	if (atomic_load_explicit(&ipcobj_self_valid, memory_order_acquire)) {
+		*p = ipcobj_self;
+		return (0);
+	}
 	pthread_once(&ipcobj_self_once, ipcobj_self_init);
 	pthread_mutex_lock(&ipcobj_self_mtx);
-	if (ipcobj_self.pid == 0)
-		error = ipcobj_proc_get(getpid(), &ipcobj_self);
+	if (ipcobj_self.pid == 0 &&
+	    (error = ipcobj_proc_get(getpid(), &ipcobj_self)) == 0)
+		atomic_store_explicit(&ipcobj_self_valid, 1,
+		    memory_order_release);
 	if (error == 0)
 		*p = ipcobj_self;
 	pthread_mutex_unlock(&ipcobj_self_mtx);

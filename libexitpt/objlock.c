@@ -263,6 +263,19 @@ objlock_try(struct objlock_table *t, const char *object, int state,
 	return (0);
 }
 
+/*
+ * Open or create the lock table now.  exitd calls this at start so that
+ * root owns the table: systemd-logind's RemoveIPC removes the shared
+ * memory of a regular user who logs out, which would split the table.
+ */
+int
+objlock_init(void)
+{
+	struct ipcobj	*o;
+
+	return (objlock_table_get(&o));
+}
+
 /* Take a lock state on an object (see exitpt/objlock.h). */
 int
 exitpt_objlock_lock(const char *object, int state, double wait)

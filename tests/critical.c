@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,9 @@ static int	 child_status(pid_t);
 static void	 test_semantics(void);
 static void	 test_sigkill(void);
 static void	 test_pending(void);
+static void	 test_pending_race(void);
+static void	*thread_main(void *);
+static void	 test_threads(void);
 static void	 test_users(void);
 static void	 test_foreign_flag(void);
 
@@ -300,13 +304,164 @@ test_pending(void)
 	exitpt_critical_leave(held);
 }
 
+/*
+ * Processes entering and leaving in a tight loop while the flag goes up:
+ * once it is raised and the holders are listed, no section may appear
+ * that the listing did not show (Check must never miss a section).
+ */
+static void
+test_pending_race(void)
+{
+	struct exitpt_critical_list	*l;
+	struct exitpt_critical		*c;
+	pid_t				 kids[4];
+	char				 seen[64][EXITPT_NAME_MAX + 1];
+	char				 name[EXITPT_NAME_MAX + 1];
+	const char			*n;
+	pid_t				 seenpid[64];
+	size_t				 nseen, i, j;
+	double				 t0;
+	int				 k, round, bad = 0, hits = 0;
+	int				 rounds = 30;
+	unsigned long			 iter;
+	volatile int			 spin;
+
+	for (k = 0; k < 4; k++) {
+		if ((kids[k] = fork()) == -1)
+			tap_bail("fork");
+		if (kids[k] == 0) {
+			/* Each section has its own name: race.KID.ITER */
+			for (iter = 0;; iter++) {
+				snprintf(name, sizeof(name), "race.%d.%lu", k,
+				    iter);
+				if (exitpt_critical_enter(name,
+				    EXITPT_CRITICAL_FAIL_IF_PENDING, 0,
+				    &c) != 0)
+					continue;
+				for (spin = 0; spin < 2000; spin++)
+					continue;
+				exitpt_critical_leave(c);
+			}
+		}
+	}
+	for (round = 0; round < rounds; round++) {
+		if ((k = critical_set_pending((uint64_t)round + 1)) != 0)
+			printf("# raise failed: %s\n", exitpt_strerror(k));
+		if (exitpt_critical_list_get(&l) != 0)
+			tap_bail("list");
+		nseen = 0;
+		for (i = 0; i < exitpt_critical_list_count(l) && nseen < 64;
+		    i++) {
+			seenpid[nseen] = exitpt_critical_list_pid(l, i);
+			snprintf(seen[nseen++], sizeof(seen[0]), "%s",
+			    exitpt_critical_list_name(l, i));
+		}
+		hits += nseen > 0;
+		exitpt_critical_list_free(l);
+		t0 = now();
+		while (now() - t0 < 0.03) {
+			if (exitpt_critical_list_get(&l) != 0)
+				tap_bail("list");
+			/*
+			 * An entering section (its writer stalled) is counted
+			 * to be safe but has not started: if it does, it shows
+			 * up again, held, under its name.
+			 */
+			for (i = 0; i < exitpt_critical_list_count(l); i++) {
+				n = exitpt_critical_list_name(l, i);
+				if (exitpt_critical_list_entering(l, i))
+					continue;
+				for (j = 0; j < nseen; j++) {
+					if (strcmp(seen[j], n) == 0 ||
+					    (strcmp(seen[j], "?") == 0 &&
+					    seenpid[j] ==
+					    exitpt_critical_list_pid(l, i)))
+						break;
+				}
+				if (j < nseen)
+					continue;
+				if (bad++ == 0) {
+					printf("# unseen %s (pid %ld) after "
+					    "%.3f s; seen at raise:", n,
+					    (long)exitpt_critical_list_pid(l,
+					    i), now() - t0);
+					for (j = 0; j < nseen; j++)
+						printf(" %s/%ld", seen[j],
+						    (long)seenpid[j]);
+					printf("\n");
+				}
+			}
+			exitpt_critical_list_free(l);
+		}
+		critical_set_pending(0);
+		t0 = now();
+		while (now() - t0 < 0.01)
+			continue;
+	}
+	for (k = 0; k < 4; k++)
+		reap(kids[k]);
+	is_int(bad, 0, "no_section_starts_unseen_after_pending_is_raised");
+	ok(hits > 0, "race_exercised_with_holders_at_raise (%d of %d)", hits,
+	    rounds);
+	exitpt_critical_list_get(&l);
+	is_int(exitpt_critical_list_count(l), 0,
+	    "killed_racers_leave_nothing");
+	exitpt_critical_list_free(l);
+}
+
+/* One thread's work: enter and leave sections, nested two deep. */
+static void *
+thread_main(void *arg)
+{
+	struct exitpt_critical	*a, *b;
+	long			 k = (long)arg, i, failed = 0;
+	char			 name[EXITPT_NAME_MAX + 1];
+
+	snprintf(name, sizeof(name), "thread.%ld", k);
+	for (i = 0; i < 2000; i++) {
+		if (exitpt_critical_enter(name, 0, 0, &a) != 0 ||
+		    exitpt_critical_enter("shared", 0, 0, &b) != 0) {
+			failed++;
+			continue;
+		}
+		if (exitpt_critical_leave(b) != 0 ||
+		    exitpt_critical_leave(a) != 0)
+			failed++;
+	}
+	return ((void *)failed);
+}
+
+/* Threads of one process enter and leave independently; nothing stays. */
+static void
+test_threads(void)
+{
+	struct exitpt_critical_list	*l;
+	pthread_t			 t[4];
+	void				*rv;
+	long				 k, failed = 0;
+
+	for (k = 0; k < 4; k++)
+		if (pthread_create(&t[k], NULL, thread_main, (void *)k) != 0)
+			tap_bail("pthread_create");
+	for (k = 0; k < 4; k++) {
+		pthread_join(t[k], &rv);
+		failed += (long)rv;
+	}
+	is_int(failed, 0, "threads_enter_and_leave_independently");
+	exitpt_critical_list_get(&l);
+	is_int(exitpt_critical_list_count(l), 0,
+	    "no_section_left_after_threads_end");
+	exitpt_critical_list_free(l);
+}
+
 /* Root sees every user's sections; a user sees only their own. */
 static void
 test_users(void)
 {
 	struct exitpt_critical	*c;
 	pid_t			 pid, nb;
-	int			 status;
+	int			 status, p[2];
+	char			 b;
 
 	nb = holder("nbwork", 1);
 	is_int(count_named("nbwork", NULL), 1, "root_sees_other_users");
@@ -331,6 +486,34 @@ test_users(void)
 		_exit(critical_set_pending(1) == -EACCES ? 0 : 1);
 	}
 	is_int(child_status(pid), 0, "user_cannot_raise_roots_flag");
+
+	/* Root's flag binds other users, who wait on a read-only map. */
+	critical_set_pending(3);
+	if (pipe(p) == -1 || (pid = fork()) == -1)
+		tap_bail("fork");
+	if (pid == 0) {
+		struct exitpt_critical	*c2;
+
+		close(p[0]);
+		if (setgroups(0, NULL) == -1 || setgid(NOBODY) == -1 ||
+		    setuid(NOBODY) == -1)
+			_exit(3);
+		if (exitpt_critical_enter("nb2",
+		    EXITPT_CRITICAL_FAIL_IF_PENDING, 0,
+		    &c2) != EXITPT_E_PENDING)
+			_exit(1);
+		if (exitpt_critical_enter("nb2", 0, 0.2, &c2) !=
+		    EXITPT_E_TIMEOUT)
+			_exit(2);
+		write(p[1], "x", 1);
+		_exit(exitpt_critical_enter("nb2", 0, 10, &c2) == 0 ? 0 : 4);
+	}
+	close(p[1]);
+	read(p[0], &b, 1);	/* the child's refusals are done */
+	close(p[0]);
+	critical_set_pending(0);
+	is_int(child_status(pid), 0,
+	    "roots_flag_refuses_delays_and_releases_other_users");
 	exitpt_critical_leave(c);
 	reap(nb);
 	is_int(count_named("nbwork", NULL), 0, "other_users_dead_holder_swept");
@@ -391,6 +574,8 @@ main(void)
 	test_semantics();
 	test_sigkill();
 	test_pending();
+	test_pending_race();
+	test_threads();
 	if (geteuid() == 0) {
 		test_users();
 		test_foreign_flag();

@@ -50,7 +50,13 @@ is "$out" "" "and the command did not run"
 
 "$EXITCTL" critical batch --wait 20 -- echo ran >"$TEST_TMP/delayed" 2>&1 &
 delayed=$!
-# The delayed enter must not run the command while the flag is up.
+# Until it blocks on the flag's futex (bounded: a kernel without wchan
+# just makes the checks below weaker), then it must not have run.
+i=0
+while [ $i -lt 500 ] && ! grep -q futex "/proc/$delayed/wchan" 2>/dev/null; do
+	sleep 0.01
+	i=$((i + 1))
+done
 run "$EXITCTL" critical list
 is "$out" "" "the delayed section is not held while pending"
 is "$(cat "$TEST_TMP/delayed")" "" "the delayed command has not run"

@@ -481,14 +481,15 @@ test_proc(void)
 	if (pid == 0) {
 		struct ipcobj_proc	me;
 
-		close(p[0]);
+		/* Live until the parent has read our identity. */
+		close(p[1]);
 		ipcobj_proc_self(&me);
+		read(p[0], &b, 1);
 		_exit(me.pid == getpid() ? 0 : 1);
 	}
-	close(p[1]);
-	is_int(ipcobj_proc_get(pid, &child), 0, "child_identity");
-	read(p[0], &b, 1);
 	close(p[0]);
+	is_int(ipcobj_proc_get(pid, &child), 0, "child_identity");
+	close(p[1]);
 	waitpid(pid, &status, 0);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "cached_identity_is_renewed_after_fork");

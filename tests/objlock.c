@@ -5,11 +5,13 @@
  * that are woken; holders killed by SIGKILL (also while holding the
  * table's mutex); bad names and states; other users.
  */
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,8 @@ static void	 test_own(void);
 static void	 test_waits(void);
 static void	 test_sigkill(void);
 static void	 test_errors(void);
+static void	 test_churn(void);
+static void	 churn_worker(int, _Atomic long *);
 
 /* Monotonic time in seconds. */
 static double
@@ -330,6 +334,86 @@ test_sigkill(void)
 	    "dead_mutex_holders_locks_swept");
 }
 
+/*
+ * A churn worker: writers take *EXCL and stamp the shared word with their
+ * pid, readers take *SHRRD; each checks that nobody else changed the
+ * word while it held its lock.  shm[0] is the word, shm[1] counts
+ * violations, shm[2] counts completed holds.
+ */
+static void
+churn_worker(int writer, _Atomic long *shm)
+{
+	volatile int	spin;
+	long		mine = (long)getpid(), v;
+	int		state = writer ? EXITPT_LOCK_EXCL : EXITPT_LOCK_SHRRD;
+
+	for (;;) {
+		if (exitpt_objlock_lock("CHURN", state, 5) != 0) {
+			atomic_fetch_add(&shm[1], 1);
+			continue;
+		}
+		if (writer)
+			atomic_store(&shm[0], mine);
+		v = atomic_load(&shm[0]);
+		for (spin = 0; spin < 3000; spin++)
+			continue;
+		if (atomic_load(&shm[0]) != v)
+			atomic_fetch_add(&shm[1], 1);
+		atomic_fetch_add(&shm[2], 1);
+		exitpt_objlock_unlock("CHURN", state);
+	}
+}
+
+/*
+ * Writers and readers hammer one object while random workers are killed
+ * by SIGKILL and replaced: exclusion holds throughout and nothing stays
+ * locked afterwards.
+ */
+static void
+test_churn(void)
+{
+	_Atomic long	*shm;
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	pid_t		 w[6];
+	long		 before;
+	int		 i, k, kills = 0;
+
+	shm = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED)
+		tap_bail("mmap");
+	for (k = 0; k < 6; k++) {
+		if ((w[k] = fork()) == -1)
+			tap_bail("fork");
+		if (w[k] == 0)
+			churn_worker(k < 3, shm);
+	}
+	srandom((unsigned)getpid());
+	for (i = 0; i < 100; i++) {
+		nanosleep(&ts, NULL);
+		k = (int)(random() % 6);
+		reap(w[k]);
+		kills++;
+		if ((w[k] = fork()) == -1)
+			tap_bail("fork");
+		if (w[k] == 0)
+			churn_worker(k < 3, shm);
+	}
+	before = atomic_load(&shm[2]);
+	nanosleep(&ts, NULL);
+	nanosleep(&ts, NULL);
+	ok(atomic_load(&shm[2]) > before, "workers_still_progress_after_%d_"
+	    "kills (%ld holds)", kills, before);
+	for (k = 0; k < 6; k++)
+		reap(w[k]);
+	is_int(atomic_load(&shm[1]), 0,
+	    "excl_stays_exclusive_under_sigkill_churn");
+	is_int(exitpt_objlock_lock("CHURN", EXITPT_LOCK_EXCL, 2), 0,
+	    "object_free_once_all_workers_are_dead");
+	exitpt_objlock_unlock("CHURN", EXITPT_LOCK_EXCL);
+	munmap(shm, 4096);
+}
+
 /* Bad input and other users. */
 static void
 test_errors(void)
@@ -348,9 +432,10 @@ test_errors(void)
 		{ "**EXCL", EXITPT_E_VALUE, 0 },
 		{ "", EXITPT_E_VALUE, 0 },
 	};
-	size_t	i;
-	pid_t	pid;
-	int	s, rv;
+	struct ipcobj	*o;
+	size_t		 i;
+	pid_t		 pid;
+	int		 s, rv;
 
 	for (i = 0; i < nitems(t); i++) {
 		s = 0;
@@ -369,6 +454,11 @@ test_errors(void)
 	is_int(exitpt_objlock_unlock("X", EXITPT_LOCK_EXCL),
 	    EXITPT_E_NOT_HELD, "unlock_unheld_is_E_NOT_HELD");
 
+	is_int(objlock_init(), 0, "init_opens_the_table");
+	ok(ipcobj_open(IPCOBJ_LOCKTAB, "locks", IPCOBJ_READ, &o) == 0 &&
+	    ipcobj_owner(o) == geteuid() && ipcobj_mode(o) == 0666,
+	    "table_owned_by_its_creator_and_open_to_all");
+	ipcobj_close(o);
 	if (geteuid() != 0) {
 		ok(1, "# SKIP other user tests need root");
 		return;
@@ -396,6 +486,7 @@ main(void)
 	test_waits();
 	test_sigkill();
 	test_errors();
+	test_churn();
 	cleanup();
 	return (tap_done());
 }

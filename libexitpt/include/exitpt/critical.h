@@ -63,6 +63,13 @@ EXITPT_EXPORT size_t exitpt_critical_list_count(
     const struct exitpt_critical_list *list);
 EXITPT_EXPORT const char *exitpt_critical_list_name(
     const struct exitpt_critical_list *list, size_t i);
+/*
+ * 1 if holder i was still entering when listed: its enter stalled between
+ * claiming a slot and checking the pending flag, so it counts (it may
+ * yet start) but may back out.  Its name is "?" if not yet written.
+ */
+EXITPT_EXPORT int exitpt_critical_list_entering(
+    const struct exitpt_critical_list *list, size_t i);
 EXITPT_EXPORT pid_t exitpt_critical_list_pid(
     const struct exitpt_critical_list *list, size_t i);
 EXITPT_EXPORT uid_t exitpt_critical_list_uid(
