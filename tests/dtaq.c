@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,7 +153,7 @@ cleanup(void)
 {
 	static const char	*names[] = { "fifo", "lifo", "keyed", "full",
 	    "waitq", "multi", "sender", "nosender", "bad", "wrongtype",
-	    "gone", "clearq", "peekq", "dead" };
+	    "gone", "clearq", "peekq", "dead", "threads" };
 	size_t			 i;
 
 	for (i = 0; i < nitems(names); i++)
@@ -565,6 +566,50 @@ test_dead_holder(void)
 	exitpt_dtaq_close(q);
 }
 
+#define THREAD_N	20000
+
+/* Send THREAD_N numbered entries through a shared handle. */
+static void *
+sender_thread(void *arg)
+{
+	struct exitpt_dtaq	*q = arg;
+	uint32_t		 i;
+
+	for (i = 0; i < THREAD_N; i++) {
+		if (exitpt_dtaq_send(q, NULL, 0, &i, sizeof(i), 10) != 0)
+			return ((void *)1);
+	}
+	return (NULL);
+}
+
+/* Two threads of one process may share a handle: order kept, none lost. */
+static void
+test_threads(void)
+{
+	struct exitpt_dtaq_entry e;
+	struct exitpt_dtaq	*q;
+	pthread_t		 t;
+	uint32_t		 i, v;
+	void			*rv;
+	int			 bad = 0;
+
+	q = mkq("threads", EXITPT_DTAQ_FIFO, sizeof(uint32_t), 0, 8, 0);
+	if (pthread_create(&t, NULL, sender_thread, q) != 0)
+		tap_bail("pthread_create");
+	for (i = 0; i < THREAD_N; i++) {
+		memset(&e, 0, sizeof(e));
+		e.data = &v;
+		e.size = sizeof(v);
+		if (exitpt_dtaq_receive(q, EXITPT_DTAQ_ANY, NULL, 0, 10,
+		    &e) != 0 || v != i)
+			bad++;
+	}
+	pthread_join(t, &rv);
+	ok(bad == 0 && rv == NULL, "threads_share_a_handle: %d entries in "
+	    "order through a queue of 8", THREAD_N);
+	exitpt_dtaq_close(q);
+}
+
 /* Bad names, types, lengths, keys and waits: clear errors, nothing lost. */
 static void
 test_bad(void)
@@ -695,6 +740,7 @@ main(void)
 	test_waits();
 	test_multi();
 	test_dead_holder();
+	test_threads();
 	test_bad();
 	return (tap_done());
 }
