@@ -247,10 +247,12 @@ ctl_dtaq_key(const char *cmd, struct exitpt_dtaq *q, struct ctl_dtaq_args *a)
 	if (error == EXITPT_E_VALUE)
 		return (ctl_usage_error("dtaq", "%s: --key is not hex: '%s'",
 		    cmd, a->key));
-	if (error != 0 || a->key_length != info.key_length)
+	if (error != 0)
+		a->key_length = a->hex ? strlen(a->key) / 2 : strlen(a->key);
+	if (a->key_length != info.key_length)
 		return (ctl_fail(cmd, EXITPT_E_KEY, "key '%s' is %zu bytes, "
-		    "data queue '%s' has %zu-byte keys", a->key, error != 0 ?
-		    strlen(a->key) : a->key_length, a->name, info.key_length));
+		    "data queue '%s' has %zu-byte keys", a->key, a->key_length,
+		    a->name, info.key_length));
 	if (a->order == EXITPT_DTAQ_ANY && strcmp(cmd, "send") != 0)
 		a->order = EXITPT_DTAQ_EQ;
 	return (0);
