@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +45,10 @@ static int	ctl_dtaq_receive(int, char **);
 static int	ctl_dtaq_peek(int, char **);
 static int	ctl_dtaq_clear(int, char **);
 static int	ctl_dtaq_list(int, char **);
+static int	ctl_dtaq_args(const char *, int, char **, const char *,
+		    struct ctl_dtaq_args *, int *);
+static int	ctl_dtaq_size(const char *, const char *, long long, long long,
+		    size_t *);
 static int	ctl_dtaq_decode(const char *, int, unsigned char *, size_t,
 		    size_t *);
 static size_t	ctl_dtaq_utf8(const unsigned char *, size_t);
@@ -56,6 +61,8 @@ static int	ctl_dtaq_json_bytes(json_t *, const char *, const char *,
 		    const void *, size_t, int);
 static json_t	*ctl_dtaq_entry_json(const struct exitpt_dtaq_entry *, int);
 static int	ctl_dtaq_entry_print(const struct exitpt_dtaq_entry *, int);
+static int	ctl_dtaq_peek_cb(const struct exitpt_dtaq_entry *, void *);
+static int	ctl_dtaq_list_cb(const char *, void *);
 
 static const struct {
 	const char	*name;
@@ -240,10 +247,12 @@ ctl_dtaq_key(const char *cmd, struct exitpt_dtaq *q, struct ctl_dtaq_args *a)
 	if (error == EXITPT_E_VALUE)
 		return (ctl_usage_error("dtaq", "%s: --key is not hex: '%s'",
 		    cmd, a->key));
-	if (error != 0 || a->key_length != info.key_length)
+	if (error != 0)
+		a->key_length = a->hex ? strlen(a->key) / 2 : strlen(a->key);
+	if (a->key_length != info.key_length)
 		return (ctl_fail(cmd, EXITPT_E_KEY, "key '%s' is %zu bytes, "
-		    "data queue '%s' has %zu-byte keys", a->key, error != 0 ?
-		    strlen(a->key) : a->key_length, a->name, info.key_length));
+		    "data queue '%s' has %zu-byte keys", a->key, a->key_length,
+		    a->name, info.key_length));
 	if (a->order == EXITPT_DTAQ_ANY && strcmp(cmd, "send") != 0)
 		a->order = EXITPT_DTAQ_EQ;
 	return (0);
@@ -715,7 +724,7 @@ ctl_dtaq_clear(int argc, char **argv)
 	return (CTL_EXIT_OK);
 }
 
-/* List state: the names seen. */
+/* List state: the names seen, in the library's (name) order. */
 struct ctl_dtaq_names {
 	char	**v;
 	size_t	  n;
@@ -741,13 +750,6 @@ ctl_dtaq_list_cb(const char *name, void *arg)
 	return (0);
 }
 
-/* Order names for listing. */
-static int
-ctl_dtaq_name_cmp(const void *a, const void *b)
-{
-	return (strcmp(*(char * const *)a, *(char * const *)b));
-}
-
 /* exitctl dtaq list: the queues the caller can see, with attributes. */
 static int
 ctl_dtaq_list(int argc, char **argv)
@@ -761,7 +763,7 @@ ctl_dtaq_list(int argc, char **argv)
 	struct exitpt_dtaq		*q;
 	struct passwd			*pw;
 	json_t				*arr = NULL, *o;
-	char				 owner[32];
+	char				 owner[32], mode[8];
 	size_t				 i;
 	int				 ch, error, rv = CTL_EXIT_OK, header = 0;
 
@@ -780,8 +782,6 @@ ctl_dtaq_list(int argc, char **argv)
 		free(l.v);
 		return (ctl_fail("list", error, "data queues"));
 	}
-	if (l.n > 0)
-		qsort(l.v, l.n, sizeof(*l.v), ctl_dtaq_name_cmp);
 	if (ctl_opts.json && (arr = json_array()) == NULL)
 		rv = ctl_fail("list", -ENOMEM, "json");
 	for (i = 0; i < l.n && rv == CTL_EXIT_OK; i++) {
@@ -797,6 +797,7 @@ ctl_dtaq_list(int argc, char **argv)
 		else
 			snprintf(owner, sizeof(owner), "%lu",
 			    (unsigned long)info.owner);
+		snprintf(mode, sizeof(mode), "%04o", (unsigned int)info.mode);
 		if (arr != NULL) {
 			o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:b, "
 			    "s:s, s:s}", "name", l.v[i], "type",
@@ -807,14 +808,7 @@ ctl_dtaq_list(int argc, char **argv)
 			    "key_length", (json_int_t)info.key_length,
 			    "sender_info",
 			    (info.flags & EXITPT_DTAQ_SENDER_INFO) != 0,
-			    "owner", owner, "mode", "");
-			if (o != NULL) {
-				char	m[8];
-
-				snprintf(m, sizeof(m), "%04o",
-				    (unsigned int)info.mode);
-				json_object_set_new(o, "mode", json_string(m));
-			}
+			    "owner", owner, "mode", mode);
 			if (o == NULL || json_array_append_new(arr, o) != 0)
 				rv = ctl_fail("list", -ENOMEM, "json");
 			continue;
@@ -823,11 +817,11 @@ ctl_dtaq_list(int argc, char **argv)
 			printf("%-32s %-5s %7s %8s %6s %3s %6s %-10s %s\n",
 			    "NAME", "TYPE", "ENTRIES", "CAPACITY", "MAXLEN",
 			    "KEY", "SENDER", "OWNER", "MODE");
-		printf("%-32s %-5s %7zu %8zu %6zu %3zu %6s %-10s %04o\n",
+		printf("%-32s %-5s %7zu %8zu %6zu %3zu %6s %-10s %s\n",
 		    l.v[i], exitpt_dtaq_type_name(info.type), info.count,
 		    info.capacity, info.max_length, info.key_length,
 		    (info.flags & EXITPT_DTAQ_SENDER_INFO) ? "yes" : "no",
-		    owner, (unsigned int)info.mode);
+		    owner, mode);
 	}
 	for (i = 0; i < l.n; i++)
 		free(l.v[i]);

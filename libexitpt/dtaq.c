@@ -33,6 +33,11 @@
  * sleepers asleep beside a committed entry.  Changers skip the wake-up
  * system call when the header counts no sleeper; a sleeper killed while
  * asleep leaves the count high, which costs only useless wake-ups.
+ * Before sleeping, a caller polls the header's change count for a few
+ * microseconds (yielding now and then), so that a producer and a consumer
+ * on two CPUs pass entries without entering the kernel at all.
+ *
+ * A handle holds nothing that changes after open, so threads may share it.
  */
 #include <sys/types.h>
 

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,7 +153,7 @@ cleanup(void)
 {
 	static const char	*names[] = { "fifo", "lifo", "keyed", "full",
 	    "waitq", "multi", "sender", "nosender", "bad", "wrongtype",
-	    "gone", "clearq", "peekq" };
+	    "gone", "clearq", "peekq", "dead", "threads" };
 	size_t			 i;
 
 	for (i = 0; i < nitems(names); i++)
@@ -518,6 +519,97 @@ test_multi(void)
 	exitpt_dtaq_close(q);
 }
 
+/*
+ * A process killed while it holds the queue's lock (the library's own
+ * critical section, held here through the object layer) leaves the queue
+ * usable: a receiver blocked behind it gets the entry, nothing is lost.
+ */
+static void
+test_dead_holder(void)
+{
+	struct exitpt_dtaq	*q;
+	struct ipcobj		*o;
+	char			 buf[BUFSZ], c;
+	pid_t			 holder, receiver;
+	int			 fd[2], status;
+
+	q = mkq("dead", EXITPT_DTAQ_FIFO, 16, 0, 4, 0);
+	snd(q, NULL, "before");
+	if (pipe(fd) == -1)
+		tap_bail("pipe");
+	if ((holder = fork()) == 0) {
+		if (ipcobj_open(IPCOBJ_DTAQ, "dead", IPCOBJ_READ | IPCOBJ_WRITE,
+		    &o) != 0 || ipcobj_lock(o) != 0)
+			_exit(1);
+		if (write(fd[1], "L", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fd[1]);
+	if (read(fd[0], &c, 1) != 1)
+		tap_bail("lock holder failed");
+	close(fd[0]);
+	if ((receiver = fork()) == 0)
+		_exit(rcv(q, EXITPT_DTAQ_ANY, NULL, EXITPT_WAIT_FOREVER, buf) ==
+		    0 && strcmp(buf, "before") == 0 ? 0 : 1);
+	wait_asleep(receiver);
+	kill(holder, SIGKILL);
+	waitpid(holder, &status, 0);
+	waitpid(receiver, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "killed_lock_holder_unblocks_receiver_with_its_entry");
+	is_int(exitpt_dtaq_count(q), 0, "the entry went to that receiver only");
+	snd(q, NULL, "after");
+	ok(rcv(q, EXITPT_DTAQ_ANY, NULL, 0, buf) == 0 && strcmp(buf, "after") ==
+	    0, "the queue works on after the holder's death");
+	exitpt_dtaq_close(q);
+}
+
+#define THREAD_N	20000
+
+/* Send THREAD_N numbered entries through a shared handle. */
+static void *
+sender_thread(void *arg)
+{
+	struct exitpt_dtaq	*q = arg;
+	uint32_t		 i;
+
+	for (i = 0; i < THREAD_N; i++) {
+		if (exitpt_dtaq_send(q, NULL, 0, &i, sizeof(i), 10) != 0)
+			return ((void *)1);
+	}
+	return (NULL);
+}
+
+/* Two threads of one process may share a handle: order kept, none lost. */
+static void
+test_threads(void)
+{
+	struct exitpt_dtaq_entry e;
+	struct exitpt_dtaq	*q;
+	pthread_t		 t;
+	uint32_t		 i, v;
+	void			*rv;
+	int			 bad = 0;
+
+	q = mkq("threads", EXITPT_DTAQ_FIFO, sizeof(uint32_t), 0, 8, 0);
+	if (pthread_create(&t, NULL, sender_thread, q) != 0)
+		tap_bail("pthread_create");
+	for (i = 0; i < THREAD_N; i++) {
+		memset(&e, 0, sizeof(e));
+		e.data = &v;
+		e.size = sizeof(v);
+		if (exitpt_dtaq_receive(q, EXITPT_DTAQ_ANY, NULL, 0, 10,
+		    &e) != 0 || v != i)
+			bad++;
+	}
+	pthread_join(t, &rv);
+	ok(bad == 0 && rv == NULL, "threads_share_a_handle: %d entries in "
+	    "order through a queue of 8", THREAD_N);
+	exitpt_dtaq_close(q);
+}
+
 /* Bad names, types, lengths, keys and waits: clear errors, nothing lost. */
 static void
 test_bad(void)
@@ -647,6 +739,8 @@ main(void)
 	test_sender();
 	test_waits();
 	test_multi();
+	test_dead_holder();
+	test_threads();
 	test_bad();
 	return (tap_done());
 }

@@ -151,6 +151,8 @@ run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$X" dtaq delete j
 is "$status" 77 "nor delete it"
 run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$X" dtaq peek replies
 is "$status" 77 "a 0600 queue is closed to other users"
+run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$X" dtaq list
+is "$(printf '%s\n' "$out" | awk 'NR > 1 { print $1 }')" "jobs" "list shows another user only the queues it may open"
 run "$X" dtaq peek jobs
 is "$out" "secret" "and the owner's entry is untouched"
 
