@@ -84,7 +84,11 @@ struct exitpt_amgf0100 {
 	int32_t	system_state;	/* EXITPT_SYSTEM_* */
 };
 
+#ifdef __cplusplus
+#define EXITPT_FORMAT_ASSERT(c, m)	static_assert(c, m)
+#else
 #define EXITPT_FORMAT_ASSERT(c, m)	_Static_assert(c, m)
+#endif
 EXITPT_FORMAT_ASSERT(sizeof(struct exitpt_bmgf0100) == 16, "BMGF0100 size");
 EXITPT_FORMAT_ASSERT(offsetof(struct exitpt_bmgf0100, length) == 0, "BMGF0100 length");
 EXITPT_FORMAT_ASSERT(offsetof(struct exitpt_bmgf0100, action) == 4, "BMGF0100 action");
