@@ -37,17 +37,21 @@ static int	reply(int, struct proto_hdr *, struct proto_report *);
 static int	closed(int);
 static void	sendall(int, const void *, size_t);
 
-/* Kill exitd and remove the temporary directory. */
+/*
+ * Kill exitd and remove the temporary directory and the shared memory
+ * objects exitd made under this test's own IPC prefix.
+ */
 static void
 cleanup(void)
 {
-	char	cmd[PATH_MAX + 16];
+	char	cmd[PATH_MAX + 64];
 
 	if (exitd_pid > 0) {
 		kill(exitd_pid, SIGKILL);
 		waitpid(exitd_pid, NULL, 0);
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s /dev/shm/%s.*", tmpdir,
+	    getenv(EXITPT_IPC_PREFIX_ENV));
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", tmpdir);
 }
@@ -215,6 +219,8 @@ main(void)
 	close(open(path, O_WRONLY | O_CREAT, 0644));
 	setenv("EXITPT_CONFIG", path, 1);
 	setenv("EXITPT_SOCKET", sockpath, 1);
+	snprintf(path, sizeof(path), "t-ctlproto%ld", (long)getpid());
+	setenv(EXITPT_IPC_PREFIX_ENV, path, 1);
 	signal(SIGPIPE, SIG_IGN);
 
 	is_int(exitpt_client_open(&c, NULL), -ENOENT,
