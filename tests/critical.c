@@ -19,21 +19,16 @@
 #include <unistd.h>
 
 #include "exitpt-int.h"
+#include "ipctest.h"
 #include "tap.h"
 
 #define NOBODY		65534
 
 static char	prefix[64];
 
-static pid_t	 main_pid;
 
-static double	 now(void);
-static void	 cleanup(void);
-static void	 cleanup_at_exit(void);
 static pid_t	 holder(const char *, int);
-static void	 reap(pid_t);
 static int	 count_named(const char *, pid_t *);
-static int	 child_status(pid_t);
 static void	 test_semantics(void);
 static void	 test_sigkill(void);
 static void	 test_pending(void);
@@ -42,41 +37,6 @@ static void	*thread_main(void *);
 static void	 test_threads(void);
 static void	 test_users(void);
 static void	 test_foreign_flag(void);
-
-/* Monotonic time in seconds. */
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-/* At exit of the test itself (a bail too), not of a forked child. */
-static void
-cleanup_at_exit(void)
-{
-	if (getpid() == main_pid)
-		cleanup();
-}
-
-/* Remove every segment this test made. */
-static void
-cleanup(void)
-{
-	char	**names;
-	size_t	  n, i;
-	int	  t;
-
-	for (t = IPCOBJ_CRITICAL; t <= IPCOBJ_LOCKTAB; t++) {
-		if (ipcobj_list(t, &names, &n) != 0)
-			continue;
-		for (i = 0; i < n; i++)
-			ipcobj_unlink(t, names[i]);
-		ipcobj_list_free(names, n);
-	}
-}
 
 /*
  * Fork a process (as nobody if asked) that enters a section, says so on
@@ -108,27 +68,6 @@ holder(const char *name, int nobody)
 		tap_bail("holder did not start");
 	close(p[0]);
 	return (pid);
-}
-
-/* Kill and reap a child. */
-static void
-reap(pid_t pid)
-{
-	int	status;
-
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-}
-
-/* Wait for a child and return its exit status (-1 if killed). */
-static int
-child_status(pid_t pid)
-{
-	int	status;
-
-	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status))
-		return (-1);
-	return (WEXITSTATUS(status));
 }
 
 /* How many live holders of name are listed; the first one's pid. */
@@ -202,7 +141,7 @@ test_semantics(void)
 		tap_bail("fork");
 	if (child == 0)
 		_exit(exitpt_critical_leave(b) == EXITPT_E_NOT_HELD ? 0 : 1);
-	is_int(child_status(child), 0, "child_cannot_leave_parent_handle");
+	is_int(ipctest_child_status(child), 0, "child_cannot_leave_parent_handle");
 	is_int(count_named("payroll", NULL), 2, "parent_still_holds");
 
 	is_int(exitpt_critical_leave(a), 0, "leave_first");
@@ -223,7 +162,7 @@ test_sigkill(void)
 	pid = holder("batch", 0);
 	is_int(count_named("batch", &p2), 1, "live_holder_listed");
 	is_int(p2, pid, "listed_with_its_pid");
-	reap(pid);
+	ipctest_reap(pid);
 	is_int(count_named("batch", NULL), 0,
 	    "sigkilled_holder_not_listed");
 	is_int(critical_reason(reason, sizeof(reason)), 0,
@@ -240,7 +179,7 @@ test_sigkill(void)
 				_exit(1);
 			raise(SIGKILL);
 		}
-		n = child_status(pid);
+		n = ipctest_child_status(pid);
 		if (n != -1)
 			left++;
 	}
@@ -248,7 +187,7 @@ test_sigkill(void)
 	is_int(count_named("churn", NULL), 0, "no_count_drift_after_deaths");
 	pid = holder("after", 0);
 	is_int(count_named("after", NULL), 1, "table_still_usable");
-	reap(pid);
+	ipctest_reap(pid);
 }
 
 /* The pending flag refuses or delays new sections; held ones stay. */
@@ -272,15 +211,15 @@ test_pending(void)
 	is_int(op, 7, "pending_operation_id");
 	is_int(count_named("held", NULL), 1, "held_section_stays_held");
 
-	t0 = now();
+	t0 = ipctest_now();
 	is_int(exitpt_critical_enter("new", EXITPT_CRITICAL_FAIL_IF_PENDING,
 	    10, &c), EXITPT_E_PENDING, "fail_if_pending_refuses_at_once");
 	is_int(exitpt_critical_enter("new", 0, EXITPT_WAIT_NOWAIT, &c),
 	    EXITPT_E_PENDING, "nowait_refuses_at_once");
-	ok(now() - t0 < 1, "refusals_did_not_wait");
-	t0 = now();
+	ok(ipctest_now() - t0 < 1, "refusals_did_not_wait");
+	t0 = ipctest_now();
 	rv = exitpt_critical_enter("new", 0, 0.3, &c);
-	el = now() - t0;
+	el = ipctest_now() - t0;
 	is_int(rv, EXITPT_E_TIMEOUT, "wait_while_pending_times_out");
 	ok(el >= 0.29 && el < 2, "timed_out_after_its_wait (%.3f s)", el);
 	is_int(count_named("new", NULL), 0, "refused_section_not_listed");
@@ -297,7 +236,7 @@ test_pending(void)
 	close(p[1]);
 	read(p[0], &b, 1);
 	close(p[0]);
-	t0 = now();
+	t0 = ipctest_now();
 	{
 		struct timespec	ts = { 0, 200 * 1000 * 1000 };
 
@@ -305,8 +244,8 @@ test_pending(void)
 	}
 	is_int(count_named("late", NULL), 0, "delayed_section_not_held_yet");
 	is_int(critical_set_pending(0), 0, "lower_pending");
-	is_int(child_status(pid), 0, "delayed_enter_succeeds_after_lowering");
-	el = now() - t0;
+	is_int(ipctest_child_status(pid), 0, "delayed_enter_succeeds_after_lowering");
+	el = ipctest_now() - t0;
 	ok(el < 2, "delayed_enter_woken_promptly (%.3f s)", el);
 	is_int(exitpt_critical_pending(), 0, "pending_lowered");
 	is_int(exitpt_critical_enter("new", EXITPT_CRITICAL_FAIL_IF_PENDING,
@@ -369,8 +308,8 @@ test_pending_race(void)
 		}
 		hits += nseen > 0;
 		exitpt_critical_list_free(l);
-		t0 = now();
-		while (now() - t0 < 0.03) {
+		t0 = ipctest_now();
+		while (ipctest_now() - t0 < 0.03) {
 			if (exitpt_critical_list_get(&l) != 0)
 				tap_bail("list");
 			/*
@@ -395,7 +334,7 @@ test_pending_race(void)
 					printf("# unseen %s (pid %ld) after "
 					    "%.3f s; seen at raise:", n,
 					    (long)exitpt_critical_list_pid(l,
-					    i), now() - t0);
+					    i), ipctest_now() - t0);
 					for (j = 0; j < nseen; j++)
 						printf(" %s/%ld", seen[j],
 						    (long)seenpid[j]);
@@ -405,12 +344,12 @@ test_pending_race(void)
 			exitpt_critical_list_free(l);
 		}
 		critical_set_pending(0);
-		t0 = now();
-		while (now() - t0 < 0.01)
+		t0 = ipctest_now();
+		while (ipctest_now() - t0 < 0.01)
 			continue;
 	}
 	for (k = 0; k < 4; k++)
-		reap(kids[k]);
+		ipctest_reap(kids[k]);
 	is_int(bad, 0, "no_section_starts_unseen_after_pending_is_raised");
 	ok(hits > 0, "race_exercised_with_holders_at_raise (%d of %d)", hits,
 	    rounds);
@@ -487,7 +426,7 @@ test_users(void)
 		    count_named("nbwork", NULL) == 1;
 		_exit(status ? 0 : 1);
 	}
-	is_int(child_status(pid), 0, "user_sees_only_own_sections");
+	is_int(ipctest_child_status(pid), 0, "user_sees_only_own_sections");
 	if ((pid = fork()) == -1)
 		tap_bail("fork");
 	if (pid == 0) {
@@ -496,7 +435,7 @@ test_users(void)
 			_exit(3);
 		_exit(critical_set_pending(1) == -EACCES ? 0 : 1);
 	}
-	is_int(child_status(pid), 0, "user_cannot_raise_roots_flag");
+	is_int(ipctest_child_status(pid), 0, "user_cannot_raise_roots_flag");
 
 	/* Root's flag binds other users, who wait on a read-only map. */
 	critical_set_pending(3);
@@ -523,10 +462,10 @@ test_users(void)
 	read(p[0], &b, 1);	/* the child's refusals are done */
 	close(p[0]);
 	critical_set_pending(0);
-	is_int(child_status(pid), 0,
+	is_int(ipctest_child_status(pid), 0,
 	    "roots_flag_refuses_delays_and_releases_other_users");
 	exitpt_critical_leave(c);
-	reap(nb);
+	ipctest_reap(nb);
 	is_int(count_named("nbwork", NULL), 0, "other_users_dead_holder_swept");
 }
 
@@ -555,7 +494,7 @@ test_foreign_flag(void)
 				_exit(3);
 			_exit(critical_set_pending(5) == 0 ? 0 : 1);
 		}
-		if (child_status(nb) != 0)
+		if (ipctest_child_status(nb) != 0)
 			_exit(2);
 		if (exitpt_critical_pending() != 0)
 			_exit(3);
@@ -569,10 +508,10 @@ test_foreign_flag(void)
 		    0, &c) != EXITPT_E_PENDING)
 			_exit(6);
 		critical_set_pending(0);
-		cleanup();
+		ipctest_cleanup();
 		_exit(0);
 	}
-	is_int(child_status(pid), 0,
+	is_int(ipctest_child_status(pid), 0,
 	    "foreign_flag_ignored_until_root_replaces_it");
 }
 
@@ -581,8 +520,7 @@ main(void)
 {
 	snprintf(prefix, sizeof(prefix), "t-critical%ld", (long)getpid());
 	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
-	main_pid = getpid();
-	atexit(cleanup_at_exit);
+	ipctest_atexit();
 	alarm(60);	/* a deadlock fails the test instead of hanging make */
 	test_semantics();
 	test_sigkill();
@@ -594,6 +532,6 @@ main(void)
 		test_foreign_flag();
 	} else
 		ok(1, "# SKIP user tests need root to become nobody");
-	cleanup();
+	ipctest_cleanup();
 	return (tap_done());
 }

@@ -20,21 +20,12 @@
 #include <unistd.h>
 
 #include "exitpt-int.h"
+#include "ipctest.h"
 #include "tap.h"
 
 #define INCR_PROCS	4
 #define INCR_EACH	250
 #define TORN_ROUNDS	3000
-
-/* Seconds on the monotonic clock. */
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
 
 /* Open a data area or bail out. */
 static struct exitpt_dtaara *
@@ -446,10 +437,10 @@ test_update_lock(void)
 	}
 	close(p[1]);
 	ok(read(p[0], &c, 1) == 1, "other process tried while locked");
-	t0 = now();
+	t0 = ipctest_now();
 	is_int(exitpt_dtaara_unlock(d), 0, "unlock");
 	ok(child_ok(pid), "reader_passes_lock_changer_waits_then_proceeds");
-	el = now() - t0;
+	el = ipctest_now() - t0;
 	ok(el < 2.0, "the waiting change ran at the unlock (%.3f s)", el);
 	is_str(value(d), "othr", "the waiting change landed");
 	close(p[0]);
@@ -495,10 +486,10 @@ test_killed_holders(void)
 	    "killed_lock_holder: locked while it lives");
 	kill(pid, SIGKILL);
 	waitpid(pid, &ws, 0);
-	t0 = now();
+	t0 = ipctest_now();
 	is_int(exitpt_dtaara_lock(d, 5), 0, "killed_lock_holder: the lock is "
 	    "free again after kill -9");
-	el = now() - t0;
+	el = ipctest_now() - t0;
 	ok(el < 1.0, "killed_lock_holder: at once (%.3f s)", el);
 	is_str(value(d), "before  ", "killed_lock_holder: value intact");
 	exitpt_dtaara_unlock(d);

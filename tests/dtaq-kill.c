@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "exitpt-int.h"
+#include "ipctest.h"
 #include "tap.h"
 
 #define NPROD		3
@@ -74,7 +75,6 @@ static struct shared	*sh;
 static uint64_t	check_of(uint64_t, uint64_t);
 static pid_t	spawn_producer(const char *, int);
 static pid_t	spawn_consumer(const char *, int);
-static double	now(void);
 static void	run_type(int);
 
 /* The check word of an entry, so a half-copied record is recognised. */
@@ -83,16 +83,6 @@ check_of(uint64_t inc, uint64_t seq)
 {
 	return ((inc * 0x100000001b3ULL) ^ (seq * 0xc2b2ae3d27d4eb4fULL) ^
 	    CHECK_MAGIC);
-}
-
-/* Seconds on the monotonic clock. */
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
 }
 
 /* Start a producer incarnation: send numbered entries until killed. */
@@ -201,8 +191,8 @@ run_type(int type)
 		prod[k] = spawn_producer("stress", keyed);
 	for (k = 0; k < NCONS; k++)
 		cons[k] = spawn_consumer("stress", keyed);
-	until = now() + RUN_SECONDS;
-	while (now() < until) {
+	until = ipctest_now() + RUN_SECONDS;
+	while (ipctest_now() < until) {
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)(random() % 3000000);
 		nanosleep(&ts, NULL);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "exitpt-int.h"
+#include "ipctest.h"
 #include "tap.h"
 
 #define BUFSZ	128
@@ -29,7 +30,6 @@ static void	 snd(struct exitpt_dtaq *, const char *, const char *);
 static int	 rcv(struct exitpt_dtaq *, int, const char *, double, char *);
 static void	 append(char *, const char *, size_t);
 static void	 drain(struct exitpt_dtaq *, int, const char *, char *, size_t);
-static double	 now(void);
 static void	 wait_asleep(pid_t);
 static void	 cleanup(void);
 
@@ -112,16 +112,6 @@ peek_cb(const struct exitpt_dtaq_entry *e, void *arg)
 	return (0);
 }
 
-/* Seconds on the monotonic clock. */
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
 /*
  * Wait until a child sleeps in the kernel (state S in /proc): it then is
  * blocked in its receive or send, which is the state under test.
@@ -131,11 +121,11 @@ wait_asleep(pid_t pid)
 {
 	struct timespec	 ts = { 0, 1000000 };
 	char		 path[64], buf[512], *p;
-	double		 until = now() + 10;
+	double		 until = ipctest_now() + 10;
 	FILE		*fp;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	while (now() < until) {
+	while (ipctest_now() < until) {
 		if ((fp = fopen(path, "r")) == NULL)
 			tap_bail("child vanished");
 		p = fgets(buf, sizeof(buf), fp);
@@ -400,12 +390,12 @@ test_waits(void)
 	int			 status, error;
 
 	q = mkq("waitq", EXITPT_DTAQ_FIFO, 16, 0, 1, 0);
-	t0 = now();
+	t0 = ipctest_now();
 	is_int(rcv(q, EXITPT_DTAQ_ANY, NULL, 0, buf), EXITPT_E_TIMEOUT,
 	    "receive with no wait on an empty queue times out at once");
-	t0 = now();
+	t0 = ipctest_now();
 	error = rcv(q, EXITPT_DTAQ_ANY, NULL, 0.25, buf);
-	dt = now() - t0;
+	dt = ipctest_now() - t0;
 	is_int(error, EXITPT_E_TIMEOUT, "receive_wait_times_out");
 	ok(dt >= 0.24 && dt < 2.0, "after the sub-second wait (%.3f s)", dt);
 
@@ -424,10 +414,10 @@ test_waits(void)
 	snd(q, NULL, "one");
 	is_int(exitpt_dtaq_send(q, NULL, 0, "two", 3, EXITPT_WAIT_NOWAIT),
 	    EXITPT_E_FULL, "send_to_full_queue_fails_full");
-	t0 = now();
+	t0 = ipctest_now();
 	is_int(exitpt_dtaq_send(q, NULL, 0, "two", 3, 0.2), EXITPT_E_FULL,
 	    "send with a wait on a full queue gives up after it");
-	ok(now() - t0 >= 0.19, "after the wait");
+	ok(ipctest_now() - t0 >= 0.19, "after the wait");
 	if ((pid = fork()) == 0)
 		_exit(exitpt_dtaq_send(q, NULL, 0, "two", 3,
 		    EXITPT_WAIT_FOREVER) == 0 ? 0 : 1);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "exitpt-int.h"
+#include "ipctest.h"
 #include "tap.h"
 
 #define NOBODY_UID	65534
@@ -32,11 +33,7 @@ struct counter {
 static char	prefix[64];
 
 static int	 counter_init(void *, size_t, void *);
-static pid_t	 main_pid;
 
-static double	 now(void);
-static void	 cleanup(void);
-static void	 cleanup_at_exit(void);
 static int	 as_nobody(int, const char *, int, int);
 static void	 test_names(void);
 static void	 test_wait_parse(void);
@@ -57,41 +54,6 @@ counter_init(void *data, size_t size, void *arg)
 		return (EXITPT_E_TOO_LONG);
 	c->value = *(uint32_t *)arg;
 	return (0);
-}
-
-/* Monotonic time in seconds. */
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-/* At exit of the test itself (a bail too), not of a forked child. */
-static void
-cleanup_at_exit(void)
-{
-	if (getpid() == main_pid)
-		cleanup();
-}
-
-/* Remove every segment this test made. */
-static void
-cleanup(void)
-{
-	char	**names;
-	size_t	  n, i;
-	int	  t;
-
-	for (t = IPCOBJ_CRITICAL; t <= IPCOBJ_JOBITP; t++) {
-		if (ipcobj_list(t, &names, &n) != 0)
-			continue;
-		for (i = 0; i < n; i++)
-			ipcobj_unlink(t, names[i]);
-		ipcobj_list_free(names, n);
-	}
 }
 
 /*
@@ -406,17 +368,17 @@ test_waits(void)
 	    "nowait_times_out_at_once");
 
 	ipcobj_deadline_set(&d, 0.3);
-	t0 = now();
+	t0 = ipctest_now();
 	rv = ipcobj_wait(o, seq, &d);
-	el = now() - t0;
+	el = ipctest_now() - t0;
 	is_int(rv, EXITPT_E_TIMEOUT, "wait_times_out");
 	ok(el >= 0.29 && el < 2.0, "wait_lasted_its_wait_time (%.3f s)", el);
 
 	ipcobj_deadline_set(&d, 30);
 	ipcobj_deadline_cap(&d, 100, &cap);
-	t0 = now();
+	t0 = ipctest_now();
 	rv = ipcobj_wait(o, seq, &cap);
-	el = now() - t0;
+	el = ipctest_now() - t0;
 	ok(rv == EXITPT_E_TIMEOUT && el < 1.0,
 	    "capped_deadline_returns_early (%.3f s)", el);
 	ipcobj_deadline_set(&d, EXITPT_WAIT_FOREVER);
@@ -434,10 +396,10 @@ test_waits(void)
 		_exit(0);
 	}
 	ipcobj_deadline_set(&d, 10);
-	t0 = now();
+	t0 = ipctest_now();
 	while ((rv = ipcobj_wait(o, seq, &d)) == 0 && ipcobj_seq(o) == seq)
 		continue;
-	el = now() - t0;
+	el = ipctest_now() - t0;
 	ok(rv == 0 && ipcobj_seq(o) != seq && el < 5,
 	    "wait_is_woken_by_a_change (%.3f s)", el);
 	waitpid(pid, &status, 0);
@@ -446,9 +408,9 @@ test_waits(void)
 	seq = ipcobj_seq(o);
 	ipcobj_notify(o);
 	ipcobj_deadline_set(&d, 5);
-	t0 = now();
+	t0 = ipctest_now();
 	rv = ipcobj_wait(o, seq, &d);
-	ok(rv == 0 && now() - t0 < 1, "change_before_wait_is_not_missed");
+	ok(rv == 0 && ipctest_now() - t0 < 1, "change_before_wait_is_not_missed");
 
 	/* Deletion wakes waiters with ENOENT. */
 	seq = ipcobj_seq(o);
@@ -516,7 +478,7 @@ test_list_and_unlink(void)
 	char		**names;
 	size_t		  n;
 
-	cleanup();
+	ipctest_cleanup();
 	ipcobj_create(IPCOBJ_DTAQ, "zq", 0600, 8, 0, NULL, NULL, &o);
 	ipcobj_close(o);
 	ipcobj_create(IPCOBJ_DTAQ, "aq", 0600, 8, 0, NULL, NULL, &o);
@@ -536,7 +498,7 @@ test_list_and_unlink(void)
 	ipcobj_list(IPCOBJ_DTAQ, &names, &n);
 	ok(n == 1 && strcmp(names[0], "zq") == 0, "unlinked_object_unlisted");
 	ipcobj_list_free(names, n);
-	cleanup();
+	ipctest_cleanup();
 	ipcobj_list(IPCOBJ_DTAARA, &names, &n);
 	is_int(n, 0, "cleanup_left_nothing");
 	ipcobj_list_free(names, n);
@@ -547,8 +509,7 @@ main(void)
 {
 	snprintf(prefix, sizeof(prefix), "t-ipcobj%ld", (long)getpid());
 	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
-	main_pid = getpid();
-	atexit(cleanup_at_exit);
+	ipctest_atexit();
 	alarm(60);	/* a deadlock fails the test instead of hanging make */
 	test_names();
 	test_wait_parse();
@@ -561,6 +522,6 @@ main(void)
 	test_waits();
 	test_proc();
 	test_list_and_unlink();
-	cleanup();
+	ipctest_cleanup();
 	return (tap_done());
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "exitpt-int.h"
+#include "ipctest.h"
 #include "tap.h"
 
 #define CALLERS		4
@@ -33,16 +34,6 @@ struct target {
 
 static char	target_path[4096];
 static char	prefix[64];		/* private EXITPT_IPC_PREFIX */
-
-/* Seconds on the monotonic clock. */
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
 
 /* Read one line from the target, without the newline. */
 static int
@@ -285,10 +276,10 @@ test_timeout(void)
 	int		status = 0, rv;
 
 	target_start(&t, NULL, (uid_t)-1, 0);
-	t0 = now();
+	t0 = ipctest_now();
 	rv = call_text(t.pid, "slow", "1500", 0.2, reply, sizeof(reply),
 	    &status);
-	el = now() - t0;
+	el = ipctest_now() - t0;
 	is_int(rv, EXITPT_E_TIMEOUT, "slow_handler_times_out");
 	ok(el >= 0.19 && el < 1.0, "timeout_honours_the_wait (%.3f s)", el);
 	ok(target_line(&t, line, sizeof(line)) == 0 && strcmp(line, "slow")
@@ -318,10 +309,10 @@ test_target_killed(void)
 	int		status, rv;
 
 	target_start(&t, NULL, (uid_t)-1, 0);
-	t0 = now();
+	t0 = ipctest_now();
 	rv = call_text(t.pid, "crash", "", 10, reply, sizeof(reply),
 	    &status);
-	el = now() - t0;
+	el = ipctest_now() - t0;
 	is_int(rv, EXITPT_E_DEAD, "target_killed_mid_handler_is_dead");
 	ok(el < 2.0, "the caller learns it at once (%.3f s), not at the "
 	    "timeout", el);

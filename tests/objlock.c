@@ -19,18 +19,13 @@
 #include <unistd.h>
 
 #include "exitpt-int.h"
+#include "ipctest.h"
 #include "tap.h"
 
 #define NOBODY		65534
 
-static pid_t	 main_pid;
 
-static double	 now(void);
-static void	 cleanup(void);
-static void	 cleanup_at_exit(void);
 static pid_t	 holder(const char *, int, int, int);
-static void	 reap(pid_t);
-static int	 child_status(pid_t);
 static int	 held(const char *, int, pid_t);
 static void	 test_table(void);
 static void	 test_processes(void);
@@ -40,41 +35,6 @@ static void	 test_sigkill(void);
 static void	 test_errors(void);
 static void	 test_churn(void);
 static void	 churn_worker(int, _Atomic long *);
-
-/* Monotonic time in seconds. */
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-/* At exit of the test itself (a bail too), not of a forked child. */
-static void
-cleanup_at_exit(void)
-{
-	if (getpid() == main_pid)
-		cleanup();
-}
-
-/* Remove every segment this test made. */
-static void
-cleanup(void)
-{
-	char	**names;
-	size_t	  n, i;
-	int	  t;
-
-	for (t = IPCOBJ_CRITICAL; t <= IPCOBJ_LOCKTAB; t++) {
-		if (ipcobj_list(t, &names, &n) != 0)
-			continue;
-		for (i = 0; i < n; i++)
-			ipcobj_unlink(t, names[i]);
-		ipcobj_list_free(names, n);
-	}
-}
 
 /*
  * Fork a process (as nobody if asked) that takes a lock state, says so
@@ -113,27 +73,6 @@ holder(const char *object, int state, int nobody, int ms)
 		tap_bail("holder did not get its lock");
 	close(p[0]);
 	return (pid);
-}
-
-/* Kill and reap a child. */
-static void
-reap(pid_t pid)
-{
-	int	status;
-
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-}
-
-/* Wait for a child and return its exit status (-1 if killed). */
-static int
-child_status(pid_t pid)
-{
-	int	status;
-
-	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status))
-		return (-1);
-	return (WEXITSTATUS(status));
 }
 
 /* Takes of a state on an object listed for pid (0 if none). */
@@ -199,7 +138,7 @@ test_processes(void)
 			    compat[h][w] ? "granted" : "refused");
 			if (rv == 0)
 				exitpt_objlock_unlock("PAIR", w);
-			reap(pid);
+			ipctest_reap(pid);
 		}
 	}
 }
@@ -228,7 +167,7 @@ test_own(void)
 		_exit(exitpt_objlock_lock("OWN", EXITPT_LOCK_SHRRD, 0) == 0 &&
 		    exitpt_objlock_lock("OWN", EXITPT_LOCK_SHRUPD, 0) ==
 		    EXITPT_E_TIMEOUT ? 0 : 1);
-	is_int(child_status(pid), 0,
+	is_int(ipctest_child_status(pid), 0,
 	    "others_see_exclrd_allow_only_shrrd");
 	exitpt_objlock_unlock("OWN", EXITPT_LOCK_EXCLRD);
 	exitpt_objlock_unlock("OWN", EXITPT_LOCK_SHRRD);
@@ -257,27 +196,27 @@ test_waits(void)
 	int	rv;
 
 	pid = holder("W", EXITPT_LOCK_EXCL, 0, 0);
-	t0 = now();
+	t0 = ipctest_now();
 	rv = exitpt_objlock_lock("W", EXITPT_LOCK_SHRRD, 0.3);
-	el = now() - t0;
+	el = ipctest_now() - t0;
 	is_int(rv, EXITPT_E_TIMEOUT, "wait_times_out");
 	ok(el >= 0.29 && el < 2, "timed_out_after_its_wait (%.3f s)", el);
-	reap(pid);
+	ipctest_reap(pid);
 
 	pid = holder("W2", EXITPT_LOCK_EXCLRD, 0, 200);
-	t0 = now();
+	t0 = ipctest_now();
 	rv = exitpt_objlock_lock("W2", EXITPT_LOCK_SHRUPD, 10);
-	el = now() - t0;
+	el = ipctest_now() - t0;
 	is_int(rv, 0, "waiter_granted_after_release");
 	ok(el < 2, "waiter_woken_by_release (%.3f s)", el);
-	is_int(child_status(pid), 0, "holder_released_cleanly");
+	is_int(ipctest_child_status(pid), 0, "holder_released_cleanly");
 	exitpt_objlock_unlock("W2", EXITPT_LOCK_SHRUPD);
 
 	/* A forever wait is granted by a holder's release too. */
 	pid = holder("W3", EXITPT_LOCK_EXCL, 0, 100);
 	is_int(exitpt_objlock_lock("W3", EXITPT_LOCK_EXCL, EXITPT_WAIT_FOREVER),
 	    0, "forever_wait_granted");
-	child_status(pid);
+	ipctest_child_status(pid);
 	exitpt_objlock_unlock("W3", EXITPT_LOCK_EXCL);
 }
 
@@ -293,7 +232,7 @@ test_sigkill(void)
 
 	pid = holder("K", EXITPT_LOCK_EXCL, 0, 0);
 	is_int(held("K", EXITPT_LOCK_EXCL, pid), 1, "holder_listed");
-	reap(pid);
+	ipctest_reap(pid);
 	is_int(held("K", EXITPT_LOCK_EXCL, pid), 0, "killed_holder_unlisted");
 	is_int(exitpt_objlock_lock("K", EXITPT_LOCK_EXCL, 0), 0,
 	    "lock_of_killed_holder_granted_at_once");
@@ -310,13 +249,13 @@ test_sigkill(void)
 		kill(pid, SIGKILL);
 		_exit(0);
 	}
-	t0 = now();
+	t0 = ipctest_now();
 	rv = exitpt_objlock_lock("K2", EXITPT_LOCK_EXCL, 10);
-	el = now() - t0;
+	el = ipctest_now() - t0;
 	is_int(rv, 0, "waiter_granted_when_holder_is_killed");
 	ok(el < 2, "dead_holder_noticed_promptly (%.3f s)", el);
-	child_status(killer);
-	reap(pid);
+	ipctest_child_status(killer);
+	ipctest_reap(pid);
 	exitpt_objlock_unlock("K2", EXITPT_LOCK_EXCL);
 
 	/* Killed while holding the table's own mutex. */
@@ -335,11 +274,11 @@ test_sigkill(void)
 	close(p[1]);
 	is_int(read(p[0], &b, 1), 1, "child_holds_table_mutex");
 	close(p[0]);
-	reap(pid);
-	t0 = now();
+	ipctest_reap(pid);
+	t0 = ipctest_now();
 	is_int(exitpt_objlock_lock("M", EXITPT_LOCK_EXCL, 2), 0,
 	    "table_recovered_after_mutex_holder_killed");
-	ok(now() - t0 < 1, "no_deadlock_after_mutex_holder_killed");
+	ok(ipctest_now() - t0 < 1, "no_deadlock_after_mutex_holder_killed");
 	exitpt_objlock_unlock("M", EXITPT_LOCK_EXCL);
 	is_int(held("M", EXITPT_LOCK_SHRRD, pid), 0,
 	    "dead_mutex_holders_locks_swept");
@@ -403,7 +342,7 @@ test_churn(void)
 	for (i = 0; i < 100; i++) {
 		nanosleep(&ts, NULL);
 		k = (int)(random() % 6);
-		reap(w[k]);
+		ipctest_reap(w[k]);
 		kills++;
 		if ((w[k] = fork()) == -1)
 			tap_bail("fork");
@@ -416,7 +355,7 @@ test_churn(void)
 	ok(atomic_load(&shm[2]) > before, "workers_still_progress_after_%d_"
 	    "kills (%ld holds)", kills, before);
 	for (k = 0; k < 6; k++)
-		reap(w[k]);
+		ipctest_reap(w[k]);
 	is_int(atomic_load(&shm[1]), 0,
 	    "excl_stays_exclusive_under_sigkill_churn");
 	is_int(exitpt_objlock_lock("CHURN", EXITPT_LOCK_EXCL, 2), 0,
@@ -480,7 +419,7 @@ test_errors(void)
 	is_int(exitpt_objlock_lock("U", EXITPT_LOCK_SHRRD, 0), 0,
 	    "other_users_lock_allows_shrrd");
 	exitpt_objlock_unlock("U", EXITPT_LOCK_SHRRD);
-	reap(pid);
+	ipctest_reap(pid);
 }
 
 int
@@ -490,8 +429,7 @@ main(void)
 
 	snprintf(prefix, sizeof(prefix), "t-objlock%ld", (long)getpid());
 	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
-	main_pid = getpid();
-	atexit(cleanup_at_exit);
+	ipctest_atexit();
 	alarm(60);	/* a deadlock fails the test instead of hanging make */
 	test_table();
 	test_processes();
@@ -500,6 +438,6 @@ main(void)
 	test_sigkill();
 	test_errors();
 	test_churn();
-	cleanup();
+	ipctest_cleanup();
 	return (tap_done());
 }
