@@ -100,13 +100,15 @@ start_exitd
 run "$EXITCTL" check
 is "$(pending)" "yes" "raised at Check"
 kill_exitd
+ncancelled=$(grep -c "operation [0-9a-f]* cancelled$" "$exitd_log")
 rm -f /dev/shm/"$EXITPT_IPC_PREFIX".sys.pending
 start_exitd
 is "$(pending)" "yes" "a restarted exitd raises the flag of the recovered operation again"
 wait_log 1 "no driver within 1 s; cancelling"
 ok $? "the recovery timeout cancels by itself"
-i=0
-while [ "$(pending)" != no ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
+# exitd logs "operation ID cancelled" after it has lowered the flag.
+wait_log $((ncancelled + 1)) "operation [0-9a-f]* cancelled$"
+ok $? "the recovered operation ends cancelled"
 is "$(pending)" "no" "and lowers the flag"
 stop_exitd
 
