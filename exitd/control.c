@@ -1,5 +1,5 @@
 /*
- * The control socket: a UNIX stream socket speaking exitd/protocol.h, one
+ * The control socket: a UNIX stream socket speaking libexitpt/protocol.h, one
  * bufferevent-backed peer per connection.  Every message is checked here,
  * at the edge, before the phase engine sees it; a peer that sends garbage
  * gets an error reply and is closed, and a peer that stalls only ever

@@ -1,5 +1,5 @@
 /*
- * Phase engine client: speaks exitd's control protocol (exitd/protocol.h)
+ * Phase engine client: speaks exitd's control protocol (libexitpt/protocol.h)
  * over its UNIX socket, one request and one reply at a time.
  */
 #include <sys/socket.h>

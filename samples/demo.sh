@@ -9,7 +9,7 @@ set -u
 
 builddir=$(cd "${1:-.}" && pwd) || exit 1
 srcdir=$(cd "${2:-$(dirname "$0")/..}" && pwd) || exit 1
-for p in exitd/exitd exitd/exitctl exitd/hmcsim samples/app-exit \
+for p in exitd/exitd exitd/exitctl/exitctl exitd/hmcsim/hmcsim samples/app-exit \
     samples/app-resume; do
 	if [ ! -x "$builddir/$p" ]; then
 		echo "demo: $builddir/$p is missing; build first (make)" >&2
@@ -38,7 +38,7 @@ mkdir "$tmp/app"
 # checkout's (a source tree may be group-writable).
 install -m 755 "$srcdir/samples/shell-exit.sh" "$tmp/shell-exit.sh"
 
-ctl() { echo "+ exitctl $*"; "$builddir/exitd/exitctl" "$@" || exit 1; }
+ctl() { echo "+ exitctl $*"; "$builddir/exitd/exitctl/exitctl" "$@" || exit 1; }
 ctl add QIBM_QWC_SUSPEND "$builddir/samples/app-exit" --number 10 \
     --data "$tmp/app" --text 'C sample: vetoes while the app is busy'
 ctl add QIBM_QWC_SUSPEND "$tmp/shell-exit.sh" --number 20 --data 45 \
@@ -61,13 +61,13 @@ fi
 
 echo
 echo "+ hmcsim migrate --suspend-seconds 2"
-"$builddir/exitd/hmcsim" migrate --suspend-seconds 2
+"$builddir/exitd/hmcsim/hmcsim" migrate --suspend-seconds 2
 migrate=$?
 
 echo
 echo "+ touch app/busy; hmcsim validate     (the C sample now vetoes)"
 touch "$tmp/app/busy"
-"$builddir/exitd/hmcsim" validate
+"$builddir/exitd/hmcsim/hmcsim" validate
 validate=$?
 
 echo

@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/exitd-lib.sh"
 
-HMCSIM="$top_builddir/exitd/hmcsim"
+HMCSIM="$top_builddir/exitd/hmcsim/hmcsim"
 APP=$T/app
 mkdir "$APP"
 
