@@ -613,6 +613,12 @@ exitpt_participant_name(int kind)
 		return ("program");
 	case EXITPT_PARTICIPANT_CRITICAL:
 		return ("critical");
+	case EXITPT_PARTICIPANT_VOTER:
+		return ("voter");
+	case EXITPT_PARTICIPANT_INHIBITOR:
+		return ("inhibitor");
+	case EXITPT_PARTICIPANT_DR:
+		return ("dr");
 	}
 	return ("unknown");
 }
@@ -623,7 +629,7 @@ exitpt_end_name(int end)
 {
 	static const char *const names[] = {
 		"running", "exited", "signaled", "timed-out", "refused",
-		"failed", "skipped", "answered"
+		"failed", "skipped", "answered", "error", "gone"
 	};
 
 	if (end < 0 || (size_t)end >= nitems(names))

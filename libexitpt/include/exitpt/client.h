@@ -91,6 +91,10 @@ enum exitpt_participant_kind {
 	EXITPT_PARTICIPANT_PROGRAM = 1,	/* an exit program */
 	EXITPT_PARTICIPANT_CRITICAL = 2,	/* critical sections held
 					   (exitpt/critical.h) at Check */
+	EXITPT_PARTICIPANT_VOTER = 3,	/* a D-Bus voter (SPEC section 7) */
+	EXITPT_PARTICIPANT_INHIBITOR = 4, /* a D-Bus inhibitor lock */
+	EXITPT_PARTICIPANT_DR = 5,	/* a process using the dr_reconfig()
+					   shim (AIX SIGRECONFIG) */
 };
 
 /* How a participant's call ended. */
@@ -102,8 +106,13 @@ enum exitpt_end {
 	EXITPT_END_REFUSED = 4,		/* not started: unsafe or missing */
 	EXITPT_END_FAILED = 5,		/* not started: exitd could not */
 	EXITPT_END_SKIPPED = 6,		/* not started: window elapsed */
-	EXITPT_END_ANSWERED = 7,	/* answered by exitd itself (no
-					   process), e.g. critical sections */
+	EXITPT_END_ANSWERED = 7,	/* answered normally without an exit
+					   status: critical sections, voters,
+					   inhibitors, dr_reconfig processes */
+	EXITPT_END_ERROR = 8,		/* answered with an error (a D-Bus
+					   error reply, a refused answer) */
+	EXITPT_END_GONE = 9,		/* went away before answering (left
+					   the bus, process ended) */
 };
 
 struct exitpt_client;
@@ -227,7 +236,7 @@ EXITPT_EXPORT uint64_t exitpt_answer_duration_ms(
 EXITPT_EXPORT const char *exitpt_phase_name(int phase);
 EXITPT_EXPORT const char *exitpt_outcome_name(int outcome);
 EXITPT_EXPORT const char *exitpt_end_name(int end);
-/* "program" or "critical" (EXITPT_PARTICIPANT_*). */
+/* "program", "critical", "voter", "inhibitor", "dr" (EXITPT_PARTICIPANT_*). */
 EXITPT_EXPORT const char *exitpt_participant_name(int kind);
 
 #ifdef __cplusplus
