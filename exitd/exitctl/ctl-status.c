@@ -143,7 +143,11 @@ ctl_status(int argc, char **argv)
 	for (;;) {
 		if (have_done && ctl_status_over(r) &&
 		    exitpt_report_operation(r) == done_op) {
-			if (!said && !ctl_opts.json) {
+			/* With --json, stdout holds nothing but JSON. */
+			if (!said && ctl_opts.json)
+				fprintf(stderr, "exitctl: status: no operation "
+				    "running; waiting for the next one\n");
+			else if (!said) {
 				printf("no operation running; waiting for "
 				    "the next one\n");
 				if (fflush(stdout) == EOF) {

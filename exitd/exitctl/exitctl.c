@@ -50,8 +50,8 @@ static const struct ctl_command {
 	{ "critical", ctl_critical, "critical NAME [--wait S] "
 	    "[--fail-if-pending] -- COMMAND...\n"
 	    "       exitctl critical list [--json]\n"
-	    "       exitctl critical pending on [OPERATION_ID]|off|show "
-	    "[--json]" },
+	    "       exitctl critical pending on [OPERATION_ID] | off\n"
+	    "       exitctl critical pending show [--json]" },
 	{ "lock", ctl_lock, "lock NAME STATE [--wait S] -- COMMAND...\n"
 	    "       exitctl lock list [--json]" },
 
