@@ -28,15 +28,27 @@ read_until() {
 	return 1
 }
 
+# follow OPTION: start a follower whose output fd 5 reads, and wait until
+# it says it waits for the next operation.
+follow() {
+	rm -f "$T/seen" "$T/fifo"
+	mkfifo "$T/fifo"
+	$FOLLOW "$1" >"$T/fifo" &
+	follower=$!
+	exec 5<"$T/fifo"
+	read_until "no operation running; waiting for the next one"
+}
+
+# validate: run a validation; id is its operation.
+validate() {
+	run "$EXITCTL" check --validate
+	id=$(printf '%s\n' "$out" | sed -n 's/^operation \([0-9a-f]*\) .*/\1/p')
+}
+
 # --- --follow with no operation running
-mkfifo "$T/f1"
-$FOLLOW --follow >"$T/f1" &
-follower=$!
-exec 5<"$T/f1"
-read_until "no operation running; waiting for the next one"
+follow --follow
 ok $? "follow_with_no_operation_waits_for_the_next_one"
-run "$EXITCTL" check --validate
-id=$(printf '%s\n' "$out" | sed -n 's/^operation \([0-9a-f]*\) .*/\1/p')
+validate
 rest=$(cat <&5)
 exec 5<&-
 wait $follower
@@ -46,15 +58,10 @@ like "$rest" "operation $id \(migration\): check validated" \
 unlike "$rest" "waiting for the next one" "and did not wait for another"
 
 # --- --follow-all: operation after operation, until interrupted
-rm -f "$T/seen"
-mkfifo "$T/f2"
-$FOLLOW --follow-all >"$T/f2" &
-follower=$!
-exec 5<"$T/f2"
-read_until "no operation running; waiting for the next one"
+follow --follow-all
 ok $? "follow_all waits for the first operation"
-run "$EXITCTL" check --validate
-id1=$(printf '%s\n' "$out" | sed -n 's/^operation \([0-9a-f]*\) .*/\1/p')
+validate
+id1=$id
 read_until "no operation running; waiting for the next one"
 ok $? "and for the next one after it ended"
 run "$EXITCTL" migrate

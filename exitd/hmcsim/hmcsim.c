@@ -48,9 +48,30 @@ struct hmc {
 	struct timespec	 wall0;		/* wall clock at start */
 };
 
+static int	hmc_usage(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+static double	hmc_elapsed(const struct hmc *);
+static void	hmc_stamp(FILE *, const struct hmc *, const char *);
+static void	hmc_prefix_cb(FILE *, int, void *);
+static void	hmc_line(const struct hmc *, const char *, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static pid_t	hmc_exitd_pid(const char *);
+static void	hmc_nap(void);
+static void	hmc_injector(struct hmc *, const char *, int)
+		    __attribute__((noreturn));
+static pid_t	hmc_injector_start(struct hmc *, int);
+static int	hmc_injector_wait(const struct hmc *, pid_t);
+static void	hmc_phase_cb(const struct driver_request *,
+		    const struct exitpt_report *, void *);
+static void	hmc_report_cb(const struct exitpt_report *,
+		    const struct exitpt_report *, void *);
 static int	hmc_drive_cb(struct exitpt_client **,
 		    const struct driver_request *, struct exitpt_report **,
 		    void *);
+static void	hmc_fail(int);
+static int	hmc_suspend_cb(void *);
+static int	hmc_run(struct hmc *);
+static int	hmc_seconds(const char *, const char *, int *);
 
 /* Print usage to stderr and return the usage exit status. */
 static int
@@ -116,7 +137,7 @@ hmc_prefix_cb(FILE *fp, int phase, void *arg)
 }
 
 /* Print one timeline line: stamp, section column, text. */
-static void __attribute__((format(printf, 3, 4)))
+static void
 hmc_line(const struct hmc *h, const char *what, const char *fmt, ...)
 {
 	va_list		 ap;
@@ -170,7 +191,7 @@ hmc_nap(void)
  * Exits 0 when the fault was injected, 1 when the phase ended first, 2 on
  * failure.
  */
-static void __attribute__((noreturn))
+static void
 hmc_injector(struct hmc *h, const char *path, int ready)
 {
 	struct exitpt_client	*c;
