@@ -109,6 +109,7 @@ is "$(calls slow '^2 cancel')" 1 "each participant got Cancel exactly once (slow
 like "$out" "cancel +#10 .*/app-exit: done" "and the C sample"
 ok "$([ ! -e "$APP/quiesced" ]; echo $?)" "whose Cancel undid its Prepare"
 kill -KILL "$(cat "$T/slow.pid")" 2>/dev/null
+rm -f "$T/slow.pid"
 "$EXITCTL" remove QIBM_QWC_SUSPEND 30 >/dev/null
 
 # --- busy: a second driver while an operation runs
@@ -147,6 +148,8 @@ like "$out" "recovered +operation [0-9a-f]{16} in complete" \
 is "$(calls res1 '^4 ')" 1 "the program running at the crash is not called again"
 is "$(calls res2 '^4 ')" 1 "the program not yet called gets Complete once"
 kill -KILL "$(cat "$T/res1.pid")" 2>/dev/null
+# The fault killed the exitd of the Prepare fault above.
+rm -f "$T/res1.pid" "$T/exitd2.pid"
 "$EXITCTL" remove QIBM_QWC_RESUME 5 >/dev/null
 "$EXITCTL" remove QIBM_QWC_RESUME 50 >/dev/null
 
@@ -162,6 +165,7 @@ like "$out" "recovered +operation [0-9a-f]{16} in check" \
 ok "$(printf '%s\n' "$out" | grep -q 's\] prepare '; echo $((! $?)))" \
     "no Prepare follows a Check lost with exitd"
 kill -KILL "$(cat "$T/slowcheck.pid")" 2>/dev/null
+rm -f "$T/slowcheck.pid" "$T/exitd3.pid"
 "$EXITCTL" remove QIBM_QWC_SUSPEND 35 >/dev/null
 
 # --- the driver disappears
@@ -202,4 +206,7 @@ kill -TERM "$exitd_pid"
 timeout 10 tail --pid="$exitd_pid" -f /dev/null
 ok $? "the restarted exitd stops cleanly on SIGTERM"
 exitd_pid=
+# exitd_cleanup kills every $T/*.pid at exit: leave it none that is stale
+# (with pid_max 32768 it might name another test's process by now).
+rm -f "$T/exitd4.pid"
 done_testing
