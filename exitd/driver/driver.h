@@ -10,6 +10,21 @@
  * library, it may print, but only to a FILE * its caller gives it; it
  * never exits, and returns 0 or a negative error (-errno or EXITPT_E_*)
  * unless a function says otherwise.
+ *
+ * A program links it with, in Makefile.am:
+ *	prog_CPPFLAGS = $(DRIVER_CPPFLAGS)
+ *	prog_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+ *	prog_LDADD = $(DRIVER_LIBS)
+ *
+ * A platform hook that only needs one phase:
+ *	struct driver_request	 req = { .phase = EXITPT_OP_CHECK,
+ *				     .action = EXITPT_ACTION_MIGRATION };
+ *	error = driver_open(NULL, &c);
+ *	error = driver_drive(c, &req, &r);
+ *	driver_report_print(stderr, r, NULL, NULL);
+ *	return (driver_exit_result(error, r));
+ * and one that drives the whole operation fills a struct driver_run
+ * (its suspend_cb does the platform's suspension) and calls driver_run().
  */
 #ifndef DRIVER_H
 #define DRIVER_H
@@ -138,30 +153,44 @@ struct driver_result {
 						   operation; may be NULL */
 };
 
-/* driver.c */
+/* driver.c: each function's comment there gives its contract. */
+
+/* Where exitd listens, and connecting to it. */
 const char	*driver_socket(const char *);
 int		 driver_open(const char *, struct exitpt_client **);
+
+/* Exit statuses for an error, an outcome, a drive call's result. */
 int		 driver_exit_error(int);
 int		 driver_exit_outcome(int);
 int		 driver_exit_result(int, const struct exitpt_report *);
+
+/* Names and values as the outputs show them and the options take them. */
 const char	*driver_action_name(int);
 int		 driver_action_parse(const char *);
 int		 driver_phase_parse(const char *);
 int		 driver_operation_parse(const char *, uint64_t *);
 char		*driver_operation_text(uint64_t, char *);
 int		 driver_time_iso(int64_t, char *, size_t);
+
+/* One phase, and the Cancel that follows a vetoed Check. */
 int		 driver_drive(struct exitpt_client *,
 		    const struct driver_request *, struct exitpt_report **);
 int		 driver_veto_cancel(struct exitpt_client *,
 		    const struct exitpt_report *, struct exitpt_report **);
+
+/* A Check answer as rule 1 counted it, and in words. */
 int		 driver_check_judge(const struct exitpt_answer *,
 		    struct driver_check *);
 size_t		 driver_check_text(const struct driver_check *, char *,
 		    size_t);
+
+/* A report as text lines (with an optional line prefix) and as JSON. */
 void		 driver_report_print(FILE *, const struct exitpt_report *,
 		    void (*)(FILE *, int, void *), void *);
 json_t		*driver_report_json(const struct exitpt_report *);
 json_t		*driver_json_string(const char *);
+
+/* The whole sequence. */
 int		 driver_run(struct exitpt_client **, const struct driver_run *,
 		    struct driver_result *);
 void		 driver_result_clear(struct driver_result *);
