@@ -73,8 +73,11 @@ ok $? "and then waits again"
 kill -TERM $follower
 exec 5<&-
 wait $follower 2>/dev/null
-like "$(cat "$T/seen")" "operation $id1 \(migration\): check validated" "it showed the first operation"
-like "$(cat "$T/seen")" "operation $id2 \(migration\): prepare prepared" "and the second one's phases"
+# A follower sees every change it is woken for, not necessarily every
+# state: a fast phase may pass between two wake-ups.
+like "$(tr '\n' ' ' <"$T/seen")" \
+    "operation $id1 \(migration\): check validated.*operation $id2 \(migration\): " \
+    "it showed both operations, in order"
 
 # --- --json: one object per line; the waiting note goes to stderr
 mkfifo "$T/f3" "$T/f3err"
