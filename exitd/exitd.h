@@ -119,6 +119,14 @@ struct part;
 struct call;
 struct engine_op;
 
+/*
+ * One participant that exists now, for ListParticipants and `exitctl
+ * participants`: details is a JSON object (why, mode, since, last_answer,
+ * ...) whose reference passes to the callee.
+ */
+typedef void	(*part_list_cb)(void *arg, int kind, const char *who,
+		    pid_t pid, json_t *details);
+
 /* One participant kind's operations; see part-program.c for a model. */
 struct part_ops {
 	int		 kind;		/* EXITPT_PARTICIPANT_* */
@@ -166,6 +174,12 @@ struct part_ops {
 	int		 (*restore)(struct part *, json_t *);
 	/* Free what the kind hangs on p (part_data). */
 	void		 (*free)(struct part *);
+	/*
+	 * Call cb for each participant of this kind that exists now
+	 * (registered programs, held critical sections, voters, held
+	 * inhibitors, dr processes).  May be NULL.
+	 */
+	void		 (*list)(part_list_cb cb, void *arg);
 };
 
 /* A participant's answer in one call, handed to phase_answer(). */
@@ -305,6 +319,7 @@ void		 phase_answer(uint64_t, const struct part_answer *);
 struct engine_snapshot *phase_snapshot(int);
 void		 phase_snapshot_free(struct engine_snapshot *);
 uint64_t	 phase_generation(void);
+void		 phase_list(part_list_cb, void *);
 struct engine_observer *phase_observe(engine_observer_cb, void *);
 void		 phase_unobserve(struct engine_observer *);
 void		 phase_shutdown(void);
