@@ -113,7 +113,7 @@ void		 runner_shutdown(void);
  * back through phase_answer(), naming the call by its id.
  */
 #define PHASE_NKINDS		5	/* indexed by enum exitpt_phase */
-#define PART_KEY_MAX		512	/* stable identity, bytes */
+#define PART_KEY_MAX		8192	/* stable identity, bytes */
 
 struct part;
 struct call;
@@ -133,12 +133,22 @@ struct part_ops {
 	const char	*name;		/* journal and display: "program" */
 
 	/*
+	 * Called once at start-up, after the journal has been replayed
+	 * (restore may already have run), with the engine's event base,
+	 * state directory and configuration.  May be NULL.
+	 */
+	void		 (*init)(struct event_base *, const char *,
+			     struct config *);
+	/*
 	 * Add this kind's participants to op for phase (EXITPT_OP_CHECK:
 	 * the suspend participants; EXITPT_OP_COMPLETE: the resume ones)
 	 * with phase_add_part().  Prepare and Cancel reach the participants
-	 * that Check called.  May be NULL for a kind that only restores.
+	 * that Check called.  Returns 0, or an error (EXITPT_E_*, -errno):
+	 * at Check the operation is then refused with it, at Complete
+	 * (which cannot be refused) it is logged.  May be NULL for a kind
+	 * that only restores.
 	 */
-	void		 (*collect)(struct engine_op *, int phase);
+	int		 (*collect)(struct engine_op *, int phase);
 	/*
 	 * Whether p takes part in phase (NULL: every phase of its exit
 	 * point).  Rule 3's filter for Cancel is applied by the engine on
@@ -167,12 +177,13 @@ struct part_ops {
 	 */
 	json_t		*(*identity)(const struct part *);
 	/*
-	 * Rebuild p (kind, key already set) from its journal identity
-	 * after a restart.  Returns 0, or -1 if the identity is not usable
-	 * (the engine then reports and skips it).
+	 * Rebuild p (kind, point, key, who, number already set) from its
+	 * journal identity after a restart.  Returns 0, or -1 if the
+	 * identity is not usable (the engine then reports it and never
+	 * calls p).
 	 */
 	int		 (*restore)(struct part *, json_t *);
-	/* Free what the kind hangs on p (part_data). */
+	/* Free what the kind hangs on p (part_data).  May be NULL. */
 	void		 (*free)(struct part *);
 	/*
 	 * Call cb for each participant of this kind that exists now
@@ -180,11 +191,16 @@ struct part_ops {
 	 * inhibitors, dr processes).  May be NULL.
 	 */
 	void		 (*list)(part_list_cb cb, void *arg);
+	/*
+	 * exitd is stopping: end what the kind runs without answering
+	 * (the operation is journalled as interrupted).  May be NULL.
+	 */
+	void		 (*shutdown)(void);
 };
 
 /* A participant's answer in one call, handed to phase_answer(). */
 struct part_answer {
-	int		 end;		/* EXITPT_END_* */
+	int		 end;		/* EXITPT_END_*, not _RUNNING */
 	int		 code;		/* exit status or signal, else 0 */
 	int32_t		 status;	/* Check: as given; else unused */
 	int32_t		 wait;		/* Check: as given; else unused */
@@ -192,9 +208,20 @@ struct part_answer {
 	size_t		 output_dropped; /* programs: bytes past the limit */
 };
 
-/* part.c */
+/* part.c: the table of kinds */
 extern const struct part_ops *const part_kinds[];
 const struct part_ops *part_kind_find(const char *);
+
+/* part-program.c, part-critical.c: see part_kinds[] in part.c */
+extern const struct part_ops part_program_ops;
+extern const struct part_ops part_critical_ops;
+
+/*
+ * phase.c: what a kind uses.  phase_add_part() adds a participant to op
+ * (from collect only) and returns NULL when op already has one of this
+ * kind, point and key (restored from the journal, so already called) or
+ * the key is too long.  Timeouts are seconds (0: none).
+ */
 struct part	*phase_add_part(struct engine_op *, const struct part_ops *,
 		     int point, const char *key, const char *who);
 const struct part_ops *part_ops(const struct part *);
@@ -206,16 +233,14 @@ int32_t		 part_number(const struct part *);	/* 0 if none */
 void		 part_set_number(struct part *, int32_t);
 pid_t		 part_pid(const struct part *);		/* 0 if none */
 void		 part_set_pid(struct part *, pid_t);
-/* Seconds a call of phase may take before it is stopped (0: none). */
 void		 part_set_timeout(struct part *, int phase, int);
 void		*part_data(const struct part *);
 void		 part_set_data(struct part *, void *);
-
-/* Accessors a kind uses on its call and on the operation. */
 uint64_t	 call_id(const struct call *);
 int		 call_phase(const struct call *);	/* EXITPT_OP_* */
 struct part	*call_part(const struct call *);
 const struct engine_op *call_op(const struct call *);
+void		 call_set_pid(struct call *, pid_t);	/* this call's */
 uint64_t	 engine_op_id(const struct engine_op *);
 int		 engine_op_action(const struct engine_op *);
 int		 engine_op_window(const struct engine_op *);	/* seconds */
@@ -237,16 +262,18 @@ struct engine_request {
 	int		 system_state;	/* Complete: EXITPT_SYSTEM_* */
 	uint64_t	 operation;	/* 0: the current operation */
 	const char	*driver;	/* who drives, for busy and the log:
-					   "exitctl (uid 0, pid 42)" */
+					   "uid 0 pid 42 (exitctl)" */
 };
 
-/* One call as a snapshot shows it. */
+/* One call as a snapshot or an event shows it. */
 struct engine_call_view {
 	uint64_t	 id;		/* call id */
+	int		 phase;		/* EXITPT_OP_* of the call */
 	int		 kind;		/* EXITPT_PARTICIPANT_* */
 	const char	*kind_name;
 	const char	*who;
 	const char	*key;
+	int		 point;		/* REGISTRY_* */
 	int32_t		 number;
 	pid_t		 pid;
 	int		 started;
@@ -258,6 +285,7 @@ struct engine_call_view {
 	int		 code;
 	const char	*reason;
 	uint64_t	 duration_ms;	/* so far, while running */
+	size_t		 output_dropped;
 };
 
 /* The engine's state at one generation; immutable once built. */
@@ -275,7 +303,8 @@ struct engine_snapshot {
 	int		 window;	/* seconds, 0 before Check ends */
 	int64_t		 window_left_ms; /* while Prepare runs, else 0 */
 	int64_t		 bound_ms;	/* longest the running phase can still
-					   take, 0 when none runs */
+					   take (grace included), 0 when none
+					   runs, -1 when it has no bound */
 	int		 system_state;	/* -1 before Complete */
 	const char	*driver;	/* who started the operation */
 	size_t		 ncalls;
@@ -291,6 +320,7 @@ enum engine_event_type {
 				   of another phase: recorded, ignored */
 	ENGINE_PHASE_ENDED,
 	ENGINE_OPERATION_ENDED,
+	ENGINE_OPERATION_INTERRUPTED,	/* exitd stops with it open */
 };
 
 /* What an observer is told; valid only during the callback. */
@@ -298,19 +328,49 @@ struct engine_event {
 	enum engine_event_type	 type;
 	uint64_t		 operation;
 	int			 action;
+	int			 validate_only;
 	int			 phase;		/* EXITPT_OP_* */
 	int			 outcome;	/* phase or operation ended */
 	int			 window;
+	int			 system_state;	/* -1 before Complete */
+	size_t			 ncalls;	/* PHASE_STARTED */
+	const char		*driver;	/* OPERATION_STARTED,
+						   PHASE_STARTED */
+	const char		*late;		/* LATE_ANSWER: why late */
 	const struct engine_call_view *call;	/* CALL_STARTED, ANSWER,
 						   LATE_ANSWER */
-	const struct part	*part;		/* CALL_STARTED, ANSWER */
+	const struct part	*part;		/* CALL_STARTED, ANSWER,
+						   LATE_ANSWER if known */
+};
+
+/*
+ * A journal record as recovery reads it: journal.c parses each line into
+ * one, phase_replay() applies it.  Strings and identity belong to the
+ * caller.
+ */
+struct engine_record {
+	enum engine_event_type	 type;
+	uint64_t		 operation;
+	int			 action;
+	int			 validate_only;
+	int			 phase;		/* EXITPT_OP_*, 0 if none */
+	int			 window;	/* -1 if not recorded */
+	int			 system_state;	/* -1 if not recorded */
+	const char		*driver;	/* may be NULL */
+	const char		*kind;		/* part_ops name */
+	int			 point;		/* REGISTRY_* */
+	const char		*key;
+	const char		*who;
+	int32_t			 number;
+	json_t			*identity;
+	int			 effective;	/* answer: 1, 0, -1 unknown */
 };
 
 typedef void	(*engine_reply_cb)(int error, int phase, void *arg);
 typedef void	(*engine_observer_cb)(const struct engine_event *, void *);
 struct engine_observer;
 
-/* phase.c */
+/* phase.c: the engine API */
 void		 phase_init(struct event_base *, const char *, struct config *);
 int		 phase_drive(const struct engine_request *, engine_reply_cb,
 		     void *);
@@ -322,18 +382,16 @@ uint64_t	 phase_generation(void);
 void		 phase_list(part_list_cb, void *);
 struct engine_observer *phase_observe(engine_observer_cb, void *);
 void		 phase_unobserve(struct engine_observer *);
+void		 phase_replay(struct engine_op *, const struct engine_record *);
 void		 phase_shutdown(void);
 uint64_t	 phase_now_ms(void);
-
-/* part-program.c, part-critical.c: see part_kinds[] in part.c */
-extern const struct part_ops part_program_ops;
-extern const struct part_ops part_critical_ops;
 
 /* journal.c: an observer of the engine, plus recovery */
 int		 journal_open(const char *);
 void		 journal_close(void);
 void		 journal_sync(void);
 const char	*journal_path(void);
+json_t		*journal_string(const char *);
 void		 journal_observe(void);
 int		 journal_recover(struct engine_op *);
 
