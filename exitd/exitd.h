@@ -329,6 +329,7 @@ struct engine_event {
 	uint64_t		 operation;
 	int			 action;
 	int			 validate_only;
+	int			 force;		/* the driver's force option */
 	int			 phase;		/* EXITPT_OP_* */
 	int			 outcome;	/* phase or operation ended */
 	int			 window;
@@ -353,6 +354,7 @@ struct engine_record {
 	uint64_t		 operation;
 	int			 action;
 	int			 validate_only;
+	int			 force;
 	int			 phase;		/* EXITPT_OP_*, 0 if none */
 	int			 window;	/* -1 if not recorded */
 	int			 system_state;	/* -1 if not recorded */

@@ -205,6 +205,8 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 		json_object_set_new(rec, "validate_only",
 		    json_boolean(ev->validate_only));
 		json_object_set_new(rec, "driver", journal_string(ev->driver));
+		if (ev->force)
+			json_object_set_new(rec, "force", json_true());
 		break;
 	case ENGINE_OPERATION_INTERRUPTED:
 		rec = journal_record(ev, "interrupted");
@@ -343,6 +345,7 @@ journal_parse(json_t *j, struct engine_record *rec, char *key, size_t keylen)
 	    NULL, 16);
 	rec->action = (int)journal_int(j, "action", 0);
 	rec->validate_only = json_is_true(json_object_get(j, "validate_only"));
+	rec->force = json_is_true(json_object_get(j, "force"));
 	rec->phase = journal_phase_kind(json_string_value(json_object_get(j,
 	    "phase")));
 	rec->window = (int)journal_int(j, "window", -1);

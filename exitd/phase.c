@@ -385,6 +385,7 @@ phase_emit_op(struct engine_op *op, enum engine_event_type type, int kind,
 	ev.operation = op->id;
 	ev.action = op->action;
 	ev.validate_only = op->validate_only;
+	ev.force = op->force;
 	ev.phase = kind;
 	ev.outcome = type == ENGINE_PHASE_ENDED ? op->ph[kind].outcome :
 	    op->outcome;
@@ -409,6 +410,7 @@ phase_emit_call(struct engine_op *op, enum engine_event_type type,
 	ev.operation = op->id;
 	ev.action = op->action;
 	ev.validate_only = op->validate_only;
+	ev.force = op->force;
 	ev.phase = c->ph->kind;
 	ev.window = op->window;
 	ev.system_state = op->system_state;
@@ -1607,6 +1609,7 @@ phase_replay(struct engine_op *op, const struct engine_record *rec)
 		op->id = rec->operation;
 		op->action = rec->action;
 		op->validate_only = rec->validate_only;
+		op->force = rec->force;
 		op->driver = xstrdup(rec->driver != NULL ? rec->driver :
 		    "unknown");
 		op->system_state = -1;
