@@ -879,6 +879,11 @@ phase_call_start(struct phase *ph, struct call *c)
 	if ((c->limit_ev = evtimer_new(phase_base, phase_limit_cb, c)) ==
 	    NULL)
 		fatalx("phase: cannot create a call's time limit");
+	/*
+	 * Starting many calls takes a while: count the limit from now, not
+	 * from when the loop last looked at the clock.
+	 */
+	event_base_update_cache_time(phase_base);
 	tv.tv_sec = limit;
 	tv.tv_usec = 0;
 	evtimer_add(c->limit_ev, &tv);
