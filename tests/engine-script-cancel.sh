@@ -39,10 +39,7 @@ script "a wait=30 prepare=lost" "b wait=30 prepare=answer:10"
 "$EXITCTL" check >/dev/null
 "$EXITCTL" prepare >"$T/prep.out" 2>&1 &
 prep=$!
-i=0
-while [ "$(script_calls a prepare)" -eq 0 ] && [ $i -lt 200 ]; do
-	sleep 0.05; i=$((i + 1))
-done
+wait_calls a prepare
 t0=$(now_ms)
 run "$EXITCTL" cancel
 t1=$(now_ms)

@@ -9,16 +9,6 @@
 . "$top_srcdir/tests/exitd-lib.sh"
 . "$top_srcdir/tests/script-lib.sh"
 
-# wait_calls NAME PHASE: wait (at most 10 s) until NAME was called in PHASE.
-wait_calls() {
-	i=0
-	while [ "$(script_calls "$1" "$2")" -eq 0 ]; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && return 1
-		sleep 0.05
-	done
-}
-
 echo "recovery-timeout 60" >"$EXITPT_CONFIG"
 start_exitd
 ok $? "exitd with the scripted kind starts"

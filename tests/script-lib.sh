@@ -49,14 +49,12 @@ joutcome() {
 	    sed 's/.*"outcome":"\([a-z]*\)".*/\1/'
 }
 
-# wait_journal PATTERN: wait (at most 10 s) until the journal has a line
-# matching PATTERN: a late answer comes after the phase that waited for it.
-wait_journal() {
-	i=0
-	while ! grep -q -- "$1" "$J"; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && return 1
-		sleep 0.05
-	done
-	return 0
-}
+# wait_journal PATTERN: wait until the journal has a line matching
+# PATTERN: a late answer comes after the phase that waited for it.
+wait_journal() { wait_until grep -q -- "$1" "$J"; }
+
+# called NAME PHASE: NAME was called in PHASE.
+called() { [ "$(script_calls "$1" "$2")" -gt 0 ]; }
+
+# wait_calls NAME PHASE: wait until NAME was called in PHASE.
+wait_calls() { wait_until called "$1" "$2"; }
