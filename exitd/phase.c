@@ -178,6 +178,7 @@ static void	 phase_wait(struct phase *, engine_reply_cb, void *);
 static int64_t	 phase_bound_ms(const struct engine_op *,
 		     const struct phase *, uint64_t);
 static void	 phase_clean(char *);
+static const char *phase_pool_copy(char **, const char *);
 static void	 phase_free_parts(struct engine_op *);
 
 /* Milliseconds on the monotonic clock. */
@@ -1488,6 +1489,18 @@ phase_bound_ms(const struct engine_op *op, const struct phase *ph,
 	return (bound + EXITD_GRACE * 1000);
 }
 
+/* Copy a string to the pool of a snapshot and move past it. */
+static const char *
+phase_pool_copy(char **pool, const char *src)
+{
+	char	*dst = *pool;
+	size_t	 len = strlen(src) + 1;
+
+	memcpy(dst, src, len);
+	*pool += len;
+	return (dst);
+}
+
 /*
  * A snapshot of phase kind (-1: the current or last one) of the current
  * or last operation, in one allocation that phase_snapshot_free()
@@ -1502,7 +1515,7 @@ phase_snapshot(int kind)
 	struct engine_snapshot	*s;
 	struct engine_call_view	*v;
 	uint64_t		 now = phase_now_ms();
-	size_t			 i, size, off;
+	size_t			 i, size;
 	char			*pool;
 
 	if (kind < 0 || kind >= PHASE_NKINDS)
@@ -1517,22 +1530,15 @@ phase_snapshot(int kind)
 	s = xcalloc(1, size);
 	s->calls = (struct engine_call_view *)(s + 1);
 	pool = (char *)(s->calls + ph->ncalls);
-	off = 0;
-#define SNAP_COPY(dst, src) do {					\
-	size_t	len_ = strlen(src) + 1;					\
-	memcpy(pool + off, (src), len_);				\
-	(dst) = pool + off;						\
-	off += len_;							\
-} while (0)
-	SNAP_COPY(s->driver, op->driver != NULL ? op->driver : "");
+	s->driver = phase_pool_copy(&pool, op->driver != NULL ? op->driver :
+	    "");
 	for (i = 0; i < ph->ncalls; i++) {
 		v = &s->calls[i];
 		phase_view(&ph->calls[i], now, v);
-		SNAP_COPY(v->who, ph->calls[i].part->who);
-		SNAP_COPY(v->key, ph->calls[i].part->key);
-		SNAP_COPY(v->reason, ph->calls[i].reason);
+		v->who = phase_pool_copy(&pool, ph->calls[i].part->who);
+		v->key = phase_pool_copy(&pool, ph->calls[i].part->key);
+		v->reason = phase_pool_copy(&pool, ph->calls[i].reason);
 	}
-#undef SNAP_COPY
 	s->ncalls = ph->ncalls;
 	s->generation = phase_gen;
 	s->operation = op->id;

@@ -223,7 +223,8 @@ test_driver(void)
 	struct proto_drive	 d;
 	struct proto_hdr	 h;
 	struct proto_report	 r;
-	char			 want[PROTO_DRIVER_MAX], name[100], last[1024];
+	char			 want[PROTO_DRIVER_MAX], name[100];
+	char			 last[1024];
 	int			 fd;
 
 	is_int(exitpt_client_open(&c, NULL), 0, "client_open");

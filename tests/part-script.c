@@ -205,8 +205,8 @@ script_parse(const char *line, struct script_spec *spec, char *why,
 		else if ((phase = script_phase(tok)) > 0) {
 			if (script_parse_do(v, &spec->what[phase],
 			    &spec->ms[phase]) != 0) {
-				snprintf(why, whylen, "%s=%s: not "
-				    "answer|twice|error|gone|lost[:MS]", tok, v);
+				snprintf(why, whylen, "%s=%s: not answer, "
+				    "twice, error, gone or lost[:MS]", tok, v);
 				goto out;
 			}
 		} else {
@@ -243,7 +243,8 @@ script_read(void (*cb)(struct script_spec *, void *), void *arg)
 {
 	struct script_spec	 spec;
 	FILE			*fp;
-	char			 path[4096], line[SCRIPT_LINE_MAX], why[256];
+	char			 path[4096], line[SCRIPT_LINE_MAX];
+	char			 why[256];
 	char			*s;
 	int			 lineno = 0;
 
