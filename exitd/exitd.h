@@ -20,10 +20,11 @@
 #define EXITD_REASON_MAX	256
 
 /*
- * runner.c: one exit program run, as SPEC section 4 says.  The phase
- * engine fills a runner_spec, gets a runner_job back, and is called once
- * through runner_done_cb when the program has ended, timed out, or was
- * refused.
+ * runner.c: one exit program run, as SPEC section 4 says.  The program
+ * participant kind (part-program.c) fills a runner_spec, gets a
+ * runner_job back, and is called once through runner_done_cb when the
+ * program has ended, was stopped (runner_stop, at the engine's time
+ * limit), or was refused.
  */
 struct runner_spec {
 	const struct registry_entry *entry;	/* program, user, data, number */
