@@ -65,7 +65,7 @@ struct call {
 	int			 effective;	/* 1 allow, 0 veto */
 	int			 end;		/* EXITPT_END_* */
 	int			 code;
-	char			 reason[EXITD_REASON_MAX];
+	char			*reason;	/* NULL: none (most calls) */
 	uint64_t		 start_ms;
 	uint64_t		 duration_ms;
 	size_t			 output_dropped;
@@ -219,6 +219,7 @@ phase_phase_clear(struct phase *ph)
 	for (i = 0; i < ph->ncalls; i++) {
 		if (ph->calls[i].limit_ev != NULL)
 			event_free(ph->calls[i].limit_ev);
+		free(ph->calls[i].reason);
 	}
 	free(ph->calls);
 	ph->calls = NULL;
@@ -296,6 +297,8 @@ phase_init(struct event_base *base, const char *state_dir,
 		op->outcome = EXITPT_OUTCOME_RECOVERED;
 		op->ph[op->cur].outcome = EXITPT_OUTCOME_RECOVERED;
 	}
+	/* Replaying a long journal leaves the heap full of freed records. */
+	malloc_trim(0);
 	for (i = 0; part_kinds[i] != NULL; i++) {
 		if (part_kinds[i]->init != NULL)
 			part_kinds[i]->init(base, state_dir, cfg);
@@ -444,7 +447,7 @@ phase_view(const struct call *c, uint64_t now, struct engine_call_view *v)
 	v->effective = c->started ? c->effective : 1;
 	v->end = c->end;
 	v->code = c->code;
-	v->reason = c->reason;
+	v->reason = c->reason != NULL ? c->reason : "";
 	v->duration_ms = c->running && now > c->start_ms ? now - c->start_ms :
 	    c->duration_ms;
 	v->output_dropped = c->output_dropped;
@@ -991,7 +994,7 @@ phase_answer(uint64_t id, const struct part_answer *a)
 	struct engine_op	*op = phase_op;
 	struct call		*c;
 	struct phase		*ph;
-	char			 r[EXITD_REASON_MAX];
+	char			 r[EXITD_REASON_MAX], full[EXITD_REASON_MAX];
 	const char		*why;
 
 	if ((c = phase_find_call(op, id)) == NULL) {
@@ -1028,13 +1031,14 @@ phase_answer(uint64_t id, const struct part_answer *a)
 	c->output_dropped = a->output_dropped;
 	snprintf(r, sizeof(r), "%s", a->reason != NULL ? a->reason : "");
 	phase_clean(r);
-	if (c->stopped >= PHASE_STOP_WINDOW && c->end == EXITPT_END_TIMEDOUT)
-		snprintf(c->reason, sizeof(c->reason), "%s (%s)",
+	if (c->stopped >= PHASE_STOP_WINDOW && c->end == EXITPT_END_TIMEDOUT) {
+		snprintf(full, sizeof(full), "%s (%s)",
 		    c->stopped == PHASE_STOP_CANCEL ?
 		    "stopped: the operation was cancelled" :
 		    "still running at the end of the prepare window", r);
-	else
-		memcpy(c->reason, r, sizeof(c->reason));
+		c->reason = xstrdup(full);
+	} else if (r[0] != '\0')
+		c->reason = xstrdup(r);
 	if (ph->kind == EXITPT_OP_CHECK) {
 		c->status = a->status;
 		c->wait = a->wait;
@@ -1044,8 +1048,8 @@ phase_answer(uint64_t id, const struct part_answer *a)
 	phase_emit_call(op, ENGINE_ANSWER, c, NULL);
 	log_info("operation %016" PRIx64 ": %s: %s %s: %s %d%s%s", op->id,
 	    exitpt_phase_name(ph->kind), c->part->ops->name, c->part->key,
-	    exitpt_end_name(c->end), c->code, c->reason[0] != '\0' ? ": " :
-	    "", c->reason);
+	    exitpt_end_name(c->end), c->code, c->reason != NULL ? ": " : "",
+	    c->reason != NULL ? c->reason : "");
 	phase_start_next(ph);
 	phase_maybe_end(ph);
 }
@@ -1127,9 +1131,9 @@ phase_maybe_end(struct phase *ph)
 		return;
 	for (i = ph->next; i < ph->ncalls; i++) {
 		ph->calls[i].end = EXITPT_END_SKIPPED;
-		snprintf(ph->calls[i].reason, sizeof(ph->calls[i].reason),
-		    "not started: %s", ph->stopping == PHASE_STOP_CANCEL ?
-		    "cancelled" : "the prepare window elapsed");
+		xasprintf(&ph->calls[i].reason, "not started: %s",
+		    ph->stopping == PHASE_STOP_CANCEL ? "cancelled" :
+		    "the prepare window elapsed");
 	}
 	phase_end(op, ph);
 }
@@ -1526,7 +1530,8 @@ phase_snapshot(int kind)
 	for (i = 0; i < ph->ncalls; i++)
 		size += strlen(ph->calls[i].part->who) +
 		    strlen(ph->calls[i].part->key) +
-		    strlen(ph->calls[i].reason) + 3;
+		    (ph->calls[i].reason != NULL ?
+		    strlen(ph->calls[i].reason) : 0) + 3;
 	s = xcalloc(1, size);
 	s->calls = (struct engine_call_view *)(s + 1);
 	pool = (char *)(s->calls + ph->ncalls);
@@ -1537,7 +1542,8 @@ phase_snapshot(int kind)
 		phase_view(&ph->calls[i], now, v);
 		v->who = phase_pool_copy(&pool, ph->calls[i].part->who);
 		v->key = phase_pool_copy(&pool, ph->calls[i].part->key);
-		v->reason = phase_pool_copy(&pool, ph->calls[i].reason);
+		v->reason = phase_pool_copy(&pool, ph->calls[i].reason !=
+		    NULL ? ph->calls[i].reason : "");
 	}
 	s->ncalls = ph->ncalls;
 	s->generation = phase_gen;
