@@ -58,3 +58,17 @@ called() { [ "$(script_calls "$1" "$2")" -gt 0 ]; }
 
 # wait_calls NAME PHASE: wait until NAME was called in PHASE.
 wait_calls() { wait_until called "$1" "$2"; }
+
+# timed_run CMD...: run (tests/lib.sh) CMD and keep in $ms how long it took.
+timed_run() {
+	timed_t0=$(now_ms)
+	run "$@"
+	ms=$(($(now_ms) - timed_t0))
+}
+
+# took LO HI NAME: pass when the last timed_run took LO ms or more and
+# less than HI ms.
+took() {
+	[ "$ms" -ge "$1" ] && [ "$ms" -lt "$2" ]
+	ok $? "$3 ($ms ms)"
+}
