@@ -206,4 +206,24 @@ int		 control_listen(struct event_base *, const char *,
 void		 control_notify(void);
 void		 control_shutdown(void);
 
+/*
+ * dbus.c: libdbus-1 in the event loop, exitd's connection and its name.
+ * The connection comes and goes with the bus: up is called with it each
+ * time it is established, down each time it is lost.
+ */
+#define EXITD_DBUS_NAME		"org.exitpt.Exitd1"
+#define EXITD_DBUS_PATH		"/org/exitpt/Exitd1"
+#define EXITD_BUS_NONE		0	/* --no-dbus */
+#define EXITD_BUS_SYSTEM	1
+#define EXITD_BUS_SESSION	2	/* --session-bus */
+struct DBusConnection;
+typedef void	(*dbus_up_cb)(struct DBusConnection *);
+typedef void	(*dbus_down_cb)(void);
+
+/* dbus.c */
+void		 dbus_start(struct event_base *, int, dbus_up_cb,
+		     dbus_down_cb);
+struct DBusConnection *dbus_conn(void);
+void		 dbus_stop(void);
+
 #endif /* EXITD_H */
