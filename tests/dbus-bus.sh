@@ -63,8 +63,7 @@ stop_exitd
 : >"$exitd_log"
 stop_bus
 start_bus
-"$top_builddir/tests/dbus-holder" "$BUS_ADDRESS" org.exitpt.Exitd1 \
-    >"$T/holder.out" &
+"$top_builddir/tests/dbus-voter" --own org.exitpt.Exitd1 >"$T/holder.out" &
 holder=$!
 wait_file "$T/holder.out"
 start_exitd
