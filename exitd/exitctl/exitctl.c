@@ -76,6 +76,11 @@ static const struct ctl_command {
 	/* job interrupt */
 	{ "interrupt", ctl_interrupt, "interrupt PID HANDLER [--data TEXT] "
 	    "[--wait SECONDS|forever]" },
+
+	/* D-Bus inhibitor locks */
+	{ "inhibit", ctl_inhibit, "inhibit --who WHO --why WHY "
+	    "[--mode block|delay] [--wait-time S] [--session-bus] "
+	    "-- COMMAND..." },
 };
 
 static const struct option ctl_longopts[] = {

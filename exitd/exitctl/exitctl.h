@@ -74,4 +74,7 @@ int	ctl_dtaara(int, char **);
 /* job interrupt: ctl-interrupt.c */
 int	ctl_interrupt(int, char **);
 
+/* D-Bus inhibitor locks: ctl-inhibit.c */
+int	ctl_inhibit(int, char **);
+
 #endif /* EXITCTL_H */
