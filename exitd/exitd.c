@@ -218,14 +218,17 @@ main(int argc, char **argv)
 		fatalx("cannot install the signal events");
 
 	log_info("listening on %s, state in %s", sock, state);
-	dbus_start(exitd_base, bus, NULL, NULL);
+	dbus_service_init(&exitd_cfg);
+	dbus_start(exitd_base, bus, dbus_service_up, dbus_service_down);
 	exitd_ready(ready);
 	if (event_base_dispatch(exitd_base) == -1)
 		fatalx("event loop failed");
 
-	dbus_stop();
+	/* Front ends forget their drives before the engine goes. */
+	dbus_service_shutdown();
 	control_shutdown();
 	phase_shutdown();
+	dbus_stop();
 	journal_close();
 	event_free(ev_term);
 	event_free(ev_int);
