@@ -104,3 +104,49 @@ name_owner() {
 	    org.freedesktop.DBus.GetNameOwner string:org.exitpt.Exitd1 \
 	    2>/dev/null | sed -n 's/^ *string "\(.*\)"$/\1/p'
 }
+
+VOTER="$top_builddir/tests/dbus-voter"
+
+# wait_line FILE PATTERN [COUNT]: wait (at most 10 s) until FILE holds
+# COUNT (default 1) lines matching PATTERN.
+wait_line() {
+	i=0
+	while n=$(grep -c -- "$2" "$1" 2>/dev/null); [ "${n:-0}" -lt "${3:-1}" ]; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# start_voter NAME [ARGS]: a scripted voter (tests/dbus-voter) named NAME
+# at /test/NAME, its calls logged to $T/NAME.log; returns once exitd has
+# registered it.  Its pid is in $T/NAME.pid (killed at exit).
+start_voter() {
+	v=$1; shift
+	"$VOTER" --name "$v" --path "/test/$v" --log "$T/$v.log" "$@" \
+	    >"$T/$v.out" 2>>"$T/$v.err" &
+	echo $! >"$T/$v.pid"
+	wait_line "$T/$v.out" '^registered'
+}
+
+# stop_voter NAME [SIGNAL]: end a voter and reap it.
+stop_voter() {
+	kill -"${2:-TERM}" "$(cat "$T/$1.pid")" 2>/dev/null
+	{ wait "$(cat "$T/$1.pid")"; } 2>/dev/null
+	rm -f "$T/$1.pid"
+}
+
+# voter_calls NAME PHASE: how many calls of PHASE the voter received.
+voter_calls() {
+	if [ -f "$T/$1.log" ]; then grep -c "^$2 " "$T/$1.log"; else echo 0; fi
+}
+
+# manager METHOD ARGS...: call org.exitpt.Exitd1.Manager.METHOD with
+# dbus-send; status, out and err as run() leaves them.
+manager() {
+	m=$1; shift
+	run "$DBUS_SEND" --bus="$BUS_ADDRESS" --print-reply \
+	    --reply-timeout=60000 --dest=org.exitpt.Exitd1 /org/exitpt/Exitd1 \
+	    "org.exitpt.Exitd1.Manager.$m" "$@"
+}

@@ -16,12 +16,18 @@
  *                        a new owner
  *     --own NAME         own NAME, and only that (no voter): stands in
  *                        another owner's way
+ *     --inhibit WHO,WHY,MODE[,WAIT]
+ *                        take an inhibitor lock instead (no voter), print
+ *                        "inhibited", hold it until SIGTERM
+ *     --pass             with --inhibit: start "sleep 1000" with a copy of
+ *                        the lock on its fd 3 and print "child PID"
  *
  * PHASE is check, prepare, cancel or complete.  The bus is
  * $DBUS_SYSTEM_BUS_ADDRESS.  Once registered it prints "registered
  * UNIQUE PATH" on stdout, so a test can wait for that line.  SIGTERM ends
  * it.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -64,6 +70,8 @@ static int		 follow;
 static struct held	 held[MAXHELD];
 static int		 nheld;
 static volatile sig_atomic_t stop;
+static char		*inhibit;
+static int		 pass;
 
 static void		 usage(void) __attribute__((noreturn));
 static void		 term(int);
@@ -74,6 +82,7 @@ static void		 vlog(const char *, ...)
 static int		 voter_register(DBusConnection *);
 static DBusHandlerResult voter_cb(DBusConnection *, DBusMessage *, void *);
 static DBusHandlerResult filter_cb(DBusConnection *, DBusMessage *, void *);
+static int		 take_lock(DBusConnection *);
 
 /* Print the usage and exit. */
 static void
@@ -247,6 +256,75 @@ filter_cb(DBusConnection *conn, DBusMessage *msg, void *arg)
 	return (DBUS_HANDLER_RESULT_NOT_YET_HANDLED);
 }
 
+/*
+ * Inhibit as --inhibit says; hand a copy to a child with --pass.  Returns
+ * the lock's descriptor, or -1.
+ */
+static int
+take_lock(DBusConnection *conn)
+{
+	DBusMessage	*msg, *reply;
+	DBusMessageIter	 it, dict, ent, var;
+	DBusError	 err;
+	const char	*who, *why, *mode, *key = "wait_time";
+	char		*p;
+	dbus_uint32_t	 wait = 0;
+	pid_t		 pid;
+	int		 fd;
+
+	who = strtok(inhibit, ",");
+	why = strtok(NULL, ",");
+	mode = strtok(NULL, ",");
+	if (who == NULL || why == NULL || mode == NULL)
+		usage();
+	if ((p = strtok(NULL, ",")) != NULL)
+		wait = (dbus_uint32_t)strtoul(p, NULL, 10);
+	msg = dbus_message_new_method_call(EXITD_NAME, "/org/exitpt/Exitd1",
+	    "org.exitpt.Exitd1.Manager", "Inhibit");
+	dbus_message_iter_init_append(msg, &it);
+	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &who);
+	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &why);
+	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &mode);
+	dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "{sv}", &dict);
+	if (p != NULL) {
+		dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY,
+		    NULL, &ent);
+		dbus_message_iter_append_basic(&ent, DBUS_TYPE_STRING, &key);
+		dbus_message_iter_open_container(&ent, DBUS_TYPE_VARIANT, "u",
+		    &var);
+		dbus_message_iter_append_basic(&var, DBUS_TYPE_UINT32, &wait);
+		dbus_message_iter_close_container(&ent, &var);
+		dbus_message_iter_close_container(&dict, &ent);
+	}
+	dbus_message_iter_close_container(&it, &dict);
+	dbus_error_init(&err);
+	reply = dbus_connection_send_with_reply_and_block(conn, msg, 5000,
+	    &err);
+	dbus_message_unref(msg);
+	if (reply == NULL || !dbus_message_get_args(reply, &err,
+	    DBUS_TYPE_UNIX_FD, &fd, DBUS_TYPE_INVALID)) {
+		fprintf(stderr, "dbus-voter: Inhibit: %s: %s\n", err.name,
+		    err.message);
+		return (-1);
+	}
+	dbus_message_unref(reply);
+	if (pass) {
+		if ((pid = fork()) == 0) {
+			/* A copy on fd 3 that survives exec. */
+			if (fd == 3)
+				fcntl(3, F_SETFD, 0);
+			else
+				dup2(fd, 3);
+			execlp("sleep", "sleep", "1000", (char *)NULL);
+			_exit(127);
+		}
+		printf("child %ld\n", (long)pid);
+	}
+	printf("inhibited\n");
+	fflush(stdout);
+	return (fd);
+}
+
 /* Parse the script, connect, register, serve until SIGTERM. */
 int
 main(int argc, char **argv)
@@ -263,6 +341,8 @@ main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "own", required_argument, NULL, 'O' },
+		{ "inhibit", required_argument, NULL, 'I' },
+		{ "pass", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const DBusObjectPathVTable vtable = {
@@ -325,6 +405,12 @@ main(int argc, char **argv)
 		case 'O':
 			own = optarg;
 			break;
+		case 'I':
+			inhibit = optarg;
+			break;
+		case 'P':
+			pass = 1;
+			break;
 		default:
 			usage();
 		}
@@ -345,7 +431,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "dbus-voter: %s\n", err.message);
 		return (1);
 	}
-	if (own != NULL) {
+	if (inhibit != NULL) {
+		if (take_lock(conn) == -1)
+			return (1);
+	} else if (own != NULL) {
 		if (dbus_bus_request_name(conn, own,
 		    DBUS_NAME_FLAG_DO_NOT_QUEUE, &err) !=
 		    DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER) {
