@@ -77,7 +77,8 @@ static const struct ctl_command {
 	{ "interrupt", ctl_interrupt, "interrupt PID HANDLER [--data TEXT] "
 	    "[--wait SECONDS|forever]" },
 
-	/* D-Bus inhibitor locks */
+	/* participants of every kind; D-Bus inhibitor locks */
+	{ "participants", ctl_participants, "participants [--json]" },
 	{ "inhibit", ctl_inhibit, "inhibit --who WHO --why WHY "
 	    "[--mode block|delay] [--wait-time S] [--session-bus] "
 	    "-- COMMAND..." },
