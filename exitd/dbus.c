@@ -68,6 +68,8 @@ static uint64_t		 dbus_gen;	/* connection attempts, for replies */
 static int		 dbus_ready;	/* Hello answered, service up */
 static int		 dbus_owner;	/* primary owner of the name */
 static int		 dbus_absent_logged;
+static int		 dbus_failed;	/* Hello failed: drop after dispatch */
+static char		 dbus_fail_why[256];
 static dbus_up_cb	 dbus_up;
 static dbus_down_cb	 dbus_down;
 
@@ -290,7 +292,7 @@ dbus_dispatch_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct timeval		tv = { 0, DBUS_NOMEM_MS * 1000 };
 	DBusDispatchStatus	st = DBUS_DISPATCH_COMPLETE;
-	int			n;
+	int			n, connected;
 
 	if (dbus_connection == NULL)
 		return;
@@ -300,8 +302,19 @@ dbus_dispatch_cb(evutil_socket_t fd, short what, void *arg)
 		    DBUS_DISPATCH_DATA_REMAINS)
 			break;
 	}
-	if (dbus_connection_get_is_connected(dbus_connection)) {
-		dbus_connection_unref(dbus_connection);
+	connected = dbus_connection_get_is_connected(dbus_connection);
+	dbus_connection_unref(dbus_connection);
+	/*
+	 * A connection is dropped here, after dispatching, never from a
+	 * callback that dispatching runs: that would dispatch again inside
+	 * dispatch and deadlock on libdbus's lock.
+	 */
+	if (dbus_failed) {
+		dbus_failed = 0;
+		dbus_refused(dbus_fail_why);
+		return;
+	}
+	if (connected) {
 		if (st == DBUS_DISPATCH_DATA_REMAINS)
 			dbus_kick();
 		else if (st == DBUS_DISPATCH_NEED_MEMORY) {
@@ -310,7 +323,6 @@ dbus_dispatch_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		return;
 	}
-	dbus_connection_unref(dbus_connection);
 	/* Let messages queued before the disconnection be handled first. */
 	if (st == DBUS_DISPATCH_DATA_REMAINS) {
 		dbus_kick();
@@ -391,9 +403,11 @@ dbus_hello_cb(DBusPendingCall *pc, void *arg)
 	    DBUS_TYPE_INVALID) ||
 	    !dbus_bus_set_unique_name(dbus_connection, unique)) {
 		dbus_message_unref(reply);
-		dbus_refused(dbus_error_is_set(&err) ? err.message :
-		    "out of memory");
+		snprintf(dbus_fail_why, sizeof(dbus_fail_why), "Hello: %s",
+		    dbus_error_is_set(&err) ? err.message : "out of memory");
 		dbus_error_free(&err);
+		dbus_failed = 1;
+		dbus_kick();
 		return;
 	}
 	log_debug("D-Bus: connected to the %s bus as %s", dbus_busname,
@@ -485,6 +499,7 @@ dbus_connect(void)
 	dbus_gen++;
 	dbus_connection = conn;
 	dbus_ready = 0;
+	dbus_failed = 0;
 	dbus_connection_set_exit_on_disconnect(conn, FALSE);
 	if (!dbus_connection_set_watch_functions(conn, dbus_add_watch_cb,
 	    dbus_remove_watch_cb, dbus_toggle_watch_cb, NULL, NULL) ||
