@@ -38,7 +38,7 @@
 #include "exitd.h"
 
 #define INHIBITORS_MAX		4096	/* in all */
-#define INHIBITORS_PER_UID	256
+#define INHIBITORS_PER_UID	64	/* root: up to INHIBITORS_MAX */
 #define INHIBITOR_TEXT_MAX	256	/* who, why: bytes */
 #define INHIBITOR_HOLDERS_MAX	512	/* text naming holders, bytes */
 

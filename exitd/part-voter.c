@@ -34,7 +34,7 @@
 #define VOTER_IFACE		"org.exitpt.Exitd1.Voter"
 #define VOTER_INFLIGHT		100	/* below the system bus's 128 */
 #define VOTERS_MAX		4096	/* in all */
-#define VOTERS_PER_UID		1024
+#define VOTERS_PER_UID		64	/* root: up to VOTERS_MAX */
 #define VOTER_LAST_MAX		160	/* last answer, for listings */
 
 /* A registered voter. */

@@ -87,7 +87,14 @@ stop_bus() {
 	bus_pid=
 }
 
+# At exit: stop the bus; after a failure, show what exitd and the bus
+# logged, as TAP comments, before the temporary directory goes.
 bus_cleanup() {
+	if [ "$tap_fail" -gt 0 ]; then
+		for f in "$exitd_log" "$T/bus.log"; do
+			[ -f "$f" ] && tail -n 40 "$f" | sed "s|^|# $(basename "$f"): |"
+		done
+	fi
 	[ -n "$bus_pid" ] && kill -KILL "$bus_pid" 2>/dev/null
 	return 0
 }
