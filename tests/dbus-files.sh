@@ -73,6 +73,10 @@ like "$(cat "$unit")" '^BusName=org\.exitpt\.Exitd1$' "unit: BusName="
 like "$(cat "$unit")" "^ExecStart=$sbindir/exitd -f\$" "unit: the configured exitd"
 like "$(cat "$unit")" '^Alias=dbus-org\.exitpt\.Exitd1\.service$' \
     "unit: the alias that activation starts"
+if [ -n "$systemdsystemunitdir" ]; then
+	like "$systemdsystemunitdir" '^/' \
+	    "make install puts the unit in a directory (configure: $systemdsystemunitdir)"
+fi
 unlike "$(cat "$unit" "$svc" "$top_builddir/exitd/org.exitpt.Exitd1.conf")" '@[A-Za-z_]+@' \
     "no placeholder is left unsubstituted"
 
