@@ -119,6 +119,8 @@ static void	 svc_engine_error(DBusMessage *, int, int);
 static int	 svc_options(DBusMessageIter *, const char *const *,
 		     dbus_uint32_t *, int *, char *, size_t);
 static int	 svc_text(const char *, const char *, char *, size_t);
+static void	 svc_strings(DBusMessage *, DBusMessageIter *, const char **,
+		     const char **, const char **);
 static void	 svc_props_update(int);
 static void	 svc_props_get(DBusMessage *);
 static void	 svc_props_get_all(DBusMessage *);
@@ -704,6 +706,23 @@ svc_options(DBusMessageIter *it, const char *const *keys, dbus_uint32_t *vals,
 	return (0);
 }
 
+/*
+ * The three string-like arguments (signature checked already) that
+ * Inhibit and RegisterVoter start with; it is left on the fourth.
+ */
+static void
+svc_strings(DBusMessage *msg, DBusMessageIter *it, const char **a,
+    const char **b, const char **c)
+{
+	dbus_message_iter_init(msg, it);
+	dbus_message_iter_get_basic(it, a);
+	dbus_message_iter_next(it);
+	dbus_message_iter_get_basic(it, b);
+	dbus_message_iter_next(it);
+	dbus_message_iter_get_basic(it, c);
+	dbus_message_iter_next(it);
+}
+
 /* Inhibit(who, why, mode, options) -> fd. */
 static void
 svc_inhibit(struct svc_call *sc)
@@ -716,13 +735,7 @@ svc_inhibit(struct svc_call *sc)
 	dbus_uint32_t	 vals[1] = { PART_INHIBITOR_WAIT };
 	int		 set[1] = { 0 }, m, wait, fd;
 
-	dbus_message_iter_init(sc->msg, &it);
-	dbus_message_iter_get_basic(&it, &who);
-	dbus_message_iter_next(&it);
-	dbus_message_iter_get_basic(&it, &why);
-	dbus_message_iter_next(&it);
-	dbus_message_iter_get_basic(&it, &mode);
-	dbus_message_iter_next(&it);
+	svc_strings(sc->msg, &it, &who, &why, &mode);
 	if (svc_text("who", who, err, sizeof(err)) == -1 ||
 	    svc_text("why", why, err, sizeof(err)) == -1 ||
 	    svc_options(&it, keys, vals, set, err, sizeof(err)) == -1) {
@@ -793,13 +806,7 @@ svc_register(struct svc_call *sc)
 	int		 set[PART_VOTER_NTIMEOUTS] = { 0 };
 	int		 timeout[PART_VOTER_NTIMEOUTS], i, error;
 
-	dbus_message_iter_init(sc->msg, &it);
-	dbus_message_iter_get_basic(&it, &path);
-	dbus_message_iter_next(&it);
-	dbus_message_iter_get_basic(&it, &name);
-	dbus_message_iter_next(&it);
-	dbus_message_iter_get_basic(&it, &desc);
-	dbus_message_iter_next(&it);
+	svc_strings(sc->msg, &it, &path, &name, &desc);
 	if (svc_text("name", name, err, sizeof(err)) == -1 ||
 	    strlen(desc) > SVC_TEXT_MAX ||
 	    svc_options(&it, keys, vals, set, err, sizeof(err)) == -1) {

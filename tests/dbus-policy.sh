@@ -26,15 +26,21 @@ nobody_send() {
 	    "org.exitpt.Exitd1.Manager.$m" "$@"
 }
 
-for m in Check Prepare Cancel Complete; do
-	case $m in
-	Check) nobody_send Check string:migration boolean:false ;;
-	Complete) nobody_send Complete uint64:1 uint32:0 ;;
-	*) nobody_send $m uint64:1 ;;
-	esac
-	like "$err" 'org.freedesktop.DBus.Error.AccessDenied' \
-	    "policy_denies_driving_to_an_ordinary_user: $m"
-done
+# nobody_drives PATTERN NAME: every driving method, called as nobody,
+# fails with an error matching PATTERN.
+nobody_drives() {
+	for m in Check Prepare Cancel Complete; do
+		case $m in
+		Check) nobody_send Check string:migration boolean:false ;;
+		Complete) nobody_send Complete uint64:1 uint32:0 ;;
+		*) nobody_send $m uint64:1 ;;
+		esac
+		like "$err" "$1" "$2: $m"
+	done
+}
+
+nobody_drives 'org.freedesktop.DBus.Error.AccessDenied' \
+    policy_denies_driving_to_an_ordinary_user
 nobody_send ListParticipants
 unlike "$err" 'AccessDenied' "policy_lets_anyone_list_participants"
 like "$out" 'array \[' "and the call reaches exitd"
@@ -70,15 +76,8 @@ stop_bus
 start_bus permissive
 start_exitd
 wait_log 2 'own org.exitpt.Exitd1 on the system bus'
-for m in Check Prepare Cancel Complete; do
-	case $m in
-	Check) nobody_send Check string:migration boolean:false ;;
-	Complete) nobody_send Complete uint64:1 uint32:0 ;;
-	*) nobody_send $m uint64:1 ;;
-	esac
-	like "$err" "AccessDenied: uid $(id -u nobody) may not drive operations" \
-	    "exitd_refuses_driving_to_an_ordinary_user_itself: $m"
-done
+nobody_drives "AccessDenied: uid $(id -u nobody) may not drive operations" \
+    exitd_refuses_driving_to_an_ordinary_user_itself
 nobody_send Check string:nonsense
 like "$err" 'AccessDenied' "the right is checked before the arguments"
 nobody_send ListParticipants

@@ -83,6 +83,8 @@ static int		 voter_register(DBusConnection *);
 static DBusHandlerResult voter_cb(DBusConnection *, DBusMessage *, void *);
 static DBusHandlerResult filter_cb(DBusConnection *, DBusMessage *, void *);
 static int		 take_lock(DBusConnection *);
+static void		 append_option(DBusMessageIter *, const char *,
+			    dbus_uint32_t);
 
 /* Print the usage and exit. */
 static void
@@ -142,12 +144,27 @@ vlog(const char *fmt, ...)
 	fclose(f);
 }
 
+/* Append one option KEY of type u to an a{sv} being built. */
+static void
+append_option(DBusMessageIter *dict, const char *key, dbus_uint32_t val)
+{
+	DBusMessageIter	ent, var;
+
+	dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL,
+	    &ent);
+	dbus_message_iter_append_basic(&ent, DBUS_TYPE_STRING, &key);
+	dbus_message_iter_open_container(&ent, DBUS_TYPE_VARIANT, "u", &var);
+	dbus_message_iter_append_basic(&var, DBUS_TYPE_UINT32, &val);
+	dbus_message_iter_close_container(&ent, &var);
+	dbus_message_iter_close_container(dict, &ent);
+}
+
 /* RegisterVoter with the scripted options; 0 or -1. */
 static int
 voter_register(DBusConnection *conn)
 {
 	DBusMessage	*msg, *reply;
-	DBusMessageIter	 it, dict, ent, var;
+	DBusMessageIter	 it, dict;
 	DBusError	 err;
 	const char	*desc = "scripted test voter";
 	int		 i;
@@ -159,18 +176,8 @@ voter_register(DBusConnection *conn)
 	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &name);
 	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &desc);
 	dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "{sv}", &dict);
-	for (i = 0; i < nopts; i++) {
-		dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY,
-		    NULL, &ent);
-		dbus_message_iter_append_basic(&ent, DBUS_TYPE_STRING,
-		    &opt_key[i]);
-		dbus_message_iter_open_container(&ent, DBUS_TYPE_VARIANT, "u",
-		    &var);
-		dbus_message_iter_append_basic(&var, DBUS_TYPE_UINT32,
-		    &opt_val[i]);
-		dbus_message_iter_close_container(&ent, &var);
-		dbus_message_iter_close_container(&dict, &ent);
-	}
+	for (i = 0; i < nopts; i++)
+		append_option(&dict, opt_key[i], opt_val[i]);
 	dbus_message_iter_close_container(&it, &dict);
 	dbus_error_init(&err);
 	reply = dbus_connection_send_with_reply_and_block(conn, msg, 5000,
@@ -264,9 +271,9 @@ static int
 take_lock(DBusConnection *conn)
 {
 	DBusMessage	*msg, *reply;
-	DBusMessageIter	 it, dict, ent, var;
+	DBusMessageIter	 it, dict;
 	DBusError	 err;
-	const char	*who, *why, *mode, *key = "wait_time";
+	const char	*who, *why, *mode;
 	char		*p;
 	dbus_uint32_t	 wait = 0;
 	pid_t		 pid;
@@ -286,16 +293,8 @@ take_lock(DBusConnection *conn)
 	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &why);
 	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &mode);
 	dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "{sv}", &dict);
-	if (p != NULL) {
-		dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY,
-		    NULL, &ent);
-		dbus_message_iter_append_basic(&ent, DBUS_TYPE_STRING, &key);
-		dbus_message_iter_open_container(&ent, DBUS_TYPE_VARIANT, "u",
-		    &var);
-		dbus_message_iter_append_basic(&var, DBUS_TYPE_UINT32, &wait);
-		dbus_message_iter_close_container(&ent, &var);
-		dbus_message_iter_close_container(&dict, &ent);
-	}
+	if (p != NULL)
+		append_option(&dict, "wait_time", wait);
 	dbus_message_iter_close_container(&it, &dict);
 	dbus_error_init(&err);
 	reply = dbus_connection_send_with_reply_and_block(conn, msg, 5000,
