@@ -74,6 +74,9 @@ static void	 control_fail(struct control_peer *, uint32_t, int);
 static void	 control_journal(struct control_peer *, uint32_t,
 		     const struct proto_journal *);
 static void	 control_resume(struct control_peer *);
+static void	 control_participants(struct control_peer *, uint32_t);
+static void	 control_participant_cb(void *, int, const char *, pid_t,
+		     json_t *);
 
 /*
  * Listen on path.  Fails with -EADDRINUSE when another exitd answers
@@ -334,6 +337,49 @@ control_journal(struct control_peer *p, uint32_t seq,
 	free(buf);
 }
 
+/* One participant into the JSON array being built. */
+static void
+control_participant_cb(void *arg, int kind, const char *who, pid_t pid,
+    json_t *details)
+{
+	json_t	*arr = arg, *o;
+
+	o = json_pack("{s:s, s:o, s:I, s:o}", "kind",
+	    exitpt_participant_name(kind), "who", journal_string(who), "pid",
+	    (json_int_t)pid, "details", details != NULL ? details :
+	    json_object());
+	if (o == NULL || json_array_append_new(arr, o) == -1)
+		fatalx("control: out of memory");
+}
+
+/* Every participant that exists now, as JSON text. */
+static void
+control_participants(struct control_peer *p, uint32_t seq)
+{
+	struct proto_participants_data	 d;
+	json_t				*arr;
+	char				*text;
+	size_t				 len;
+
+	if ((arr = json_array()) == NULL)
+		fatalx("control: out of memory");
+	phase_list(control_participant_cb, arr);
+	memset(&d, 0, sizeof(d));
+	d.count = (uint32_t)json_array_size(arr);
+	if ((text = json_dumps(arr, JSON_COMPACT)) == NULL)
+		fatalx("control: out of memory");
+	json_decref(arr);
+	len = strlen(text);
+	if (len > PROTO_REPLY_MAX - sizeof(struct proto_hdr) - sizeof(d)) {
+		d.error = EXITPT_E_TOO_LONG;
+		d.count = 0;
+		len = 0;
+	}
+	control_send(p, PROTO_PARTICIPANTS_DATA, seq, &d, sizeof(d), text,
+	    len);
+	free(text);
+}
+
 /* A phase this peer drove has ended (or it asked for the wrong one). */
 static void
 control_drive_cb(int error, int kind, void *arg)
@@ -485,6 +531,11 @@ control_dispatch(struct control_peer *p, const struct proto_hdr *h,
 			break;
 		memcpy(&j, payload, sizeof(j));
 		control_journal(p, h->seq, &j);
+		return;
+	case PROTO_PARTICIPANTS:
+		if (h->length != 0)
+			break;
+		control_participants(p, h->seq);
 		return;
 	}
 	log_warnx("control: uid %ld (pid %ld): malformed message (type %u, "

@@ -31,7 +31,8 @@ static void
 exitd_usage(void)
 {
 	fprintf(stderr, "usage: exitd [-fv] [--socket PATH] [--state-dir DIR] "
-	    "[--config FILE] [--ready-fd FD]\n");
+	    "[--config FILE] [--ready-fd FD]\n"
+	    "             [--session-bus | --no-dbus]\n");
 	exit(64);
 }
 
@@ -114,6 +115,8 @@ main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "session-bus", no_argument, NULL, 'B' },
+		{ "no-dbus", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -122,6 +125,7 @@ main(int argc, char **argv)
 	char		 err[512];
 	long long	 v;
 	int		 ch, error, foreground = 0, verbose = 0, ready = -1;
+	int		 bus = EXITD_BUS_SYSTEM;
 
 	while ((ch = getopt_long(argc, argv, "fvh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -147,6 +151,12 @@ main(int argc, char **argv)
 				exit(64);
 			}
 			ready = (int)v;
+			break;
+		case 'B':
+			bus = EXITD_BUS_SESSION;
+			break;
+		case 'N':
+			bus = EXITD_BUS_NONE;
 			break;
 		default:
 			exitd_usage();
@@ -208,12 +218,17 @@ main(int argc, char **argv)
 		fatalx("cannot install the signal events");
 
 	log_info("listening on %s, state in %s", sock, state);
+	dbus_service_init(&exitd_cfg);
+	dbus_start(exitd_base, bus, dbus_service_up, dbus_service_down);
 	exitd_ready(ready);
 	if (event_base_dispatch(exitd_base) == -1)
 		fatalx("event loop failed");
 
+	/* Front ends forget their drives before the engine goes. */
+	dbus_service_shutdown();
 	control_shutdown();
 	phase_shutdown();
+	dbus_stop();
 	journal_close();
 	event_free(ev_term);
 	event_free(ev_int);

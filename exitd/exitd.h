@@ -218,6 +218,29 @@ extern const struct part_ops part_program_ops;
 extern const struct part_ops part_critical_ops;
 
 /*
+ * part-voter.c: D-Bus voters; dbus-service.c registers them.  Timeouts
+ * are seconds, indexed by PART_VOTER_*.
+ */
+#define PART_VOTER_CHECK	0
+#define PART_VOTER_CANCEL	1
+#define PART_VOTER_COMPLETE	2
+#define PART_VOTER_NTIMEOUTS	3
+extern const struct part_ops part_voter_ops;
+int		 part_voter_register(const char *, const char *, const char *,
+		     const char *, const int *, uid_t, pid_t);
+int		 part_voter_unregister(const char *, const char *);
+void		 part_voter_gone(const char *);
+void		 part_voter_bus(int);
+
+/* part-inhibitor.c: D-Bus inhibitor locks; dbus-service.c takes them. */
+#define INHIBIT_BLOCK		1
+#define INHIBIT_DELAY		2
+#define PART_INHIBITOR_WAIT	30	/* delay lock's default, seconds */
+extern const struct part_ops part_inhibitor_ops;
+int		 part_inhibitor_take(const char *, const char *, int, int,
+		     uid_t, pid_t);
+
+/*
  * phase.c: what a kind uses.  phase_add_part() adds a participant to op
  * (from collect only) and returns NULL when op already has one of this
  * kind, point and key (restored from the journal, so already called) or
@@ -402,5 +425,31 @@ int		 journal_recover(struct engine_op *);
 int		 control_listen(struct event_base *, const char *,
 		     struct config *);
 void		 control_shutdown(void);
+
+/*
+ * dbus.c: libdbus-1 in the event loop, exitd's connection and its name.
+ * The connection comes and goes with the bus: up is called with it each
+ * time it is established, down each time it is lost.
+ */
+#define EXITD_DBUS_NAME		"org.exitpt.Exitd1"
+#define EXITD_DBUS_PATH		"/org/exitpt/Exitd1"
+#define EXITD_BUS_NONE		0	/* --no-dbus */
+#define EXITD_BUS_SYSTEM	1
+#define EXITD_BUS_SESSION	2	/* --session-bus */
+struct DBusConnection;
+typedef void	(*dbus_up_cb)(struct DBusConnection *);
+typedef void	(*dbus_down_cb)(void);
+
+/* dbus.c */
+void		 dbus_start(struct event_base *, int, dbus_up_cb,
+		     dbus_down_cb);
+struct DBusConnection *dbus_conn(void);
+void		 dbus_stop(void);
+
+/* dbus-service.c: the Manager object, a front end of the engine */
+void		 dbus_service_init(struct config *);
+void		 dbus_service_up(struct DBusConnection *);
+void		 dbus_service_down(void);
+void		 dbus_service_shutdown(void);
 
 #endif /* EXITD_H */

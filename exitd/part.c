@@ -19,6 +19,8 @@ extern const struct part_ops part_script_ops;
 const struct part_ops *const part_kinds[] = {
 	&part_program_ops,
 	&part_critical_ops,
+	&part_voter_ops,
+	&part_inhibitor_ops,
 #ifdef EXITD_PART_SCRIPT
 	&part_script_ops,
 #endif

@@ -687,6 +687,46 @@ exitpt_participant_name(int kind)
 	return ("unknown");
 }
 
+/*
+ * Every participant that exists now, as a JSON array (see
+ * exitpt_client_participants(3)); *jsonp is freed with free().
+ */
+int
+exitpt_client_participants(struct exitpt_client *client, char **jsonp)
+{
+	struct proto_participants_data	 d;
+	struct proto_hdr		 h;
+	struct exitpt_report		*r;
+	unsigned char			*p;
+	int				 error;
+
+	*jsonp = NULL;
+	if ((error = client_send(client, PROTO_PARTICIPANTS, NULL, 0)) != 0)
+		return (error);
+	if ((error = client_recv(client, PROTO_PARTICIPANTS_DATA, &h,
+	    &p)) != 0)
+		return (error);
+	if (h.type == PROTO_REPORT) {
+		error = client_report(p, h.length, &r);
+		exitpt_report_free(r);
+		free(p);
+		return (error != 0 ? error : EXITPT_E_PROTOCOL);
+	}
+	if (h.length < sizeof(d)) {
+		free(p);
+		return (EXITPT_E_PROTOCOL);
+	}
+	memcpy(&d, p, sizeof(d));
+	if (d.error != 0) {
+		free(p);
+		return (d.error);
+	}
+	/* client_recv ended the payload with a NUL. */
+	memmove(p, p + sizeof(d), h.length - sizeof(d) + 1);
+	*jsonp = (char *)p;
+	return (0);
+}
+
 /* Name of how a call ended. */
 const char *
 exitpt_end_name(int end)

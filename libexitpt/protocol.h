@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define PROTO_VERSION		2
+#define PROTO_VERSION		3
 
 /* exitd refuses requests larger than this (header included). */
 #define PROTO_REQUEST_MAX	1024
@@ -39,10 +39,13 @@ enum proto_type {
 	PROTO_DRIVE = 100,		/* proto_drive; reply PROTO_REPORT */
 	PROTO_STATUS = 101,		/* proto_status; reply PROTO_REPORT */
 	PROTO_JOURNAL = 102,		/* proto_journal; reply _JOURNAL_DATA */
+	PROTO_PARTICIPANTS = 103,	/* no payload; reply _PARTICIPANTS_DATA */
 
 	/* replies: 200s */
 	PROTO_REPORT = 200,		/* proto_report, count proto_answer */
 	PROTO_JOURNAL_DATA = 201,	/* proto_journal_data, then bytes */
+	PROTO_PARTICIPANTS_DATA = 202,	/* proto_participants_data, then
+					   JSON text */
 };
 
 /* proto_drive flags */
@@ -121,10 +124,23 @@ struct proto_journal_data {
 	uint64_t	next_offset;
 };
 
+/*
+ * PROTO_PARTICIPANTS_DATA: every participant that exists now (registered
+ * programs, critical sections held, D-Bus voters, inhibitor locks...),
+ * then a JSON array of count objects {"kind", "who", "pid", "details"},
+ * UTF-8, not NUL-terminated.
+ */
+struct proto_participants_data {
+	int32_t		error;
+	uint32_t	count;
+};
+
 _Static_assert(sizeof(struct proto_hdr) == 16, "proto_hdr size");
 _Static_assert(sizeof(struct proto_drive) == 96, "proto_drive size");
 _Static_assert(sizeof(struct proto_status) == 16, "proto_status size");
 _Static_assert(sizeof(struct proto_report) == 192, "proto_report size");
 _Static_assert(sizeof(struct proto_answer) == 808, "proto_answer size");
+_Static_assert(sizeof(struct proto_participants_data) == 8,
+    "proto_participants_data size");
 
 #endif /* EXITD_PROTOCOL_H */

@@ -119,6 +119,11 @@ is "$(hexids "$out")" "" "and in text"
 like "$out" "operation $op" "the same id"
 "$EXITCTL" critical pending off
 
+run "$EXITCTL" critical payroll -- "$EXITCTL" participants --json
+conv participants
+is "$(jq '[p["kind"] for p in d]')" "['program', 'program', 'program', 'critical']" \
+    "participants lists the programs and the section held"
+
 run "$EXITCTL" lock ledger '*SHRRD' -- "$EXITCTL" lock list --json
 conv "lock list"
 

@@ -7,6 +7,9 @@ export EXITPT_SOCKET="$TEST_TMP/exitd.sock"
 T=$TEST_TMP
 exitd_pid=
 exitd_log="$T/exitd.log"
+# exitd's system bus is the test's own ($T/bus, started by tests/dbus-lib.sh
+# when a test wants one), never the machine's.
+export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/bus"
 
 # start_exitd [ARGS]: start exitd in the foreground and wait until it
 # listens; fails if it exits first.

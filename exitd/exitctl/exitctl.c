@@ -82,6 +82,12 @@ static const struct ctl_command {
 	/* job interrupt */
 	{ "interrupt", ctl_interrupt, "interrupt PID HANDLER [--data TEXT] "
 	    "[--wait SECONDS|forever] [--json]" },
+
+	/* participants of every kind; D-Bus inhibitor locks */
+	{ "participants", ctl_participants, "participants [--json]" },
+	{ "inhibit", ctl_inhibit, "inhibit --who WHO --why WHY "
+	    "[--mode block|delay] [--wait-time S] [--session-bus] "
+	    "-- COMMAND..." },
 };
 
 static const struct option ctl_longopts[] = {

@@ -64,4 +64,8 @@ int	ctl_dtaara(int, char **);
 /* job interrupt: ctl-interrupt.c */
 int	ctl_interrupt(int, char **);
 
+/* participants: ctl-participants.c; D-Bus inhibitor locks: ctl-inhibit.c */
+int	ctl_participants(int, char **);
+int	ctl_inhibit(int, char **);
+
 #endif /* EXITCTL_H */

@@ -208,6 +208,17 @@ EXITPT_EXPORT int exitpt_client_wait(struct exitpt_client *client,
 EXITPT_EXPORT int exitpt_client_journal(struct exitpt_client *client,
     int (*line_cb)(const char *line, void *arg), void *arg);
 
+/*
+ * Every participant that exists now (registered exit programs, critical
+ * sections held, D-Bus voters, inhibitor locks, dr_reconfig processes)
+ * as JSON text: an array of objects {"kind": "program"|"critical"|
+ * "voter"|"inhibitor"|"dr", "who": text, "pid": number (0: none),
+ * "details": object}.  *jsonp is NUL-terminated UTF-8, freed with free().
+ * Returns 0 or a negative error as above.
+ */
+EXITPT_EXPORT int exitpt_client_participants(struct exitpt_client *client,
+    char **jsonp);
+
 /* Release a report; NULL is allowed. */
 EXITPT_EXPORT void exitpt_report_free(struct exitpt_report *report);
 

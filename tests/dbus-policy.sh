@@ -1,0 +1,101 @@
+#!/bin/sh
+# SPEC section 7, access: the shipped system-bus policy lets root (exitd's
+# user) own org.exitpt.Exitd1 and drive, lets any user call the rest and
+# read, and denies an ordinary user driving and owning the name.  The bus
+# here behaves as the system bus does and includes the shipped policy.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/exitd-lib.sh"
+. "$top_srcdir/tests/dbus-lib.sh"
+
+if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1 || [ -z "$SETPRIV" ]; then
+	echo "1..0 # SKIP needs root, the user nobody and setpriv"
+	exit 0
+fi
+
+start_bus policy
+ok $? "the shipped policy file loads into dbus-daemon"
+start_exitd
+wait_log 1 'own org.exitpt.Exitd1 on the system bus'
+ok $? "policy_lets_exitds_user_own_the_name"
+
+# nobody_send METHOD ARGS...: call Manager.METHOD as nobody.
+nobody_send() {
+	m=$1; shift
+	run as_user nobody "$DBUS_SEND" --bus="$BUS_ADDRESS" --print-reply \
+	    --dest=org.exitpt.Exitd1 /org/exitpt/Exitd1 \
+	    "org.exitpt.Exitd1.Manager.$m" "$@"
+}
+
+# nobody_drives PATTERN NAME: every driving method, called as nobody,
+# fails with an error matching PATTERN.
+nobody_drives() {
+	for m in Check Prepare Cancel Complete; do
+		case $m in
+		Check) nobody_send Check string:migration boolean:false ;;
+		Complete) nobody_send Complete uint64:1 uint32:0 ;;
+		*) nobody_send $m uint64:1 ;;
+		esac
+		like "$err" "$1" "$2: $m"
+	done
+}
+
+nobody_drives 'org.freedesktop.DBus.Error.AccessDenied' \
+    policy_denies_driving_to_an_ordinary_user
+nobody_send ListParticipants
+unlike "$err" 'AccessDenied' "policy_lets_anyone_list_participants"
+like "$out" 'array \[' "and the call reaches exitd"
+run as_user nobody "$DBUS_SEND" --bus="$BUS_ADDRESS" --print-reply \
+    --dest=org.exitpt.Exitd1 /org/exitpt/Exitd1 \
+    org.freedesktop.DBus.Introspectable.Introspect
+like "$out" '<node' "policy_lets_anyone_introspect"
+run as_user nobody "$DBUS_SEND" --bus="$BUS_ADDRESS" --print-reply \
+    --dest=org.freedesktop.DBus / org.freedesktop.DBus.RequestName \
+    string:org.exitpt.Exitd1 uint32:0
+like "$err" 'AccessDenied' "policy_denies_the_name_to_an_ordinary_user"
+manager Check string:migration boolean:true
+like "$out" 'string "validated"' "policy_lets_root_drive"
+# as_nobody NAME LINE ARGS...: tests/dbus-voter as nobody until it says LINE.
+as_nobody() {
+	f=$1; l=$2; shift 2
+	as_user nobody env DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS" "$VOTER" "$@" \
+	    >"$T/$f.out" 2>"$T/$f.err" &
+	echo $! >"$T/$f.pid"
+	wait_line "$T/$f.out" "$l"
+	r=$?
+	stop_voter "$f"
+	return $r
+}
+as_nobody nv '^registered' --name n --path /n
+ok $? "policy_lets_anyone_register_a_voter"
+as_nobody ni '^inhibited' --inhibit 'n,why,delay,5'
+ok $? "policy_lets_anyone_take_an_inhibitor"
+
+# --- a bus that lets everything through: exitd refuses by itself
+stop_exitd
+stop_bus
+start_bus permissive
+start_exitd
+wait_log 2 'own org.exitpt.Exitd1 on the system bus'
+nobody_drives "AccessDenied: uid $(id -u nobody) may not drive operations" \
+    exitd_refuses_driving_to_an_ordinary_user_itself
+nobody_send Check string:nonsense
+like "$err" 'AccessDenied' "the right is checked before the arguments"
+nobody_send ListParticipants
+like "$out" 'array \[' "an ordinary user may still list"
+like "$(cat "$exitd_log")" 'D-Bus: uid [0-9]+ pid [0-9]+ \(D-Bus :[0-9.]+\) may not drive' \
+    "the refusal is logged with the caller"
+
+# --- the admin group drives (configured in exitd.conf)
+if grep -q '^nogroup:' /etc/group; then
+	echo "admin-group nogroup" >"$EXITPT_CONFIG"
+	kill -HUP "$exitd_pid"
+	wait_log 1 'configuration reloaded'
+	run "$SETPRIV" --reuid=nobody --regid=nogroup --init-groups -- \
+	    "$DBUS_SEND" --bus="$BUS_ADDRESS" --print-reply \
+	    --dest=org.exitpt.Exitd1 /org/exitpt/Exitd1 \
+	    org.exitpt.Exitd1.Manager.Check string:migration boolean:true
+	like "$out" 'string "validated"' "a member of the admin group may drive"
+fi
+stop_exitd
+
+done_testing
