@@ -80,6 +80,7 @@ void		 fatal(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
 void		 fatalx(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
+void		 log_time_iso(int64_t, char *, size_t);
 
 /* xmalloc.c */
 void		*xmalloc(size_t);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "exitd.h"
 
@@ -123,4 +124,26 @@ fatalx(const char *fmt, ...)
 	log_vlog(LOG_CRIT, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
+}
+
+/*
+ * Format ms milliseconds since the epoch as ISO 8601 local time with
+ * milliseconds and the zone ("2026-11-29T15:10:38.123+01:00"), the form
+ * of every time exitd shows (exitctl(8), OUTPUT CONVENTIONS).
+ */
+void
+log_time_iso(int64_t ms, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		t = (time_t)(ms / 1000);
+	char		date[32], zone[8];
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+	    strftime(zone, sizeof(zone), "%z", &tm) != 5) {
+		snprintf(buf, len, "%lld", (long long)ms);
+		return;
+	}
+	snprintf(buf, len, "%s.%03d%.3s:%s", date, (int)(ms % 1000), zone,
+	    zone + 3);
 }

@@ -180,18 +180,22 @@ critical_list(part_list_cb cb, void *arg)
 {
 	struct exitpt_critical_list	*l;
 	size_t				 i, n;
+	char				 since[40];
 
 	if (exitpt_critical_list_get(&l) != 0)
 		return;
 	n = exitpt_critical_list_count(l);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		log_time_iso(exitpt_critical_list_since(l, i) * 1000, since,
+		    sizeof(since));
 		cb(arg, EXITPT_PARTICIPANT_CRITICAL,
 		    exitpt_critical_list_name(l, i),
 		    exitpt_critical_list_pid(l, i),
-		    json_pack("{s:I, s:I, s:b}",
+		    json_pack("{s:I, s:s, s:b}",
 		    "uid", (json_int_t)exitpt_critical_list_uid(l, i),
-		    "since", (json_int_t)exitpt_critical_list_since(l, i),
+		    "since", since,
 		    "entering", exitpt_critical_list_entering(l, i)));
+	}
 	exitpt_critical_list_free(l);
 }
 

@@ -375,21 +375,17 @@ inhibitor_list(part_list_cb cb, void *arg)
 		    "uid", (json_int_t)in->uid, "since", since,
 		    "holders", holders);
 		if (d != NULL && in->mode == INHIBIT_DELAY)
-			json_object_set_new(d, "wait_time",
-			    json_integer(in->wait_time));
+			json_object_set_new(d, "wait_time_ms",
+			    json_integer((json_int_t)in->wait_time * 1000));
 		cb(arg, EXITPT_PARTICIPANT_INHIBITOR, in->who, in->pid, d);
 	}
 }
 
-/* When the lock was taken, ISO 8601 local time with its zone. */
+/* When the lock was taken, as exitd shows times (log_time_iso). */
 static void
 inhibitor_since(const struct inhibitor *in, char *buf, size_t len)
 {
-	struct tm	tm;
-
-	if (localtime_r(&in->since, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)in->since);
+	log_time_iso((int64_t)in->since * 1000, buf, len);
 }
 
 /*

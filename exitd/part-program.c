@@ -329,8 +329,8 @@ program_list(part_list_cb cb, void *arg)
 			    "user", journal_string(e->user),
 			    "data", journal_string(e->data),
 			    "text", journal_string(e->text),
-			    "check_timeout", e->check_timeout,
-			    "complete_timeout", e->complete_timeout));
+			    "check_timeout_ms", e->check_timeout * 1000,
+			    "complete_timeout_ms", e->complete_timeout * 1000));
 		}
 		registry_list_clear(&list);
 	}

@@ -557,9 +557,10 @@ voter_list(part_list_cb cb, void *arg)
 		    "unique", v->unique, "path", v->path,
 		    "description", v->desc, "uid", (json_int_t)v->uid,
 		    "since", since,
-		    "check_timeout", v->timeout[PART_VOTER_CHECK],
-		    "cancel_timeout", v->timeout[PART_VOTER_CANCEL],
-		    "complete_timeout", v->timeout[PART_VOTER_COMPLETE],
+		    "check_timeout_ms", v->timeout[PART_VOTER_CHECK] * 1000,
+		    "cancel_timeout_ms", v->timeout[PART_VOTER_CANCEL] * 1000,
+		    "complete_timeout_ms",
+		    v->timeout[PART_VOTER_COMPLETE] * 1000,
 		    "last_answer", v->last));
 	}
 }
