@@ -112,7 +112,6 @@ adapter_init(struct adapter *a, const char *prog, FILE *out)
 		    "nothing was done");
 		exit(ADAPTER_EXIT_OK);
 	}
-	pthread_detach(a->watchdog);
 }
 
 /* Never wait past seconds after the start; name says where that is set. */
@@ -169,6 +168,10 @@ adapter_watchdog(void *arg)
 
 	pthread_mutex_lock(&a->mtx);
 	for (;;) {
+		if (a->quit) {
+			pthread_mutex_unlock(&a->mtx);
+			return (NULL);
+		}
 		if (a->deadline_ms == 0) {
 			pthread_cond_wait(&a->cond, &a->mtx);
 			continue;
@@ -370,10 +373,19 @@ adapter_vetoes(struct adapter *a, const struct exitpt_report *r)
 	return (n);
 }
 
-/* Release what adapter_init took; the watchdog ends with the process. */
+/*
+ * Stop the watchdog and release what adapter_init took: the watchdog
+ * must be gone before a, which it uses, goes out of scope.
+ */
 void
 adapter_finish(struct adapter *a)
 {
-	adapter_disarm(a);
+	pthread_mutex_lock(&a->mtx);
+	a->quit = 1;
+	pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->mtx);
+	pthread_join(a->watchdog, NULL);
+	pthread_cond_destroy(&a->cond);
+	pthread_mutex_destroy(&a->mtx);
 	config_clear(&a->cfg);
 }

@@ -51,6 +51,7 @@ struct adapter {
 	pthread_mutex_t	 mtx;
 	pthread_cond_t	 cond;
 	int64_t		 deadline_ms;	/* 0: disarmed */
+	int		 quit;		/* adapter_finish: the thread ends */
 	int		 capped;	/* the deadline is the cap */
 	char		 what[128];	/* what exitd is doing for us */
 };
