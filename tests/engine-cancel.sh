@@ -69,7 +69,7 @@ wait $prep
 prep_status=$?
 is "$status" 2 "cancel during prepare: cancelled"
 is "$prep_status" 2 "the prepare driver learns the operation was cancelled"
-like "$(cat "$T/prepare.out")" "$T/a: timed-out .*cancelled" \
+like "$(cat "$T/prepare.out")" "$T/a: abnormal end \(timed-out.*cancelled" \
     "the running prepare program was stopped"
 [ $((t1 - t0)) -lt 8000 ]
 ok $? "cancel does not wait for the 600 s window ($((t1 - t0)) ms)"

@@ -59,12 +59,12 @@ for w in 5000 0 -4 abc; do
 	prog clamp "echo EXITPT_STATUS=1; echo EXITPT_WAIT_TIME=$w"
 	suspend 60 clamp --replace
 	run "$EXITCTL" check --validate --json
-	like "$out" '"window": 1,' "wait_time_${w}_outside_1_900_counts_as_1"
+	like "$out" '"window_ms": 1000,' "wait_time_${w}_outside_1_900_counts_as_1"
 done
 prog clamp 'echo EXITPT_STATUS=1; echo EXITPT_WAIT_TIME=900'
 suspend 60 clamp --replace
 run "$EXITCTL" check --validate --json
-like "$out" '"window": 900,' "wait_time_900_is_kept"
+like "$out" '"window_ms": 900000,' "wait_time_900_is_kept"
 "$EXITCTL" remove QIBM_QWC_SUSPEND 60 >/dev/null
 
 # --- abnormal ends count as allow
@@ -74,8 +74,10 @@ suspend 70 segv
 suspend 80 fails
 run "$EXITCTL" check --validate
 is "$status" 0 "crash_in_check_counts_as_allow (SIGSEGV, and exit 3)"
-like "$out" "$T/segv: allow .*signaled 11" "the crash is reported as signal 11"
-like "$out" "$T/fails: allow .*exited 3" "the failure is reported as exit 3"
+like "$out" "$T/segv: allow: abnormal end \(signal 11\); its veto was not counted \(check-failure allow\) \(signaled 11" \
+    "the crash is reported as signal 11, its veto as not counted"
+like "$out" "$T/fails: allow: abnormal end \(exit 3\); its veto was not counted \(check-failure allow\) \(exited 3" \
+    "the failure is reported as exit 3, its veto as not counted"
 
 # --- check-failure veto turns abnormal ends into vetoes
 echo "exit-point QIBM_QWC_SUSPEND check-failure veto" >"$EXITPT_CONFIG"
@@ -97,7 +99,8 @@ t0=$(now_ms)
 run "$EXITCTL" check --validate
 t1=$(now_ms)
 is "$status" 0 "check_timeout_counts_as_allow"
-like "$out" "$T/slow: allow .*timed-out" "the program is reported as timed out"
+like "$out" "$T/slow: allow: abnormal end \(timed out\) \(check-failure allow\) \(timed-out" \
+    "the program is reported as timed out"
 [ $((t1 - t0)) -lt 5000 ]
 ok $? "check ends at the program's timeout of 1 s, not its 60 s ($((t1 - t0)) ms)"
 "$EXITCTL" remove QIBM_QWC_SUSPEND 90 >/dev/null
@@ -108,7 +111,7 @@ suspend 95 open
 chmod 777 "$T/open"
 run "$EXITCTL" check --validate
 is "$status" 0 "a refused program counts as allow"
-like "$out" "$T/open: allow .*refused.*writable by everyone" \
+like "$out" "$T/open: allow: abnormal end \(refused\).*writable by everyone" \
     "program_writable_by_others_is_refused with the reason"
 is "$(calls open .)" 0 "the refused program did not run"
 

@@ -40,7 +40,7 @@ t0=$(now_ms)
 run "$EXITCTL" complete
 t1=$(now_ms)
 is "$status" 0 "complete ends as completed when a program times out"
-like "$out" "$T/r: timed-out" "the program is reported as timed out"
+like "$out" "$T/r: abnormal end \(timed-out" "the program is reported as timed out"
 [ $((t1 - t0)) -lt 8000 ]
 ok $? "complete ends at the program's 1 s timeout ($((t1 - t0)) ms)"
 "$EXITCTL" remove QIBM_QWC_RESUME 10 >/dev/null

@@ -35,7 +35,7 @@ run "$EXITCTL" check
 is "$status" 1 "check_vetoed_by_a_critical_section"
 like "$out" "critical sections: veto .*answered.*critical section held: payroll \(pid $holder, since [0-9]{2}:[0-9]{2}:[0-9]{2}\)" \
     "the veto names the holder: name, pid and since when"
-like "$out" "^ +10 $T/a: allow \(status 1, wait 5\)" \
+like "$out" "^ +#10 $T/a: allow, wait 5 s \(exited 0" \
     "the exit programs' answers come in the same report"
 is "$(calls a '^1 ')" 1 "the exit program's Check still ran"
 is "$(calls a '^2 cancel')" 1 "the program that allowed gets Cancel"

@@ -18,7 +18,7 @@ like "$out" "^payroll +[0-9]+ +root +[0-9]{4}-" "the section is held while the c
 
 run "$EXITCTL" critical payroll -- "$EXITCTL" critical list --json
 is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), d[0]["name"], d[0]["user"], type(d[0]["pid"]).__name__, type(d[0]["since"]).__name__)')" \
-    "1 payroll root int int" "list --json names the holder, its pid and since"
+    "1 payroll root int str" "list --json names the holder, its pid and since"
 
 run "$EXITCTL" critical payroll -- sh -c 'exit 7'
 is "$status" 7 "the command's exit status is passed on"
@@ -36,10 +36,11 @@ like "$err" "^exitctl: critical: setting the pending flag requires root" "and is
 run "$EXITCTL" critical pending on 42
 is "$status" 0 "pending on"
 run "$EXITCTL" critical pending show
-like "$out" "^pending: yes \(operation 42, since [0-9]{4}-" "pending show names the operation"
+like "$out" "^pending: yes \(operation 0000000000000042, since [0-9]{4}-" \
+    "pending show names the operation in hex, as everywhere"
 run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$EXITCTL" --json critical pending show
 is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["pending"], d["operation"])')" \
-    "True 42" "anyone may read the flag, also as JSON"
+    "True 0000000000000042" "anyone may read the flag, also as JSON"
 run "$EXITCTL" critical batch --fail-if-pending -- echo ran
 is "$status" 3 "--fail-if-pending refuses while pending (exit 3)"
 like "$err" "^exitctl: critical: batch: a suspend is pending|^exitctl: critical: batch: .*pending" "and says a suspend is pending"

@@ -41,8 +41,8 @@ is "$status" 0 "list --json exits 0"
 is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), d[0]["number"], d[0]["format"], d[0]["state"])')" \
     "1 3 RSMS0100 ok" "list --json of one exit point"
 run "$EXITCTL" --json list QIBM_QWC_SUSPEND
-is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print([e["number"] for e in d], repr(d[1]["data"]), d[1]["text"], d[1]["check_timeout"])')" \
-    "[1, 10, 2147483647] '' replaced 30" "--json before the command; --replace wrote a whole new entry"
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print([e["number"] for e in d], repr(d[1]["data"]), d[1]["text"], d[1]["check_timeout_ms"])')" \
+    "[1, 10, 2147483647] '' replaced 30000" "--json before the command; --replace wrote a whole new entry"
 
 chmod 777 "$TEST_TMP/check.sh"
 run "$EXITCTL" --json list QIBM_QWC_RESUME

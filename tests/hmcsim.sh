@@ -33,7 +33,7 @@ like "$out" "check +#10 .*/app-exit: allow, wait 120 s \(exited 0" \
     "timeline shows the C sample allowing with 120 s"
 like "$out" "check +#20 .*/shell-exit.sh: allow, wait 45 s" \
     "timeline shows the shell sample's stdout answer"
-like "$out" "check +validated by 2, prepare window 120 s" \
+like "$out" "check +operation [0-9a-f]{16} \(migration\): check validated, 2 participants, window 120 s" \
     "the window is the maximum of the wait times"
 like "$out" "outcome +validated \(exit 0\)" "the outcome line says validated"
 like "$out" "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} \[\+ *[0-9]+\.[0-9]{3}s\] " \
@@ -43,7 +43,7 @@ ok "$([ ! -e "$APP/quiesced" ]; echo $?)" "validate runs no Prepare"
 touch "$APP/busy"
 run "$HMCSIM" validate
 is "$status" 1 "validate_vetoed_exits_1"
-like "$out" "#10 .*: VETO \(exited 0, [0-9]+ ms\): application busy \($APP/busy exists\)" \
+like "$out" "#10 .*: veto \(exited 0, [0-9]+ ms\): application busy \($APP/busy exists\)" \
     "the veto names who and why"
 like "$out" "cancel +#20 .*/shell-exit.sh: done" \
     "Cancel went to the program that allowed"

@@ -22,19 +22,6 @@
 static int	 ctl_critical_list(int, char **);
 static int	 ctl_critical_pending(int, char **);
 static int	 ctl_critical_hold(int, char **);
-static void	 ctl_critical_when(int64_t, char *, size_t);
-
-/* Format seconds since the epoch as local "YYYY-MM-DD HH:MM:SS". */
-static void
-ctl_critical_when(int64_t since, char *buf, size_t len)
-{
-	struct tm	tm;
-	time_t		t = (time_t)since;
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)since);
-}
 
 /* The name of a user, or its number when it has none. */
 const char *
@@ -82,21 +69,14 @@ ctl_critical_run(const char *cmd, char **argv)
 static int
 ctl_critical_list(int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct exitpt_critical_list	*l;
 	json_t				*arr, *obj;
-	char				 when[32], user[64];
+	char				 when[64], user[64];
 	size_t				 i, n;
-	int				 ch, error;
+	int				 error, rv;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 'j')
-			return (ctl_usage_error("critical", "bad option"));
-		ctl_opts.json = 1;
-	}
+	if ((rv = ctl_noopt("critical", argc, argv)) != 0)
+		return (rv);
 	if (optind != argc)
 		return (ctl_usage_error("critical", "list takes no argument"));
 	if ((error = exitpt_critical_list_get(&l)) != 0)
@@ -108,17 +88,16 @@ ctl_critical_list(int argc, char **argv)
 			return (ctl_fail("critical", -ENOMEM, "json"));
 		}
 		for (i = 0; i < n; i++) {
-			ctl_critical_when(exitpt_critical_list_since(l, i),
-			    when, sizeof(when));
-			obj = json_pack("{s:s, s:b, s:I, s:I, s:s, s:I, s:s}",
+			driver_time_iso(exitpt_critical_list_since(l, i) *
+			    1000, when, sizeof(when));
+			obj = json_pack("{s:s, s:b, s:I, s:I, s:s, s:s}",
 			    "name", exitpt_critical_list_name(l, i),
 			    "entering", exitpt_critical_list_entering(l, i),
 			    "pid", (json_int_t)exitpt_critical_list_pid(l, i),
 			    "uid", (json_int_t)exitpt_critical_list_uid(l, i),
 			    "user", ctl_critical_user(
 			    exitpt_critical_list_uid(l, i), user, sizeof(user)),
-			    "since", (json_int_t)exitpt_critical_list_since(l,
-			    i), "since_text", when);
+			    "since", when);
 			if (obj == NULL || json_array_append_new(arr,
 			    obj) != 0) {
 				json_decref(arr);
@@ -132,7 +111,7 @@ ctl_critical_list(int argc, char **argv)
 	if (n > 0)
 		printf("%-32s %8s %-12s %s\n", "NAME", "PID", "USER", "SINCE");
 	for (i = 0; i < n; i++) {
-		ctl_critical_when(exitpt_critical_list_since(l, i), when,
+		ctl_time(exitpt_critical_list_since(l, i) * 1000, when,
 		    sizeof(when));
 		printf("%-32s %8ld %-12s %s%s\n",
 		    exitpt_critical_list_name(l, i),
@@ -142,28 +121,23 @@ ctl_critical_list(int argc, char **argv)
 		    " (entering)" : "");
 	}
 	exitpt_critical_list_free(l);
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
-/* exitctl critical pending on [ID] | off | show: the suspend flag. */
+/*
+ * exitctl critical pending on [ID] | off | show: the suspend flag.  The
+ * operation id is given and shown in hex, as everywhere.
+ */
 static int
 ctl_critical_pending(int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
-	long long			 id = 1;
-	uint64_t			 op;
+	uint64_t			 op = 1;
 	int64_t				 since;
-	char				 when[32];
-	int				 ch, error, rv;
+	char				 when[64], id[DRIVER_OP_LEN];
+	int				 error, rv;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 'j')
-			return (ctl_usage_error("critical", "bad option"));
-		ctl_opts.json = 1;
-	}
+	if ((rv = ctl_noopt("critical", argc, argv)) != 0)
+		return (rv);
 	argc -= optind;
 	argv += optind;
 	if (argc == 0 || argc > 2 || (argc == 2 && strcmp(argv[0], "on") != 0))
@@ -173,33 +147,38 @@ ctl_critical_pending(int argc, char **argv)
 		if ((rv = critical_get_pending(&op, &since)) < 0)
 			return (ctl_fail("critical", rv, "cannot read the "
 			    "pending flag"));
-		if (ctl_opts.json)
-			return (ctl_json_print(json_pack("{s:b, s:I, s:I}",
-			    "pending", rv, "operation", (json_int_t)op,
-			    "since", (json_int_t)since)));
+		if (ctl_opts.json) {
+			driver_time_iso(since * 1000, when, sizeof(when));
+			return (ctl_json_print(json_pack("{s:b, s:o, s:o}",
+			    "pending", rv, "operation", rv == 0 || op == 0 ?
+			    json_null() : json_string(driver_operation_text(op,
+			    id)), "since", rv == 0 ? json_null() :
+			    json_string(when))));
+		}
 		if (rv == 0) {
 			printf("pending: no\n");
-			return (CTL_EXIT_OK);
+			return (DRIVER_EXIT_OK);
 		}
-		ctl_critical_when(since, when, sizeof(when));
-		printf("pending: yes (operation %llu, since %s)\n",
-		    (unsigned long long)op, when);
-		return (CTL_EXIT_OK);
+		ctl_time(since * 1000, when, sizeof(when));
+		printf("pending: yes (operation %s, since %s)\n",
+		    driver_operation_text(op, id), when);
+		return (DRIVER_EXIT_OK);
 	}
 	if (strcmp(argv[0], "on") != 0 && strcmp(argv[0], "off") != 0)
 		return (ctl_usage_error("critical", "pending takes on "
 		    "[OPERATION_ID], off or show, not '%s'", argv[0]));
-	if (argc == 2 && text_parse_int(argv[1], 1, INT64_MAX, &id) != 0)
+	if (argc == 2 && driver_operation_parse(argv[1], &op) != 0)
 		return (ctl_usage_error("critical", "operation id must be "
-		    "1..%lld, not '%s'", (long long)INT64_MAX, argv[1]));
+		    "1 to 16 hex digits, not '%s'", argv[1]));
 	rv = ctl_require_admin("critical", "setting the pending flag");
 	if (rv != 0)
 		return (rv);
-	op = strcmp(argv[0], "on") == 0 ? (uint64_t)id : 0;
+	if (strcmp(argv[0], "on") != 0)
+		op = 0;
 	if ((error = critical_set_pending(op)) != 0)
 		return (ctl_fail("critical", error, "cannot set the pending "
 		    "flag"));
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
 /*
@@ -244,7 +223,7 @@ ctl_critical_hold(int argc, char **argv)
 	error = exitpt_critical_enter(name, flags, wait, &c);
 	if (error == EXITPT_E_PENDING || error == EXITPT_E_TIMEOUT) {
 		ctl_fail("critical", error, "%s", name);
-		return (CTL_EXIT_BUSY);
+		return (DRIVER_EXIT_BUSY);
 	}
 	if (error != 0)
 		return (ctl_fail("critical", error, "%s", name));

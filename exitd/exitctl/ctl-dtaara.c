@@ -40,11 +40,11 @@ ctl_dtaara_fail(const char *cmd, int error, const char *name)
 		    "# @ -, not starting with . or -)", name, EXITPT_NAME_MAX));
 	if (error == -ENOENT) {
 		ctl_fail(cmd, 0, "no data area '%s'", name);
-		return (ctl_exit_code(error));
+		return (driver_exit_error(error));
 	}
 	if (error == -EEXIST) {
 		ctl_fail(cmd, 0, "data area '%s' already exists", name);
-		return (CTL_EXIT_DATA);
+		return (DRIVER_EXIT_DATA);
 	}
 	if (error == EXITPT_E_TYPE)
 		return (ctl_fail(cmd, error, "'%s' is not a data area", name));
@@ -128,7 +128,7 @@ ctl_dtaara_create(int argc, char **argv)
 
 	cmd = "dtaara create";
 	mode = EXITPT_IPC_MODE_DEFAULT;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, longopts)) != -1) {
 		switch (ch) {
 		case 't':
 			type = optarg;
@@ -210,7 +210,7 @@ ctl_dtaara_create(int argc, char **argv)
 		    "'%s'", value));
 	if (rv != 0)
 		return (ctl_dtaara_fail(cmd, rv, argv[0]));
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
 /* exitctl dtaara delete NAME */
@@ -219,16 +219,15 @@ ctl_dtaara_delete(int argc, char **argv)
 {
 	int	rv;
 
-	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) !=
-	    -1)
-		return (ctl_usage_error("dtaara delete", "bad option"));
+	if ((rv = ctl_noopt("dtaara delete", argc, argv)) != 0)
+		return (rv);
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
 		return (ctl_usage_error("dtaara delete", "expected NAME"));
 	if ((rv = exitpt_dtaara_delete(argv[0])) != 0)
 		return (ctl_dtaara_fail("dtaara delete", rv, argv[0]));
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
 /* exitctl dtaara show NAME [--start S --length L] [--json] */
@@ -238,7 +237,6 @@ ctl_dtaara_show(int argc, char **argv)
 	static const struct option	 longopts[] = {
 		{ "start", required_argument, NULL, 's' },
 		{ "length", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct exitpt_dtaara		*d;
@@ -248,7 +246,7 @@ ctl_dtaara_show(int argc, char **argv)
 	size_t				 len;
 	int				 ch, rv;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, longopts)) != -1) {
 		switch (ch) {
 		case 's':
 			if ((rv = ctl_dtaara_num(cmd, "--start", optarg, 1,
@@ -259,9 +257,6 @@ ctl_dtaara_show(int argc, char **argv)
 			if ((rv = ctl_dtaara_num(cmd, "--length", optarg, 1,
 			    EXITPT_DTAARA_CHAR_MAX, &length)) != 0)
 				return (rv);
-			break;
-		case 'j':
-			ctl_opts.json = 1;
 			break;
 		default:
 			return (ctl_usage_error(cmd, "bad option"));
@@ -294,7 +289,7 @@ ctl_dtaara_show(int argc, char **argv)
 		return (ctl_dtaara_fail(cmd, rv, argv[0]));
 	fwrite(value, 1, len, stdout);
 	putchar('\n');
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
 /* exitctl dtaara change NAME VALUE|--add DEC [--start S --length L] */
@@ -315,7 +310,7 @@ ctl_dtaara_change(int argc, char **argv)
 	double				 wait = EXITPT_WAIT_FOREVER;
 	int				 ch, rv;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, longopts)) != -1) {
 		switch (ch) {
 		case 's':
 			if ((rv = ctl_dtaara_num(cmd, "--start", optarg, 1,
@@ -362,7 +357,7 @@ ctl_dtaara_change(int argc, char **argv)
 	case 0:
 		if (add != NULL)
 			printf("%s\n", result);
-		return (CTL_EXIT_OK);
+		return (DRIVER_EXIT_OK);
 	case EXITPT_E_TOO_LONG:
 		return (ctl_fail(cmd, rv, "%zu bytes for %s of '%s'",
 		    strlen(argv[1]), start != 0 ? "a substring" : "the value",
@@ -391,22 +386,15 @@ ctl_dtaara_change(int argc, char **argv)
 static int
 ctl_dtaara_list(int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct exitpt_dtaara_info	 info;
 	struct exitpt_dtaara		*d;
 	char				**names, size[32];
 	json_t				*arr = NULL, *o;
 	size_t				 n, i;
-	int				 ch, rv;
+	int				 rv;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 'j')
-			return (ctl_usage_error("dtaara list", "bad option"));
-		ctl_opts.json = 1;
-	}
+	if ((rv = ctl_noopt("dtaara list", argc, argv)) != 0)
+		return (rv);
 	if (argc != optind)
 		return (ctl_usage_error("dtaara list", "no arguments"));
 	if ((rv = exitpt_dtaara_list(&names, &n)) != 0)
@@ -441,7 +429,7 @@ ctl_dtaara_list(int argc, char **argv)
 	exitpt_dtaara_list_free(names, n);
 	if (ctl_opts.json)
 		return (ctl_json_print(arr));
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
 /* exitctl dtaara SUBCOMMAND ... */

@@ -210,7 +210,7 @@ ctl_dtaq_open(const char *cmd, const char *name, struct exitpt_dtaq **qp)
 		if (error == -ENOENT) {
 			ctl_fail(cmd, 0, "data queue '%s' does not exist",
 			    name);
-			return (CTL_EXIT_UNAVAILABLE);
+			return (DRIVER_EXIT_UNAVAILABLE);
 		}
 		return (ctl_fail(cmd, error, "data queue '%s'", name));
 	}
@@ -275,7 +275,6 @@ ctl_dtaq_args(const char *cmd, int argc, char **argv, const char *allowed,
 		{ "first", no_argument, NULL, 'F' },
 		{ "last", no_argument, NULL, 'L' },
 		{ "all", no_argument, NULL, 'A' },
-		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int				 ch;
@@ -284,7 +283,7 @@ ctl_dtaq_args(const char *cmd, int argc, char **argv, const char *allowed,
 	a->order = EXITPT_DTAQ_ANY;
 	a->which = EXITPT_DTAQ_PEEK_ALL;
 	a->wait = EXITPT_WAIT_NOWAIT;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, longopts)) != -1) {
 		if (ch == '?' || strchr(allowed, ch) == NULL)
 			return (ctl_usage_error("dtaq", "%s: bad option", cmd));
 		switch (ch) {
@@ -314,9 +313,6 @@ ctl_dtaq_args(const char *cmd, int argc, char **argv, const char *allowed,
 			break;
 		case 'A':
 			a->which = EXITPT_DTAQ_PEEK_ALL;
-			break;
-		case 'j':
-			ctl_opts.json = 1;
 			break;
 		}
 	}
@@ -365,7 +361,7 @@ ctl_dtaq_create(int argc, char **argv)
 	int				 ch, rv, error, type = EXITPT_DTAQ_FIFO;
 	int				 flags = 0;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, longopts)) != -1) {
 		switch (ch) {
 		case 't':
 			if (strcasecmp(optarg, "fifo") == 0)
@@ -424,35 +420,34 @@ ctl_dtaq_create(int argc, char **argv)
 	if (error == -EEXIST) {
 		ctl_fail("create", 0, "data queue '%s' already exists",
 		    argv[optind]);
-		return (CTL_EXIT_DATA);
+		return (DRIVER_EXIT_DATA);
 	}
 	if (error != 0)
 		return (ctl_fail("create", error, "data queue '%s'",
 		    argv[optind]));
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
 /* exitctl dtaq delete: remove a queue (DLTDTAQ). */
 static int
 ctl_dtaq_delete(int argc, char **argv)
 {
-	int	error;
+	int	error, rv;
 
-	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) !=
-	    -1)
-		return (ctl_usage_error("dtaq", "delete: bad option"));
+	if ((rv = ctl_noopt("dtaq", argc, argv)) != 0)
+		return (rv);
 	if (optind + 1 != argc)
 		return (ctl_usage_error("dtaq", "delete: expected one queue "
 		    "name"));
 	if ((error = exitpt_dtaq_delete(argv[optind])) == -ENOENT) {
 		ctl_fail("delete", 0, "data queue '%s' does not exist",
 		    argv[optind]);
-		return (CTL_EXIT_UNAVAILABLE);
+		return (DRIVER_EXIT_UNAVAILABLE);
 	}
 	if (error != 0)
 		return (ctl_fail("delete", error, "data queue '%s'",
 		    argv[optind]));
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
 /*
@@ -515,7 +510,7 @@ ctl_dtaq_send(int argc, char **argv)
 		    "%zu bytes", a.name, info.max_length));
 	if (error != 0)
 		return (ctl_fail("send", error, "data queue '%s'", a.name));
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
 /*
@@ -543,13 +538,10 @@ static json_t *
 ctl_dtaq_entry_json(const struct exitpt_dtaq_entry *e, int hex)
 {
 	json_t		*o;
-	struct tm	 tm;
 	char		 when[64];
 
-	gmtime_r(&e->enqueued.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%06ldZ",
-	    e->enqueued.tv_nsec / 1000);
+	driver_time_iso((int64_t)e->enqueued.tv_sec * 1000 +
+	    e->enqueued.tv_nsec / 1000000, when, sizeof(when));
 	if ((o = json_pack("{s:I, s:s}", "length", (json_int_t)e->length,
 	    "enqueued", when)) == NULL)
 		return (NULL);
@@ -591,7 +583,7 @@ ctl_dtaq_receive(int argc, char **argv)
 	struct exitpt_dtaq	*q;
 	int			 rv, argi, error;
 
-	if ((rv = ctl_dtaq_args("receive", argc, argv, "koxwj", &a,
+	if ((rv = ctl_dtaq_args("receive", argc, argv, "koxw", &a,
 	    &argi)) != 0)
 		return (rv);
 	if (argi != argc)
@@ -665,7 +657,7 @@ ctl_dtaq_peek(int argc, char **argv)
 	struct exitpt_dtaq	*q;
 	int			 rv, argi, n;
 
-	if ((rv = ctl_dtaq_args("peek", argc, argv, "koxFLAj", &a,
+	if ((rv = ctl_dtaq_args("peek", argc, argv, "koxFLA", &a,
 	    &argi)) != 0)
 		return (rv);
 	if (argi != argc)
@@ -693,7 +685,7 @@ ctl_dtaq_peek(int argc, char **argv)
 	}
 	if (p.arr != NULL)
 		return (ctl_json_print(p.arr));
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
 /* exitctl dtaq clear: remove all entries, or the keyed ones selected. */
@@ -721,7 +713,7 @@ ctl_dtaq_clear(int argc, char **argv)
 	if (n < 0)
 		return (ctl_fail("clear", n, "data queue '%s'", a.name));
 	printf("%d\n", n);
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
 /* List state: the names seen, in the library's (name) order. */
@@ -754,10 +746,6 @@ ctl_dtaq_list_cb(const char *name, void *arg)
 static int
 ctl_dtaq_list(int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ctl_dtaq_names		 l;
 	struct exitpt_dtaq_info		 info;
 	struct exitpt_dtaq		*q;
@@ -765,13 +753,10 @@ ctl_dtaq_list(int argc, char **argv)
 	json_t				*arr = NULL, *o;
 	char				 owner[32], mode[8];
 	size_t				 i;
-	int				 ch, error, rv = CTL_EXIT_OK, header = 0;
+	int				 error, rv, header = 0;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 'j')
-			return (ctl_usage_error("dtaq", "list: bad option"));
-		ctl_opts.json = 1;
-	}
+	if ((rv = ctl_noopt("dtaq", argc, argv)) != 0)
+		return (rv);
 	if (optind != argc)
 		return (ctl_usage_error("dtaq", "list: too many arguments"));
 	memset(&l, 0, sizeof(l));
@@ -784,7 +769,7 @@ ctl_dtaq_list(int argc, char **argv)
 	}
 	if (ctl_opts.json && (arr = json_array()) == NULL)
 		rv = ctl_fail("list", -ENOMEM, "json");
-	for (i = 0; i < l.n && rv == CTL_EXIT_OK; i++) {
+	for (i = 0; i < l.n && rv == DRIVER_EXIT_OK; i++) {
 		/* Skip what vanished or is not ours to see since listing. */
 		if (exitpt_dtaq_open(l.v[i], &q) != 0)
 			continue;
@@ -826,7 +811,7 @@ ctl_dtaq_list(int argc, char **argv)
 	for (i = 0; i < l.n; i++)
 		free(l.v[i]);
 	free(l.v);
-	if (arr != NULL && rv == CTL_EXIT_OK)
+	if (arr != NULL && rv == DRIVER_EXIT_OK)
 		return (ctl_json_print(arr));
 	json_decref(arr);
 	return (rv);

@@ -22,7 +22,6 @@ ctl_interrupt(int argc, char **argv)
 	static const struct option	 longopts[] = {
 		{ "data", required_argument, NULL, 'd' },
 		{ "wait", required_argument, NULL, 'w' },
-		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char			*data = "";
@@ -33,7 +32,7 @@ ctl_interrupt(int argc, char **argv)
 	long long			 pid;
 	int				 ch, rv, status = 0;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, longopts)) != -1) {
 		switch (ch) {
 		case 'd':
 			data = optarg;
@@ -45,9 +44,6 @@ ctl_interrupt(int argc, char **argv)
 				return (ctl_usage_error("interrupt", "--wait "
 				    "must be forever or 0 < seconds <= %.0f, "
 				    "not '%s'", EXITPT_IPC_WAIT_MAX, optarg));
-			break;
-		case 'j':
-			ctl_opts.json = 1;
 			break;
 		default:
 			return (ctl_usage_error("interrupt", "bad option"));
@@ -102,7 +98,7 @@ ctl_interrupt(int argc, char **argv)
 	if (status != 0) {
 		fprintf(stderr, "exitctl: interrupt: handler '%s' returned "
 		    "status %d\n", argv[1], status);
-		return (CTL_EXIT_VETOED);
+		return (DRIVER_EXIT_VETOED);
 	}
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }

@@ -22,23 +22,15 @@ static int	 ctl_lock_hold(int, char **);
 static int
 ctl_lock_list(int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct exitpt_objlock_list	*l;
 	json_t				*arr, *obj;
-	struct tm			 tm;
-	time_t				 t;
-	char				 when[32], user[64];
+	int64_t				 ms;
+	char				 when[64], user[64];
 	size_t				 i, n;
-	int				 ch, error;
+	int				 error, rv;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 'j')
-			return (ctl_usage_error("lock", "bad option"));
-		ctl_opts.json = 1;
-	}
+	if ((rv = ctl_noopt("lock", argc, argv)) != 0)
+		return (rv);
 	if (optind != argc)
 		return (ctl_usage_error("lock", "list takes no argument"));
 	if ((error = exitpt_objlock_list_get(&l)) != 0)
@@ -53,10 +45,11 @@ ctl_lock_list(int argc, char **argv)
 		printf("%-32s %-8s %5s %8s %-12s %s\n", "OBJECT", "STATE",
 		    "TAKES", "PID", "USER", "SINCE");
 	for (i = 0; i < n; i++) {
-		t = (time_t)exitpt_objlock_list_since(l, i);
-		if (localtime_r(&t, &tm) == NULL || strftime(when,
-		    sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) == 0)
-			snprintf(when, sizeof(when), "%lld", (long long)t);
+		ms = (int64_t)exitpt_objlock_list_since(l, i) * 1000;
+		if (ctl_opts.json)
+			driver_time_iso(ms, when, sizeof(when));
+		else
+			ctl_time(ms, when, sizeof(when));
 		ctl_critical_user(exitpt_objlock_list_uid(l, i), user,
 		    sizeof(user));
 		if (!ctl_opts.json) {
@@ -68,7 +61,7 @@ ctl_lock_list(int argc, char **argv)
 			    (long)exitpt_objlock_list_pid(l, i), user, when);
 			continue;
 		}
-		obj = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:I, s:s}",
+		obj = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:s}",
 		    "object", exitpt_objlock_list_object(l, i),
 		    "state", exitpt_objlock_state_name(
 		    exitpt_objlock_list_state(l, i)),
@@ -76,8 +69,7 @@ ctl_lock_list(int argc, char **argv)
 		    "pid", (json_int_t)exitpt_objlock_list_pid(l, i),
 		    "uid", (json_int_t)exitpt_objlock_list_uid(l, i),
 		    "user", user,
-		    "since", (json_int_t)exitpt_objlock_list_since(l, i),
-		    "since_text", when);
+		    "since", when);
 		if (obj == NULL || json_array_append_new(arr, obj) != 0) {
 			json_decref(arr);
 			exitpt_objlock_list_free(l);
@@ -85,7 +77,7 @@ ctl_lock_list(int argc, char **argv)
 		}
 	}
 	exitpt_objlock_list_free(l);
-	return (ctl_opts.json ? ctl_json_print(arr) : CTL_EXIT_OK);
+	return (ctl_opts.json ? ctl_json_print(arr) : DRIVER_EXIT_OK);
 }
 
 /*
@@ -128,7 +120,7 @@ ctl_lock_hold(int argc, char **argv)
 	if (error == EXITPT_E_TIMEOUT) {
 		ctl_fail("lock", error, "%s %s", name,
 		    exitpt_objlock_state_name(state));
-		return (CTL_EXIT_BUSY);
+		return (DRIVER_EXIT_BUSY);
 	}
 	if (error != 0)
 		return (ctl_fail("lock", error, "%s %s", name,

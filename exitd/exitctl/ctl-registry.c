@@ -22,7 +22,7 @@ ctl_registry_point(const char *cmd, const char *name, int *point)
 		fprintf(stderr, "exitctl: %s: unknown exit point '%s' (known: "
 		    "%s, %s)\n", cmd, name, EXITPT_EXIT_POINT_SUSPEND,
 		    EXITPT_EXIT_POINT_RESUME);
-		return (CTL_EXIT_DATA);
+		return (DRIVER_EXIT_DATA);
 	}
 	return (0);
 }
@@ -76,7 +76,7 @@ ctl_registry_add(int argc, char **argv)
 	e.text = "";
 	e.check_timeout = REGISTRY_CHECK_TIMEOUT;
 	e.complete_timeout = REGISTRY_COMPLETE_TIMEOUT;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = ctl_getopt(argc, argv, longopts)) != -1) {
 		switch (ch) {
 		case 'n':
 			number = optarg;
@@ -125,7 +125,7 @@ ctl_registry_add(int argc, char **argv)
 		fprintf(stderr, "exitctl: add: format '%s' does not match exit "
 		    "point %s (which takes %s)\n", format, argv[0],
 		    exitpt_exit_point_format(argv[0]));
-		return (CTL_EXIT_DATA);
+		return (DRIVER_EXIT_DATA);
 	}
 	if (registry_number_parse(number, &e.number) != 0)
 		return (ctl_usage_error("add", "program number must be "
@@ -160,7 +160,7 @@ ctl_registry_add(int argc, char **argv)
 		fprintf(stderr, "exitctl: add: warning: %s; exitd will not "
 		    "run it until this is fixed\n", why);
 	printf("%s %d %s\n", argv[0], e.number, e.program);
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
 /* exitctl remove: remove an exit program by number. */
@@ -170,9 +170,8 @@ ctl_registry_remove(int argc, char **argv)
 	int32_t	number;
 	int	point, rv;
 
-	if (getopt_long(argc, argv, "", (struct option[]){ { 0 } }, NULL) !=
-	    -1)
-		return (ctl_usage_error("remove", "bad option"));
+	if ((rv = ctl_noopt("remove", argc, argv)) != 0)
+		return (rv);
 	argc -= optind;
 	argv += optind;
 	if (argc != 2)
@@ -188,7 +187,7 @@ ctl_registry_remove(int argc, char **argv)
 	if ((rv = registry_remove(ctl_opts.state_dir, point, number)) != 0)
 		return (ctl_fail("remove", rv, "program %d on %s", number,
 		    argv[0]));
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
 /* Classify an entry's program: ok, missing, not-executable or unsafe. */
@@ -221,7 +220,7 @@ ctl_registry_json(const struct registry_entry *e)
 	const char	*state;
 
 	state = ctl_registry_state(e, why, sizeof(why));
-	return (json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:i, "
+	return (json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:I, "
 	    "s:s, s:s}",
 	    "exit_point", registry_point_name(e->point),
 	    "format", exitpt_exit_point_format(registry_point_name(e->point)),
@@ -230,8 +229,8 @@ ctl_registry_json(const struct registry_entry *e)
 	    "user", e->user,
 	    "data", e->data,
 	    "text", e->text,
-	    "check_timeout", e->check_timeout,
-	    "complete_timeout", e->complete_timeout,
+	    "check_timeout_ms", (json_int_t)e->check_timeout * 1000,
+	    "complete_timeout_ms", (json_int_t)e->complete_timeout * 1000,
 	    "state", state,
 	    "problem", why));
 }
@@ -240,23 +239,16 @@ ctl_registry_json(const struct registry_entry *e)
 int
 ctl_registry_list(int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct registry_list		 list;
 	const struct registry_entry	*e;
 	json_t				*arr = NULL, *obj;
 	char				 why[PATH_MAX + 128];
 	const char			*state;
 	size_t				 i;
-	int				 ch, rv, point = -1;
+	int				 rv, point = -1;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 'j')
-			return (ctl_usage_error("list", "bad option"));
-		ctl_opts.json = 1;
-	}
+	if ((rv = ctl_noopt("list", argc, argv)) != 0)
+		return (rv);
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
@@ -299,5 +291,5 @@ ctl_registry_list(int argc, char **argv)
 			printf("%47s problem: %s\n", "", why);
 	}
 	registry_list_clear(&list);
-	return (CTL_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }

@@ -9,9 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exitctl.h"
+
+/* getopt_long values of the common options, beyond any short option. */
+#define CTL_OPT_JSON	0x100
+#define CTL_OPT_SOCKET	0x101
 
 struct ctl_options ctl_opts;
 
@@ -37,7 +42,8 @@ static const struct ctl_command {
 	    "[--system-state 0|1] [--json]" },
 	{ "hibernate", ctl_phase_hibernate, "hibernate [--suspend-seconds N] "
 	    "[--system-state 0|1] [--json]" },
-	{ "status", ctl_status, "status [--follow|--once] [--json]" },
+	{ "status", ctl_status, "status [--follow|--follow-all|--once] "
+	    "[--json]" },
 	{ "journal", ctl_journal, "journal [--json]" },
 
 	/* critical sections and object locks */
@@ -75,7 +81,7 @@ static const struct ctl_command {
 
 	/* job interrupt */
 	{ "interrupt", ctl_interrupt, "interrupt PID HANDLER [--data TEXT] "
-	    "[--wait SECONDS|forever]" },
+	    "[--wait SECONDS|forever] [--json]" },
 };
 
 static const struct option ctl_longopts[] = {
@@ -116,31 +122,7 @@ ctl_usage_error(const char *cmd, const char *fmt, ...)
 			fprintf(stderr, "usage: exitctl %s\n",
 			    ctl_commands[i].usage);
 	}
-	return (CTL_EXIT_USAGE);
-}
-
-/* Map a library error to exitctl's exit status. */
-int
-ctl_exit_code(int error)
-{
-	switch (error) {
-	case 0:
-		return (CTL_EXIT_OK);
-	case EXITPT_E_BUSY:
-		return (CTL_EXIT_BUSY);
-	case EXITPT_E_AUTH:
-	case -EACCES:
-	case -EPERM:
-		return (CTL_EXIT_NOPERM);
-	case -ENOMEM:
-		return (CTL_EXIT_SOFTWARE);
-	case -ECONNREFUSED:
-	case -ENOENT:
-		return (CTL_EXIT_UNAVAILABLE);
-	}
-	if (error <= -1000)
-		return (CTL_EXIT_DATA);
-	return (CTL_EXIT_IO);
+	return (DRIVER_EXIT_USAGE);
 }
 
 /*
@@ -159,7 +141,7 @@ ctl_fail(const char *cmd, int error, const char *fmt, ...)
 	if (error != 0)
 		fprintf(stderr, ": %s", exitpt_strerror(error));
 	fputc('\n', stderr);
-	return (ctl_exit_code(error));
+	return (driver_exit_error(error));
 }
 
 /*
@@ -178,7 +160,7 @@ ctl_require_admin(const char *cmd, const char *what)
 	if ((error = config_load(ctl_opts.config_path, &cfg, err,
 	    sizeof(err))) != 0) {
 		fprintf(stderr, "exitctl: %s: %s\n", cmd, err);
-		return (CTL_EXIT_CONFIG);
+		return (DRIVER_EXIT_CONFIG);
 	}
 	admin = config_is_admin(&cfg, getuid(), getgid());
 	if (getuid() == 0 && cfg.admin_group != NULL &&
@@ -197,23 +179,101 @@ ctl_require_admin(const char *cmd, const char *what)
 			    "admin-group is configured)\n", cmd, what);
 	}
 	config_clear(&cfg);
-	return (admin ? 0 : CTL_EXIT_NOPERM);
+	return (admin ? 0 : DRIVER_EXIT_NOPERM);
 }
 
 /* Print a JSON value on stdout and release it. */
 int
-ctl_json_print(void *value)
+ctl_json_print(json_t *v)
 {
-	json_t	*v = value;
-	int	 rv;
+	int	rv;
 
 	if (v == NULL)
 		return (ctl_fail("json", -ENOMEM, "cannot build output"));
 	rv = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	json_decref(v);
 	if (rv != 0 || fputc('\n', stdout) == EOF)
-		return (CTL_EXIT_IO);
-	return (CTL_EXIT_OK);
+		return (DRIVER_EXIT_IO);
+	return (DRIVER_EXIT_OK);
+}
+
+/*
+ * getopt_long over a command's own long options (own, NULL-terminated,
+ * at most CTL_OPTIONS_MAX; may be NULL) and the options every command
+ * takes after its name, --json and --socket PATH, which it handles itself.
+ * Returns the next own option's value, '?' for an unknown one, -1 at the
+ * end.
+ */
+int
+ctl_getopt(int argc, char **argv, const struct option *own)
+{
+	static const struct option	 common[] = {
+		{ "json", no_argument, NULL, CTL_OPT_JSON },
+		{ "socket", required_argument, NULL, CTL_OPT_SOCKET },
+	};
+	struct option			 all[CTL_OPTIONS_MAX + nitems(common)
+					     + 1];
+	size_t				 n = 0;
+	int				 ch;
+
+	while (own != NULL && own[n].name != NULL && n < CTL_OPTIONS_MAX)
+		n++;
+	if (n > 0)
+		memcpy(all, own, n * sizeof(*all));
+	memcpy(all + n, common, sizeof(common));
+	memset(&all[n + nitems(common)], 0, sizeof(all[0]));
+	while ((ch = getopt_long(argc, argv, "", all, NULL)) != -1) {
+		if (ch == CTL_OPT_JSON)
+			ctl_opts.json = 1;
+		else if (ch == CTL_OPT_SOCKET)
+			ctl_opts.socket_path = optarg;
+		else
+			return (ch);
+	}
+	return (-1);
+}
+
+/*
+ * Parse the options of a command that has only the common ones.  Returns
+ * 0, or the usage exit status after saying what is wrong.
+ */
+int
+ctl_noopt(const char *cmd, int argc, char **argv)
+{
+	if (ctl_getopt(argc, argv, NULL) != -1)
+		return (ctl_usage_error(cmd, "unknown option"));
+	return (0);
+}
+
+/* Connect to exitd, with a clear message naming the socket when not. */
+int
+ctl_open(const char *cmd, struct exitpt_client **cp)
+{
+	int	error;
+
+	if ((error = driver_open(ctl_opts.socket_path, cp)) != 0)
+		return (ctl_fail(cmd, error, "cannot reach exitd at %s",
+		    driver_socket(ctl_opts.socket_path)));
+	return (0);
+}
+
+/*
+ * Format ms milliseconds since the epoch for text output: local
+ * "YYYY-MM-DD HH:MM:SS" (JSON uses driver_time_iso()).  Returns 0 or
+ * -EINVAL.
+ */
+int
+ctl_time(int64_t ms, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		t = (time_t)(ms / 1000);
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0) {
+		snprintf(buf, len, "%lld", (long long)t);
+		return (-EINVAL);
+	}
+	return (0);
 }
 
 int
@@ -238,29 +298,29 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			ctl_usage(stdout);
-			return (CTL_EXIT_OK);
+			return (DRIVER_EXIT_OK);
 		default:
 			ctl_usage(stderr);
-			return (CTL_EXIT_USAGE);
+			return (DRIVER_EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc == 0) {
 		ctl_usage(stderr);
-		return (CTL_EXIT_USAGE);
+		return (DRIVER_EXIT_USAGE);
 	}
 	ctl_opts.state_dir = config_state_dir(ctl_opts.state_dir);
 	for (i = 0; i < nitems(ctl_commands); i++) {
 		if (strcmp(argv[0], ctl_commands[i].name) == 0) {
 			optind = 0;
 			rv = ctl_commands[i].fn(argc, argv);
-			if (fflush(stdout) == EOF && rv == CTL_EXIT_OK)
-				rv = CTL_EXIT_IO;
+			if (fflush(stdout) == EOF && rv == DRIVER_EXIT_OK)
+				rv = DRIVER_EXIT_IO;
 			return (rv);
 		}
 	}
 	fprintf(stderr, "exitctl: unknown command '%s'\n", argv[0]);
 	ctl_usage(stderr);
-	return (CTL_EXIT_USAGE);
+	return (DRIVER_EXIT_USAGE);
 }

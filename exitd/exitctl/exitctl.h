@@ -4,28 +4,21 @@
 #ifndef EXITCTL_H
 #define EXITCTL_H
 
-#include "exitpt-int.h"
+#include <getopt.h>
+#include <stdio.h>
 
-/* Exit statuses (see exitctl(8)). */
-#define CTL_EXIT_OK		0
-#define CTL_EXIT_VETOED		1
-#define CTL_EXIT_CANCELLED	2
-#define CTL_EXIT_BUSY		3
-#define CTL_EXIT_USAGE		64	/* EX_USAGE */
-#define CTL_EXIT_DATA		65	/* EX_DATAERR */
-#define CTL_EXIT_UNAVAILABLE	69	/* EX_UNAVAILABLE */
-#define CTL_EXIT_SOFTWARE	70	/* EX_SOFTWARE */
-#define CTL_EXIT_IO		74	/* EX_IOERR */
-#define CTL_EXIT_NOPERM		77	/* EX_NOPERM */
-#define CTL_EXIT_CONFIG		78	/* EX_CONFIG */
+#include "driver.h"
 
 /* Options that apply to every command. */
 struct ctl_options {
 	const char	*state_dir;	/* resolved state directory */
 	const char	*config_path;	/* NULL: the default path */
-	const char	*socket_path;	/* NULL: the default socket */
+	const char	*socket_path;	/* NULL: driver_socket() decides */
 	int		 json;
 };
+
+/* Room in ctl_getopt() for a command's own long options. */
+#define CTL_OPTIONS_MAX		16
 
 extern struct ctl_options ctl_opts;
 
@@ -34,28 +27,25 @@ int	ctl_usage_error(const char *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	ctl_fail(const char *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
-int	ctl_exit_code(int);
 int	ctl_require_admin(const char *, const char *);
-int	ctl_json_print(void *);
+int	ctl_json_print(json_t *);
+int	ctl_getopt(int, char **, const struct option *);
+int	ctl_noopt(const char *, int, char **);
+int	ctl_open(const char *, struct exitpt_client **);
+int	ctl_time(int64_t, char *, size_t);
 
 /* ctl-registry.c */
 int	ctl_registry_add(int, char **);
 int	ctl_registry_remove(int, char **);
 int	ctl_registry_list(int, char **);
 
-/* phase engine commands: ctl-*.c */
-#include <stdio.h>
-/* ctl-phase.c */
+/* phase engine commands: ctl-phase.c, ctl-status.c */
 int	ctl_phase_check(int, char **);
 int	ctl_phase_prepare(int, char **);
 int	ctl_phase_cancel(int, char **);
 int	ctl_phase_complete(int, char **);
 int	ctl_phase_migrate(int, char **);
 int	ctl_phase_hibernate(int, char **);
-int	ctl_phase_exit(int);
-void	*ctl_phase_json(const struct exitpt_report *);
-void	ctl_phase_print(FILE *, const struct exitpt_report *);
-/* ctl-status.c */
 int	ctl_status(int, char **);
 int	ctl_journal(int, char **);
 

@@ -22,20 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "exitpt-int.h"
+#include "driver.h"
 
-/* Exit statuses (see hmcsim(8)); the first four match exitctl's. */
-#define HMC_EXIT_OK		0	/* completed, allowed, validated */
-#define HMC_EXIT_VETOED		1
-#define HMC_EXIT_CANCELLED	2
-#define HMC_EXIT_BUSY		3
-#define HMC_EXIT_ABANDONED	4	/* --disappear-after: left open */
-#define HMC_EXIT_USAGE		64
-#define HMC_EXIT_UNAVAILABLE	69	/* exitd not reachable */
-#define HMC_EXIT_SOFTWARE	70	/* any other failure */
-#define HMC_EXIT_NOPERM		77	/* not allowed to drive phases */
-
-#define HMC_SOCKET_DEFAULT	EXITPT_RUNSTATEDIR "/exitd.sock"
 #define HMC_RESTART_WAIT_MS	10000	/* new exitd to listen */
 #define HMC_DEATH_WAIT_MS	5000	/* for a killed exitd to go away */
 #define HMC_POLL_MS		20
@@ -55,14 +43,14 @@ struct hmc {
 	int		 suspend_seconds;
 	int		 system_state;
 	int		 kill_during;	/* EXITPT_OP_* or 0 */
-	int		 window;	/* prepare window granted by Check */
 	const char	*exitd_command;
 	struct timespec	 t0;		/* monotonic start */
 	struct timespec	 wall0;		/* wall clock at start */
 };
 
-static int	hmc_drive(struct hmc *, struct exitpt_client **, int,
-		    uint64_t, struct exitpt_report **);
+static int	hmc_drive_cb(struct exitpt_client **,
+		    const struct driver_request *, struct exitpt_report **,
+		    void *);
 
 /* Print usage to stderr and return the usage exit status. */
 static int
@@ -89,7 +77,7 @@ hmc_usage(const char *fmt, ...)
 	    "fault options: --kill-exitd-during check|prepare|complete "
 	    "--exitd-command CMD\n"
 	    "               --disappear-after check|prepare\n");
-	return (HMC_EXIT_USAGE);
+	return (DRIVER_EXIT_USAGE);
 }
 
 /* Seconds since hmcsim started, for the timeline. */
@@ -103,127 +91,41 @@ hmc_elapsed(const struct hmc *h)
 	    (double)(now.tv_nsec - h->t0.tv_nsec) / 1e9);
 }
 
-/* Print one timeline line: wall clock, offset, phase column, text. */
-static void __attribute__((format(printf, 4, 5)))
-hmc_line(const struct hmc *h, double at, const char *what, const char *fmt,
-    ...)
+/* Print a timeline line's start: wall clock, offset and phase column. */
+static void
+hmc_stamp(FILE *fp, const struct hmc *h, const char *what)
 {
 	struct tm	 tm;
 	time_t		 sec;
+	double		 at = hmc_elapsed(h);
 	long		 ms;
 	char		 clock[16];
-	va_list		 ap;
 
-	if (at < 0)
-		at = hmc_elapsed(h);
 	ms = h->wall0.tv_nsec / 1000000 + (long)(at * 1000.0);
 	sec = h->wall0.tv_sec + ms / 1000;
 	localtime_r(&sec, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-	printf("%s.%03ld [+%7.3fs] %-9s ", clock, ms % 1000, at, what);
+	fprintf(fp, "%s.%03ld [+%7.3fs] %-9s ", clock, ms % 1000, at, what);
+}
+
+/* The driver helper's line prefix: a timeline stamp in the phase column. */
+static void
+hmc_prefix_cb(FILE *fp, int phase, void *arg)
+{
+	hmc_stamp(fp, arg, exitpt_phase_name(phase));
+}
+
+/* Print one timeline line: stamp, section column, text. */
+static void __attribute__((format(printf, 3, 4)))
+hmc_line(const struct hmc *h, const char *what, const char *fmt, ...)
+{
+	va_list		 ap;
+
+	hmc_stamp(stdout, h, what);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
-}
-
-/* Parse a phase name given to --cancel-after and friends. */
-static int
-hmc_phase_arg(const char *s, int allow_complete)
-{
-	if (strcmp(s, "check") == 0)
-		return (EXITPT_OP_CHECK);
-	if (strcmp(s, "prepare") == 0)
-		return (EXITPT_OP_PREPARE);
-	if (allow_complete && strcmp(s, "complete") == 0)
-		return (EXITPT_OP_COMPLETE);
-	return (0);
-}
-
-/*
- * Describe one participant's answer as a timeline line.  Answers come with
- * the phase's reply, so the line carries the time the call took.
- */
-static void
-hmc_answer(const struct hmc *h, int phase, const struct exitpt_answer *a)
-{
-	char		 how[96], what[EXITPT_DATA_MAX];
-	const char	*reason = exitpt_answer_reason(a);
-	int		 end = exitpt_answer_end(a);
-	int32_t		 status = exitpt_answer_status(a);
-	int32_t		 wait = exitpt_answer_wait(a);
-	uint64_t	 ms = exitpt_answer_duration_ms(a);
-
-	if (end == EXITPT_END_EXITED || end == EXITPT_END_SIGNALED)
-		snprintf(how, sizeof(how), "%s %d, %" PRIu64 " ms",
-		    exitpt_end_name(end), exitpt_answer_code(a), ms);
-	else
-		snprintf(how, sizeof(how), "%s, %" PRIu64 " ms",
-		    exitpt_end_name(end), ms);
-
-	if (phase != EXITPT_OP_CHECK)
-		snprintf(what, sizeof(what), "done");
-	else if (!exitpt_answer_effective(a))
-		snprintf(what, sizeof(what), "VETO");
-	else if (status == EXITPT_STATUS_ALLOW &&
-	    exitpt_check_wait_valid(wait))
-		snprintf(what, sizeof(what), "allow, wait %d s", wait);
-	else
-		snprintf(what, sizeof(what), "allow, wait %d s (answered "
-		    "status %d, wait %d)", exitpt_check_wait(wait), status,
-		    wait);
-	if (exitpt_answer_kind(a) == EXITPT_PARTICIPANT_PROGRAM)
-		hmc_line(h, -1, exitpt_phase_name(phase),
-		    "  #%d %s: %s (%s)%s%s", exitpt_answer_number(a),
-		    exitpt_answer_who(a), what, how,
-		    reason[0] != '\0' ? ": " : "", reason);
-	else
-		hmc_line(h, -1, exitpt_phase_name(phase), "  %s: %s (%s)%s%s",
-		    exitpt_answer_who(a), what, how,
-		    reason[0] != '\0' ? ": " : "", reason);
-}
-
-/* Print every answer of a phase report, then the phase's outcome. */
-static void
-hmc_report(const struct hmc *h, const struct exitpt_report *r)
-{
-	size_t	i, n = exitpt_report_count(r);
-	int	phase = exitpt_report_phase(r);
-
-	for (i = 0; i < n; i++)
-		hmc_answer(h, phase, exitpt_report_answer(r, i));
-	if (phase == EXITPT_OP_CHECK &&
-	    (exitpt_report_outcome(r) == EXITPT_OUTCOME_ALLOWED ||
-	    exitpt_report_outcome(r) == EXITPT_OUTCOME_VALIDATED))
-		hmc_line(h, -1, exitpt_phase_name(phase), "%s by %zu, "
-		    "prepare window %d s",
-		    exitpt_outcome_name(exitpt_report_outcome(r)), n,
-		    exitpt_report_window(r));
-	else if (phase == EXITPT_OP_CANCEL &&
-	    exitpt_report_outcome(r) == EXITPT_OUTCOME_VETOED)
-		hmc_line(h, -1, exitpt_phase_name(phase), "done (%zu %s)", n,
-		    n == 1 ? "participant" : "participants");
-	else
-		hmc_line(h, -1, exitpt_phase_name(phase), "%s (%zu %s)",
-		    exitpt_outcome_name(exitpt_report_outcome(r)), n,
-		    n == 1 ? "participant" : "participants");
-}
-
-/* After a vetoed Check: show the Cancel that went to those that allowed. */
-static void
-hmc_show_veto_cancel(const struct hmc *h, struct exitpt_client *c,
-    uint64_t op)
-{
-	struct exitpt_report	*r = NULL;
-
-	if (exitpt_client_status(c, &r) != 0 || r == NULL)
-		return;
-	if (exitpt_report_operation(r) == op &&
-	    exitpt_report_phase(r) == EXITPT_OP_CANCEL) {
-		hmc_line(h, -1, "cancel", "sent to those whose Check allowed");
-		hmc_report(h, r);
-	}
-	exitpt_report_free(r);
 }
 
 /* The pid of the process listening on the control socket, or -1. */
@@ -351,9 +253,7 @@ hmc_injector_start(struct hmc *h, int phase)
 
 	if (h->kill_during != phase)
 		return (0);
-	if ((path = h->socket) == NULL &&
-	    ((path = getenv(EXITPT_SOCKET_ENV)) == NULL || *path == '\0'))
-		path = HMC_SOCKET_DEFAULT;
+	path = driver_socket(h->socket);
 	if (pipe(p) == -1)
 		return (-1);
 	fflush(stdout);
@@ -390,7 +290,7 @@ hmc_injector_wait(const struct hmc *h, pid_t pid)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return (0);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 1) {
-		hmc_line(h, -1, "fault", "%s ended before exitd could be "
+		hmc_line(h, "fault", "%s ended before exitd could be "
 		    "killed; no fault injected",
 		    exitpt_phase_name(h->kill_during));
 		return (1);
@@ -401,249 +301,181 @@ hmc_injector_wait(const struct hmc *h, pid_t pid)
 	return (-1);
 }
 
-/* Send one drive request for a phase (op: operation, for all but Check). */
-static int
-hmc_request(struct hmc *h, struct exitpt_client *c, int phase, uint64_t op,
-    struct exitpt_report **rp)
+/* The driver helper is about to send a request: say so on the timeline. */
+static void
+hmc_phase_cb(const struct driver_request *req,
+    const struct exitpt_report *last, void *arg)
 {
-	switch (phase) {
-	case EXITPT_OP_CHECK:
-		return (exitpt_client_check(c, h->action,
-		    h->cmd == HMC_VALIDATE, rp));
-	case EXITPT_OP_PREPARE:
-		return (exitpt_client_prepare(c, op, rp));
-	case EXITPT_OP_CANCEL:
-		return (exitpt_client_cancel(c, op, rp));
-	default:
-		return (exitpt_client_complete(c, op, h->system_state, rp));
-	}
+	const struct hmc	*h = arg;
+	const char		*what = exitpt_phase_name(req->phase);
+
+	if (req->phase == EXITPT_OP_PREPARE && last != NULL)
+		hmc_line(h, what, "started (operation " DRIVER_OP_FMT ", "
+		    "window %d s)", req->operation, exitpt_report_window(last));
+	else if (req->phase == EXITPT_OP_COMPLETE)
+		hmc_line(h, what, "started (system state %s)",
+		    req->system_state == EXITPT_SYSTEM_RESTRICTED ?
+		    "restricted" : "normal");
+	else
+		hmc_line(h, what, "started");
+}
+
+/* A phase ended: its report on the timeline, and a veto's Cancel. */
+static void
+hmc_report_cb(const struct exitpt_report *r,
+    const struct exitpt_report *cancel, void *arg)
+{
+	driver_report_print(stdout, r, hmc_prefix_cb, arg);
+	if (cancel != NULL)
+		driver_report_print(stdout, cancel, hmc_prefix_cb, arg);
 }
 
 /*
- * Drive one phase and print it.  When exitd is killed during the phase (by
- * the fault injector), reconnect to the restarted exitd and do what an HMC
- * does after losing its partition mid-operation: cancel an operation lost
- * in Check or Prepare, repeat Complete for one lost in Complete.
+ * Drive one phase for the driver helper.  When exitd is killed during the
+ * phase (by the fault injector), reconnect to the restarted exitd and do
+ * what an HMC does after losing its partition mid-operation: cancel an
+ * operation lost in Check or Prepare, repeat Complete for one lost in
+ * Complete; the report is then that phase's.
  */
 static int
-hmc_drive(struct hmc *h, struct exitpt_client **cp, int phase, uint64_t op,
-    struct exitpt_report **rp)
+hmc_drive_cb(struct exitpt_client **cp, const struct driver_request *req,
+    struct exitpt_report **rp, void *arg)
 {
+	struct hmc		*h = arg;
+	struct driver_request	 again;
 	struct exitpt_report	*st = NULL;
-	double			 start;
 	pid_t			 inj;
 	int			 error, faulted;
 
-	if ((inj = hmc_injector_start(h, phase)) == -1) {
+	if ((inj = hmc_injector_start(h, req->phase)) == -1) {
 		error = errno;
 		fprintf(stderr, "hmcsim: cannot start the fault injector: "
 		    "%s\n", strerror(error));
 		return (-error);
 	}
-	start = hmc_elapsed(h);
-	if (phase == EXITPT_OP_PREPARE)
-		hmc_line(h, start, exitpt_phase_name(phase), "started "
-		    "(operation %016" PRIx64 ", window %d s)", op, h->window);
-	else if (phase == EXITPT_OP_COMPLETE)
-		hmc_line(h, start, exitpt_phase_name(phase), "started (system "
-		    "state %s)", h->system_state == EXITPT_SYSTEM_RESTRICTED ?
-		    "restricted" : "normal");
-	else
-		hmc_line(h, start, exitpt_phase_name(phase), "started");
-	*rp = NULL;
-	error = hmc_request(h, *cp, phase, op, rp);
+	error = driver_drive(*cp, req, rp);
 	faulted = inj > 0 ? hmc_injector_wait(h, inj) : 1;
 	if (faulted == -1)
 		return (error != 0 ? error : -EIO);
 	if (faulted == 1 || error == EXITPT_E_BUSY || error == EXITPT_E_AUTH ||
-	    error == EXITPT_E_PHASE || error == EXITPT_E_NO_OPERATION) {
-		if (error == 0)
-			hmc_report(h, *rp);
+	    error == EXITPT_E_PHASE || error == EXITPT_E_NO_OPERATION)
 		return (error);
-	}
 
 	/* exitd was killed during the phase and is back. */
 	exitpt_report_free(*rp);
 	*rp = NULL;
-	hmc_line(h, -1, "fault", "exitd killed during %s (request ended: "
-	    "%s); restarted", exitpt_phase_name(phase),
+	hmc_line(h, "fault", "exitd killed during %s (request ended: %s); "
+	    "restarted", exitpt_phase_name(req->phase),
 	    error != 0 ? exitpt_strerror(error) : "answered first");
 	exitpt_client_close(*cp);
 	*cp = NULL;
-	if ((error = exitpt_client_open(cp, h->socket)) != 0)
+	if ((error = driver_open(h->socket, cp)) != 0)
 		return (error);
 	if ((error = exitpt_client_status(*cp, &st)) != 0)
 		return (error);
-	hmc_line(h, -1, "recovered", "operation %016" PRIx64 " in %s, %s",
+	hmc_line(h, "recovered", "operation " DRIVER_OP_FMT " in %s, %s",
 	    exitpt_report_operation(st),
 	    exitpt_phase_name(exitpt_report_phase(st)),
 	    exitpt_outcome_name(exitpt_report_outcome(st)));
-	if (op == 0)
-		op = exitpt_report_operation(st);
+	again = *req;
+	if (again.operation == 0)
+		again.operation = exitpt_report_operation(st);
 	exitpt_report_free(st);
 	h->kill_during = 0;
-	return (hmc_drive(h, cp, phase == EXITPT_OP_COMPLETE ?
-	    EXITPT_OP_COMPLETE : EXITPT_OP_CANCEL, op, rp));
+	again.phase = req->phase == EXITPT_OP_COMPLETE ? EXITPT_OP_COMPLETE :
+	    EXITPT_OP_CANCEL;
+	hmc_phase_cb(&again, NULL, h);
+	return (hmc_drive_cb(cp, &again, rp, h));
 }
 
-/* Map a drive error to a message and an exit status. */
-static int
+/* Say why the sequence failed; the status comes from the driver helper. */
+static void
 hmc_fail(int error)
 {
-	if (error == -ENOENT || error == -ECONNREFUSED) {
+	if (error == -ENOENT || error == -ECONNREFUSED)
 		fprintf(stderr, "hmcsim: exitd is not running (%s)\n",
 		    exitpt_strerror(error));
-		return (HMC_EXIT_UNAVAILABLE);
-	}
-	if (error == EXITPT_E_AUTH) {
+	else if (error == EXITPT_E_AUTH)
 		fprintf(stderr, "hmcsim: %s: driving phases needs root or "
 		    "exitd's admin group\n", exitpt_strerror(error));
-		return (HMC_EXIT_NOPERM);
-	}
-	fprintf(stderr, "hmcsim: %s\n", exitpt_strerror(error));
-	return (HMC_EXIT_SOFTWARE);
-}
-
-/* Exit status for the outcome of the last phase driven. */
-static int
-hmc_outcome(const struct hmc *h, const struct exitpt_report *r)
-{
-	int	outcome = exitpt_report_outcome(r), rc;
-
-	switch (outcome) {
-	case EXITPT_OUTCOME_VETOED:
-		rc = HMC_EXIT_VETOED;
-		break;
-	case EXITPT_OUTCOME_CANCELLED:
-		rc = HMC_EXIT_CANCELLED;
-		break;
-	case EXITPT_OUTCOME_ALLOWED:
-	case EXITPT_OUTCOME_VALIDATED:
-	case EXITPT_OUTCOME_COMPLETED:
-		rc = HMC_EXIT_OK;
-		break;
-	default:
-		rc = HMC_EXIT_SOFTWARE;
-		break;
-	}
-	hmc_line(h, -1, "outcome", "%s (exit %d)", exitpt_outcome_name(outcome),
-	    rc);
-	return (rc);
-}
-
-/* Report a busy exitd: the running operation and where it is. */
-static int
-hmc_busy(const struct hmc *h, const struct exitpt_report *r)
-{
-	if (r != NULL)
-		hmc_line(h, -1, "busy", "operation %016" PRIx64 " is in %s "
-		    "(%s); try again later", exitpt_report_operation(r),
-		    exitpt_phase_name(exitpt_report_phase(r)),
-		    exitpt_outcome_name(exitpt_report_outcome(r)));
 	else
-		hmc_line(h, -1, "busy", "another operation is running");
-	return (HMC_EXIT_BUSY);
-}
-
-/* Leave the operation open, as a driver that crashed would. */
-static int
-hmc_disappear(const struct hmc *h, uint64_t op)
-{
-	hmc_line(h, -1, "driver", "disappears without cancelling; operation "
-	    "%016" PRIx64 " left to exitd's recovery", op);
-	return (HMC_EXIT_ABANDONED);
+		fprintf(stderr, "hmcsim: %s\n", exitpt_strerror(error));
 }
 
 /* Sleep while the partition is suspended (or hibernated). */
-static void
-hmc_suspend(const struct hmc *h)
+static int
+hmc_suspend_cb(void *arg)
 {
-	struct timespec	ts;
+	const struct hmc	*h = arg;
+	struct timespec		 ts;
 
-	hmc_line(h, -1, "suspend", "partition %s for %d s",
+	hmc_line(h, "suspend", "partition %s for %d s",
 	    h->action == EXITPT_ACTION_HIBERNATION ? "hibernated" :
 	    "suspended and moved", h->suspend_seconds);
 	ts.tv_sec = h->suspend_seconds;
 	ts.tv_nsec = 0;
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
-	hmc_line(h, -1, "resume", "partition %s in %s state",
+	hmc_line(h, "resume", "partition %s in %s state",
 	    h->action == EXITPT_ACTION_HIBERNATION ? "resumed" :
 	    "resumed on the destination",
 	    h->system_state == EXITPT_SYSTEM_RESTRICTED ? "restricted" :
 	    "normal");
+	return (0);
 }
 
-/* Run the whole sequence and return the exit status. */
+/*
+ * Run the whole sequence through the driver helper, print how it ended
+ * and return the exit status.
+ */
 static int
 hmc_run(struct hmc *h)
 {
+	struct driver_run	 run;
+	struct driver_result	 res;
 	struct exitpt_client	*c = NULL;
-	struct exitpt_report	*r = NULL;
-	uint64_t		 op;
-	int			 error, rc, next;
+	struct exitpt_report	*r;
+	int			 error, rc;
 
-	if ((error = exitpt_client_open(&c, h->socket)) != 0)
-		return (hmc_fail(error));
+	if ((error = driver_open(h->socket, &c)) != 0) {
+		hmc_fail(error);
+		return (driver_exit_error(error));
+	}
 	printf("hmcsim: %s (%s)\n", h->cmd == HMC_VALIDATE ? "validate" :
 	    h->cmd == HMC_MIGRATE ? "migrate" : "hibernate",
-	    h->action == EXITPT_ACTION_HIBERNATION ? "hibernation" :
-	    "migration");
-
-	error = hmc_drive(h, &c, EXITPT_OP_CHECK, 0, &r);
-	if (error == EXITPT_E_BUSY) {
-		rc = hmc_busy(h, r);
-		goto out;
-	}
-	if (error != 0) {
-		rc = hmc_fail(error);
-		goto out;
-	}
-	op = exitpt_report_operation(r);
-	h->window = exitpt_report_window(r);
-	if (exitpt_report_phase(r) == EXITPT_OP_CHECK &&
-	    exitpt_report_outcome(r) == EXITPT_OUTCOME_VETOED)
-		hmc_show_veto_cancel(h, c, op);
-	if (exitpt_report_phase(r) != EXITPT_OP_CHECK ||
-	    exitpt_report_outcome(r) != EXITPT_OUTCOME_ALLOWED ||
-	    h->cmd == HMC_VALIDATE) {
-		rc = hmc_outcome(h, r);
-		goto out;
-	}
-	if (h->disappear_after == EXITPT_OP_CHECK) {
-		rc = hmc_disappear(h, op);
-		goto out;
-	}
-	next = h->cancel_after == EXITPT_OP_CHECK ? EXITPT_OP_CANCEL :
-	    EXITPT_OP_PREPARE;
-	exitpt_report_free(r);
-	if ((error = hmc_drive(h, &c, next, op, &r)) != 0) {
-		rc = hmc_fail(error);
-		goto out;
-	}
-	if (next == EXITPT_OP_CANCEL ||
-	    exitpt_report_outcome(r) != EXITPT_OUTCOME_PREPARED) {
-		rc = hmc_outcome(h, r);
-		goto out;
-	}
-	if (h->disappear_after == EXITPT_OP_PREPARE) {
-		rc = hmc_disappear(h, op);
-		goto out;
-	}
-	exitpt_report_free(r);
-	if (h->cancel_after == EXITPT_OP_PREPARE)
-		next = EXITPT_OP_CANCEL;
-	else {
-		hmc_suspend(h);
-		next = EXITPT_OP_COMPLETE;
-	}
-	if ((error = hmc_drive(h, &c, next, op, &r)) != 0) {
-		rc = hmc_fail(error);
-		goto out;
-	}
-	rc = hmc_outcome(h, r);
-out:
-	exitpt_report_free(r);
+	    driver_action_name(h->action));
+	memset(&run, 0, sizeof(run));
+	run.socket = h->socket;
+	run.action = h->action;
+	run.validate_only = h->cmd == HMC_VALIDATE;
+	run.system_state = h->system_state;
+	run.cancel_after = h->cancel_after;
+	run.stop_after = h->disappear_after;
+	run.drive_cb = hmc_drive_cb;
+	run.phase_cb = hmc_phase_cb;
+	run.report_cb = hmc_report_cb;
+	run.suspend_cb = hmc_suspend_cb;
+	run.arg = h;
+	driver_run(&c, &run, &res);
+	r = res.report;
+	if (res.error == EXITPT_E_BUSY && r != NULL)
+		hmc_line(h, "busy", "operation " DRIVER_OP_FMT " is in %s (%s); "
+		    "try again later", exitpt_report_operation(r),
+		    exitpt_phase_name(exitpt_report_phase(r)),
+		    exitpt_outcome_name(exitpt_report_outcome(r)));
+	else if (res.error == EXITPT_E_BUSY)
+		hmc_line(h, "busy", "another operation is running");
+	else if (res.error != 0)
+		hmc_fail(res.error);
+	if (res.left_open)
+		hmc_line(h, "driver", "disappears without cancelling; "
+		    "operation " DRIVER_OP_FMT " left to exitd's recovery",
+		    res.operation);
+	else if ((res.error == 0 || res.cancelled_on_failure) && r != NULL)
+		hmc_line(h, "outcome", "%s (exit %d)",
+		    exitpt_outcome_name(exitpt_report_outcome(r)), res.status);
+	rc = res.status;
+	driver_result_clear(&res);
 	exitpt_client_close(c);
 	return (rc);
 }
@@ -704,26 +536,27 @@ main(int argc, char **argv)
 			h.socket = optarg;
 			break;
 		case 'a':
-			if (strcmp(optarg, "migration") == 0)
-				h.action = EXITPT_ACTION_MIGRATION;
-			else if (strcmp(optarg, "hibernation") == 0)
-				h.action = EXITPT_ACTION_HIBERNATION;
-			else
+			if ((h.action = driver_action_parse(optarg)) == -1)
 				return (hmc_usage("--action: '%s' is neither "
 				    "migration nor hibernation", optarg));
 			break;
 		case 'c':
-			if ((h.cancel_after = hmc_phase_arg(optarg, 0)) == 0)
+			if ((h.cancel_after = driver_phase_parse(optarg)) !=
+			    EXITPT_OP_CHECK &&
+			    h.cancel_after != EXITPT_OP_PREPARE)
 				return (hmc_usage("--cancel-after: '%s' is "
 				    "neither check nor prepare", optarg));
 			break;
 		case 'd':
-			if ((h.disappear_after = hmc_phase_arg(optarg, 0)) == 0)
+			if ((h.disappear_after = driver_phase_parse(optarg)) !=
+			    EXITPT_OP_CHECK &&
+			    h.disappear_after != EXITPT_OP_PREPARE)
 				return (hmc_usage("--disappear-after: '%s' is "
 				    "neither check nor prepare", optarg));
 			break;
 		case 'k':
-			if ((h.kill_during = hmc_phase_arg(optarg, 1)) == 0)
+			if ((h.kill_during = driver_phase_parse(optarg)) == 0 ||
+			    h.kill_during == EXITPT_OP_CANCEL)
 				return (hmc_usage("--kill-exitd-during: '%s' "
 				    "is not check, prepare or complete",
 				    optarg));
@@ -742,7 +575,7 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			hmc_usage(NULL);
-			return (HMC_EXIT_OK);
+			return (DRIVER_EXIT_OK);
 		default:
 			return (hmc_usage(NULL));
 		}
