@@ -239,6 +239,9 @@ driver_drive(struct exitpt_client *c, const struct driver_request *req,
 	case EXITPT_OP_CANCEL:
 		return (exitpt_client_cancel(c, req->operation, rp));
 	case EXITPT_OP_COMPLETE:
+		if (req->resume_only)
+			return (exitpt_client_resume_only(c, req->action,
+			    req->system_state, rp));
 		return (exitpt_client_complete(c, req->operation,
 		    req->system_state, rp));
 	}

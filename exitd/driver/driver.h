@@ -56,6 +56,8 @@ struct driver_request {
 	int		 action;	/* Check: EXITPT_ACTION_* */
 	int		 validate_only;	/* Check: HMC "Validate", Check only */
 	int		 system_state;	/* Complete: EXITPT_SYSTEM_* */
+	int		 resume_only;	/* Complete: with no operation open,
+					   a resume-only operation of action */
 };
 
 /*
