@@ -1,8 +1,8 @@
 /*
  * The adapters' shared part: a clean start from whatever the platform
  * left (closed standard streams, blocked signals, no environment), exitd's
- * settings, bounded requests, and one-line messages an operator can act
- * on.
+ * settings, requests bounded by what exitd announces, and one-line
+ * messages an operator can act on.
  */
 #include <sys/types.h>
 
@@ -18,14 +18,23 @@
 
 #include "adapter.h"
 
+/*
+ * One adapter per process, in static storage: the watchdog and watcher
+ * threads use it until the process ends, which may be in the middle of
+ * their waits.
+ */
+static struct adapter	 adapter_one;
+
+static int64_t	 adapter_now_ms(void);
 static void	 adapter_fds(void);
 static void	 adapter_signals(void);
+static void	 adapter_arm(struct adapter *, enum adapter_limit, int64_t);
 static void	*adapter_watchdog(void *);
-static void	 adapter_abs_time(int64_t, struct timespec *);
-static const char *adapter_action_name(int);
+static void	*adapter_watcher(void *);
+static void	 adapter_prefix_cb(FILE *, int, void *);
 
 /* Milliseconds on the monotonic clock. */
-int64_t
+static int64_t
 adapter_now_ms(void)
 {
 	struct timespec	ts;
@@ -36,8 +45,8 @@ adapter_now_ms(void)
 
 /*
  * CRIU starts its scripts with standard input closed: give every closed
- * standard descriptor /dev/null, so that the control socket can never
- * land on descriptor 1 or 2 and receive our messages.
+ * standard descriptor /dev/null, so that a control socket can never land
+ * on descriptor 1 or 2 and receive our messages.
  */
 static void
 adapter_fds(void)
@@ -48,7 +57,7 @@ adapter_fds(void)
 		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
 			continue;
 		if (open("/dev/null", O_RDWR) != fd)
-			_exit(ADAPTER_EXIT_OK);
+			_exit(DRIVER_EXIT_OK);
 	}
 }
 
@@ -72,21 +81,22 @@ adapter_signals(void)
 }
 
 /*
- * Start an adapter: standard streams, signals, exitd's settings (the
- * built-in ones, after saying why, when exitd.conf is unusable), the
- * socket, and the watchdog.  Failing to start the watchdog is giving up.
+ * Start the adapter prog, which drives exitd as name: standard streams,
+ * signals, exitd's settings (the built-in ones, after saying why, when
+ * exitd.conf is unusable), the socket, the watchdog.  What cannot start
+ * is said, and the adapter gives up.
  */
-void
-adapter_init(struct adapter *a, const char *prog, FILE *out)
+struct adapter *
+adapter_init(const char *prog, const char *name, FILE *out)
 {
+	struct adapter		*a = &adapter_one;
 	pthread_condattr_t	 ca;
-	const char		*p;
 	char			 err[512];
 
-	memset(a, 0, sizeof(*a));
 	adapter_fds();
 	adapter_signals();
 	a->prog = prog;
+	a->name = name;
 	a->out = out;
 	a->start_ms = adapter_now_ms();
 	if (config_load(NULL, &a->cfg, err, sizeof(err)) != 0) {
@@ -94,14 +104,11 @@ adapter_init(struct adapter *a, const char *prog, FILE *out)
 		    "built-in settings meanwhile", err);
 		if (config_defaults(&a->cfg) != 0) {
 			adapter_say(a, "out of memory; nothing was done");
-			exit(ADAPTER_EXIT_OK);
+			exit(DRIVER_EXIT_OK);
 		}
 	}
-	adapter_set_cap(a, a->cfg.drmgr_timeout, "drmgr-timeout");
-	if ((p = getenv(EXITPT_SOCKET_ENV)) != NULL && *p != '\0')
-		a->socket = p;
-	else
-		a->socket = EXITPT_RUNSTATEDIR "/exitd.sock";
+	a->cap_ms = (int64_t)a->cfg.drmgr_timeout * 1000;
+	a->socket = driver_socket(NULL);
 	pthread_mutex_init(&a->mtx, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -110,16 +117,9 @@ adapter_init(struct adapter *a, const char *prog, FILE *out)
 	if (pthread_create(&a->watchdog, NULL, adapter_watchdog, a) != 0) {
 		adapter_say(a, "cannot start a thread to bound its time; "
 		    "nothing was done");
-		exit(ADAPTER_EXIT_OK);
+		exit(DRIVER_EXIT_OK);
 	}
-}
-
-/* Never wait past seconds after the start; name says where that is set. */
-void
-adapter_set_cap(struct adapter *a, int seconds, const char *name)
-{
-	a->cap_ms = (int64_t)seconds * 1000;
-	a->cap_name = name;
+	return (a);
 }
 
 /*
@@ -145,26 +145,38 @@ adapter_say(struct adapter *a, const char *fmt, ...)
 	funlockfile(a->out);
 }
 
-/* Absolute CLOCK_MONOTONIC time of a millisecond deadline. */
+/*
+ * Set the deadline (mtx held) to ms from now for limit, or to the cap
+ * when that is sooner or limit is the cap; wake the watchdog.
+ */
 static void
-adapter_abs_time(int64_t ms, struct timespec *ts)
+adapter_arm(struct adapter *a, enum adapter_limit limit, int64_t ms)
 {
-	ts->tv_sec = ms / 1000;
-	ts->tv_nsec = (ms % 1000) * 1000000;
+	int64_t	cap = a->start_ms + a->cap_ms, dl;
+
+	dl = limit == ADAPTER_LIMIT_CAP ? cap : adapter_now_ms() + ms;
+	if (dl >= cap) {
+		dl = cap;
+		limit = ADAPTER_LIMIT_CAP;
+	}
+	a->deadline_ms = dl > 0 ? dl : 1;
+	a->limit = limit;
+	pthread_cond_signal(&a->cond);
 }
 
 /*
  * Give up for the adapter when exitd has not done what was asked by the
- * deadline: one line, then exit 0, so that the platform goes on.
+ * deadline: one line saying which limit passed, then exit 0, so that the
+ * platform goes on.
  */
 static void *
 adapter_watchdog(void *arg)
 {
-	struct adapter	*a = arg;
-	struct timespec	 ts;
-	char		 what[sizeof(a->what)];
-	int64_t		 waited;
-	int		 capped;
+	struct adapter		*a = arg;
+	struct timespec		 ts;
+	enum adapter_limit	 limit;
+	char			 what[sizeof(a->what)];
+	int64_t			 waited, bound;
 
 	pthread_mutex_lock(&a->mtx);
 	for (;;) {
@@ -178,47 +190,106 @@ adapter_watchdog(void *arg)
 		}
 		if (adapter_now_ms() >= a->deadline_ms)
 			break;
-		adapter_abs_time(a->deadline_ms, &ts);
+		ts.tv_sec = a->deadline_ms / 1000;
+		ts.tv_nsec = (a->deadline_ms % 1000) * 1000000;
 		pthread_cond_timedwait(&a->cond, &a->mtx, &ts);
 	}
 	memcpy(what, a->what, sizeof(what));
-	capped = a->capped;
+	limit = a->limit;
+	bound = a->bound_ms;
 	waited = (adapter_now_ms() - a->start_ms + 500) / 1000;
 	pthread_mutex_unlock(&a->mtx);
-	if (capped)
-		adapter_say(a, "gave up on %s after %" PRId64 " s, the most "
-		    "%s allows (exitd may still finish it): see exitd's log, "
-		    "or raise %s", what, waited, a->cap_name, a->cap_name);
-	else
+	switch (limit) {
+	case ADAPTER_LIMIT_ANSWER:
 		adapter_say(a, "exitd (%s) did not answer %s within %d s; "
-		    "gave up: check that exitd is running and not stuck "
-		    "(see its log)", a->socket, what, ADAPTER_ANSWER_MS / 1000);
-	_exit(ADAPTER_EXIT_OK);
+		    "gave up: check that exitd is running and not stuck (see "
+		    "its log)", a->socket, what, ADAPTER_ANSWER_MS / 1000);
+		break;
+	case ADAPTER_LIMIT_BOUND:
+		adapter_say(a, "exitd did not end %s within the %" PRId64
+		    " s it announced; gave up: check that exitd is not stuck "
+		    "(see its log)", what, (bound + ADAPTER_MARGIN_MS + 999) /
+		    1000);
+		break;
+	case ADAPTER_LIMIT_CAP:
+		adapter_say(a, "gave up on %s after %" PRId64 " s, the most "
+		    "drmgr-timeout allows (exitd may still finish it): see "
+		    "exitd's log, or raise drmgr-timeout in exitd.conf", what,
+		    waited);
+		break;
+	}
+	_exit(DRIVER_EXIT_OK);
 }
 
 /*
- * Expect exitd to do what within ms (negative: as long as the cap allows);
- * the deadline never goes past the cap.
+ * Follow exitd's snapshots on a connection of its own and move the
+ * deadline while something is awaited: a running phase may take the
+ * bound exitd announces for it (plus a margin; no bound: the cap); with
+ * no phase running, exitd must answer within ADAPTER_ANSWER_MS.
+ */
+static void *
+adapter_watcher(void *arg)
+{
+	struct adapter		*a = arg;
+	struct exitpt_client	*c;
+	struct exitpt_report	*r = NULL;
+	uint64_t		 gen = 0;
+	int64_t			 bound;
+	int			 error;
+
+	if (exitpt_client_open(&c, a->socket) != 0)
+		return (NULL);
+	for (;;) {
+		if (gen == 0)
+			error = exitpt_client_status(c, &r);
+		else
+			error = exitpt_client_wait(c, gen, -1, &r);
+		if (error != 0 && error != -ETIMEDOUT)
+			break;
+		if (r == NULL)
+			continue;
+		gen = exitpt_report_generation(r);
+		bound = exitpt_report_bound_ms(r);
+		exitpt_report_free(r);
+		r = NULL;
+		pthread_mutex_lock(&a->mtx);
+		if (a->deadline_ms != 0 && !a->quit) {
+			a->bound_ms = bound;
+			if (bound > 0)
+				adapter_arm(a, ADAPTER_LIMIT_BOUND, bound +
+				    ADAPTER_MARGIN_MS);
+			else if (bound < 0)
+				adapter_arm(a, ADAPTER_LIMIT_CAP, 0);
+			else
+				adapter_arm(a, ADAPTER_LIMIT_ANSWER,
+				    ADAPTER_ANSWER_MS);
+		}
+		pthread_mutex_unlock(&a->mtx);
+	}
+	exitpt_report_free(r);
+	exitpt_client_close(c);
+	return (NULL);
+}
+
+/*
+ * Await exitd for what: it must answer within ADAPTER_ANSWER_MS, or show
+ * a phase running (see adapter_watcher).
  */
 void
-adapter_expect(struct adapter *a, int64_t ms, const char *what)
+adapter_begin(struct adapter *a, const char *what)
 {
-	int64_t	 cap = a->start_ms + a->cap_ms, dl;
-
-	dl = ms < 0 ? cap : adapter_now_ms() + ms;
 	pthread_mutex_lock(&a->mtx);
-	a->capped = dl >= cap;
-	a->deadline_ms = a->capped ? cap : dl;
-	if (a->deadline_ms == 0)
-		a->deadline_ms = 1;
 	snprintf(a->what, sizeof(a->what), "%s", what);
-	pthread_cond_signal(&a->cond);
+	adapter_arm(a, ADAPTER_LIMIT_ANSWER, ADAPTER_ANSWER_MS);
+	if (!a->watching && pthread_create(&a->watcher, NULL,
+	    adapter_watcher, a) == 0)
+		a->watching = 1;
 	pthread_mutex_unlock(&a->mtx);
 }
 
-/* exitd did what it was asked: no deadline until the next request. */
+/* exitd did what it was asked: nothing is awaited now. */
 void
-adapter_disarm(struct adapter *a)
+adapter_end(struct adapter *a)
 {
 	pthread_mutex_lock(&a->mtx);
 	a->deadline_ms = 0;
@@ -227,8 +298,9 @@ adapter_disarm(struct adapter *a)
 }
 
 /*
- * Connect to exitd.  When it is not running, or cannot be reached, say so
- * with what was therefore not done, and return the error.
+ * Connect to exitd as the adapter's driver.  When exitd is not running,
+ * or cannot be reached, say so with what was therefore not done, and
+ * return the error.
  */
 int
 adapter_open(struct adapter *a, const char *doing,
@@ -236,9 +308,11 @@ adapter_open(struct adapter *a, const char *doing,
 {
 	int	error;
 
-	adapter_expect(a, ADAPTER_ANSWER_MS, "the connection");
+	adapter_begin(a, "the connection");
 	error = exitpt_client_open(cp, a->socket);
-	adapter_disarm(a);
+	adapter_end(a);
+	if (error == 0)
+		error = exitpt_client_set_driver(*cp, a->name);
 	if (error == -ENOENT || error == -ECONNREFUSED)
 		adapter_say(a, "exitd is not running (nothing listens on %s); "
 		    "%s was not done: start exitd so that applications take "
@@ -256,9 +330,9 @@ adapter_status(struct adapter *a, struct exitpt_client *c,
 {
 	int	error;
 
-	adapter_expect(a, ADAPTER_ANSWER_MS, "a status request");
+	adapter_begin(a, "a status request");
 	error = exitpt_client_status(c, rp);
-	adapter_disarm(a);
+	adapter_end(a);
 	if (error != 0)
 		adapter_say(a, "exitd (%s) failed a status request: %s; "
 		    "nothing was done: see exitd's log", a->socket,
@@ -267,41 +341,54 @@ adapter_status(struct adapter *a, struct exitpt_client *c,
 }
 
 /*
- * Drive one phase and wait for its end, no longer than the cap.  Errors
- * are returned, not printed: the caller knows what they mean for it.
+ * Drive one phase (what, for messages) and wait for its end as long as
+ * exitd says it may take.  Errors are returned, not printed: the caller
+ * knows what they mean for it.
  */
 int
 adapter_drive(struct adapter *a, struct exitpt_client *c,
-    const struct adapter_call *call, struct exitpt_report **rp)
+    const struct driver_request *req, const char *what,
+    struct exitpt_report **rp)
 {
 	int	error;
 
-	adapter_expect(a, -1, call->what);
-	switch (call->phase) {
-	case EXITPT_OP_CHECK:
-		error = exitpt_client_check(c, call->action, 0, rp);
-		break;
-	case EXITPT_OP_PREPARE:
-		error = exitpt_client_prepare(c, call->operation, rp);
-		break;
-	case EXITPT_OP_CANCEL:
-		error = exitpt_client_cancel(c, call->operation, rp);
-		break;
-	default:
-		error = exitpt_client_complete(c, call->operation,
-		    call->system_state, rp);
-		break;
-	}
-	adapter_disarm(a);
+	adapter_begin(a, what);
+	error = driver_drive(c, req, rp);
+	adapter_end(a);
 	return (error);
 }
 
-/* Name of an action for messages. */
-static const char *
-adapter_action_name(int action)
+/*
+ * driver_run()'s drive callback for a sequence run between adapter_begin
+ * and adapter_end: each phase names what is awaited.
+ */
+int
+adapter_run_cb(struct exitpt_client **cp, const struct driver_request *req,
+    struct exitpt_report **rp, void *arg)
 {
-	return (action == EXITPT_ACTION_HIBERNATION ? "hibernation" :
-	    "migration");
+	struct adapter	*a = arg;
+
+	pthread_mutex_lock(&a->mtx);
+	snprintf(a->what, sizeof(a->what), "%s", exitpt_phase_name(
+	    req->phase));
+	pthread_mutex_unlock(&a->mtx);
+	return (driver_drive(*cp, req, rp));
+}
+
+/*
+ * Whether the report's operation was started by this adapter's driver
+ * name ("uid U pid P (name)"), on this machine or by an earlier run.
+ */
+int
+adapter_own(const struct adapter *a, const struct exitpt_report *r)
+{
+	const char	*d = exitpt_report_driver(r), *p;
+	size_t		 n = strlen(a->name);
+
+	if ((p = strrchr(d, '(')) == NULL)
+		return (0);
+	return (strncmp(p + 1, a->name, n) == 0 && strcmp(p + 1 + n, ")") ==
+	    0);
 }
 
 /* Say why exitd did not do what: busy (naming the operation) or else. */
@@ -309,17 +396,20 @@ void
 adapter_refused(struct adapter *a, const char *what, int error,
     const struct exitpt_report *r)
 {
+	char	id[DRIVER_OP_LEN];
+
 	switch (error) {
 	case EXITPT_E_BUSY:
 		if (r == NULL)
 			break;
-		adapter_say(a, "exitd is busy with %s operation %016" PRIx64
-		    " (phase %s, %s); %s was refused: retry when it has "
+		adapter_say(a, "exitd is busy with %s operation %s (phase %s, "
+		    "%s) started by %s; %s was refused: retry when it has "
 		    "ended (exitctl status)",
-		    adapter_action_name(exitpt_report_action(r)),
-		    exitpt_report_operation(r),
+		    driver_action_name(exitpt_report_action(r)),
+		    driver_operation_text(exitpt_report_operation(r), id),
 		    exitpt_phase_name(exitpt_report_phase(r)),
-		    exitpt_outcome_name(exitpt_report_outcome(r)), what);
+		    exitpt_outcome_name(exitpt_report_outcome(r)),
+		    exitpt_report_driver(r), what);
 		return;
 	case EXITPT_E_AUTH:
 		adapter_say(a, "exitd refused %s: not authorized (run as "
@@ -339,53 +429,37 @@ adapter_refused(struct adapter *a, const char *what, int error,
 	adapter_say(a, "exitd refused %s: %s", what, exitpt_strerror(error));
 }
 
-/*
- * One line per participant whose Check vetoed, with its reason; returns
- * how many there were.
- */
-size_t
+/* Start a veto line with the adapter's name and the action. */
+static void
+adapter_prefix_cb(FILE *fp, int phase, void *arg)
+{
+	struct adapter	*a = arg;
+
+	fprintf(fp, "%s: migration ", a->prog);
+}
+
+/* One line per participant whose Check vetoed, with its reason. */
+void
 adapter_vetoes(struct adapter *a, const struct exitpt_report *r)
 {
-	const struct exitpt_answer	*ans;
-	const char			*why;
-	size_t				 i, n = 0;
-
-	for (i = 0; (ans = exitpt_report_answer(r, i)) != NULL; i++) {
-		if (exitpt_answer_effective(ans))
-			continue;
-		n++;
-		why = exitpt_answer_reason(ans);
-		if (*why == '\0')
-			why = exitpt_answer_end(ans) == EXITPT_END_EXITED ?
-			    "no reason given" :
-			    exitpt_end_name(exitpt_answer_end(ans));
-		if (exitpt_answer_kind(ans) == EXITPT_PARTICIPANT_PROGRAM)
-			adapter_say(a, "%s vetoed by program %d (%s): %s",
-			    adapter_action_name(exitpt_report_action(r)),
-			    (int)exitpt_answer_number(ans),
-			    exitpt_answer_who(ans), why);
-		else
-			adapter_say(a, "%s vetoed by %s %s: %s",
-			    adapter_action_name(exitpt_report_action(r)),
-			    exitpt_participant_name(exitpt_answer_kind(ans)),
-			    exitpt_answer_who(ans), why);
-	}
-	return (n);
+	flockfile(a->out);
+	driver_vetoes_print(a->out, r, adapter_prefix_cb, a);
+	fflush(a->out);
+	funlockfile(a->out);
 }
 
 /*
- * Stop the watchdog and release what adapter_init took: the watchdog
- * must be gone before a, which it uses, goes out of scope.
+ * The adapter is done with exitd: nothing awaited, no deadline will be
+ * set again, exitd's settings released.  The threads end with the
+ * process.
  */
 void
 adapter_finish(struct adapter *a)
 {
 	pthread_mutex_lock(&a->mtx);
 	a->quit = 1;
+	a->deadline_ms = 0;
 	pthread_cond_signal(&a->cond);
 	pthread_mutex_unlock(&a->mtx);
-	pthread_join(a->watchdog, NULL);
-	pthread_cond_destroy(&a->cond);
-	pthread_mutex_destroy(&a->mtx);
 	config_clear(&a->cfg);
 }

@@ -65,14 +65,26 @@ is "$(calls r '^4 - 0')" 1 "resume programs got Complete, system state 0"
 run "$EXITCTL" status
 like "$out" "complete completed" "the operation completed"
 
+# --- a restore where no dump ran (another host): a resume-only Complete
+rm -f "$T"/*.calls
+action post-resume
+is "$status$err" 0 "post_resume_without_an_open_operation_runs_resume_only"
+is "$(calls r '^4 - 0')" 1 "resume programs got Complete"
+is "$(calls a .)" 0 "suspend programs were not called"
+like "$(grep '"operation-start"' "$EXITPT_STATE_DIR/journal" | tail -n 1)" \
+    '"resume_only": ?true.*\(criu\)|\(criu\).*"resume_only": ?true' \
+    "journalled as resume-only, driven by criu"
+
 # --- exitd busy with another driver's operation
 "$EXITCTL" check >/dev/null
 action pre-dump
-is "$status" 1 "a_busy_exitd_fails_the_dump"
-like "$err" "exitd is busy with migration operation [0-9a-f]{16} \\(phase check, allowed\\); the check before the dump was refused" \
-    "naming the operation in progress"
+is "$status" 3 "a_busy_exitd_fails_the_dump (exit 3)"
+like "$err" "exitd is busy with migration operation [0-9a-f]{16} \\(phase check, allowed\\) started by uid 0 pid [0-9]+ \\(exitctl\\); the check before the dump was refused" \
+    "naming the operation in progress and who started it"
 action post-resume
-is "$status" 0 "post-resume leaves another driver's open check alone"
+is "$status" 0 "post_resume_leaves_another_drivers_operation_alone"
+like "$err" "busy with .*\\(exitctl\\); Complete after the restore was refused" \
+    "saying so"
 is "$(calls r '^4')" 1 "(no Complete)"
 "$EXITCTL" cancel >/dev/null
 

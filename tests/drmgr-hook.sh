@@ -1,9 +1,11 @@
 #!/bin/sh
 # The exitpt drmgr hook under drmgr's conditions (tests/drmgr-run): check
 # is Check (a veto fails drmgr's check, naming who vetoed and why, and
-# undocheck's Cancel reaches only those that allowed), pre is Prepare (a
-# repeated pre does not run it again), post is Complete when the machine
-# identity changed since pre and Cancel when it did not.
+# undocheck's Cancel reaches only those that allowed; a later check
+# supersedes one left waiting, as after an HMC Validate; another driver's
+# operation is busy), pre is Prepare (a repeated pre does not run it
+# again), post is Complete when the machine identity changed since pre and
+# Cancel when it did not.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/exitd-lib.sh"
 . "$top_srcdir/tests/drmgr-lib.sh"
@@ -47,6 +49,38 @@ is "$(calls a '^1')$(calls a '^2 cancel')" 11 \
 run "$EXITCTL" status
 like "$out" "cancel cancelled" "the operation ended cancelled"
 rm -f "$HOOKS/pmig/50-veto" "$T"/*.calls
+
+# --- validate only: the HMC validates, then validates again
+drmgr check
+is "$status$out" 0 "validate_only: the check passes silently"
+id1=$("$EXITCTL" status --json | sed -n 's/.*"operation": "\([0-9a-f]*\)".*/\1/p')
+run "$EXITCTL" status
+like "$out" "check allowed" "and its operation waits for pre"
+drmgr check
+is "$status$out" 0 "a_later_check_supersedes_the_waiting_one (no busy)"
+is "$(calls a '^2 cancel')$(calls c '^2 cancel')" 11 \
+    "the superseded operation's Cancel reached those that allowed"
+is "$(calls a '^1')" 2 "and a fresh Check ran"
+like "$(grep '"operation-end"' "$EXITPT_STATE_DIR/journal" | grep "$id1")" \
+    '"outcome": ?"cancelled".*"superseded_by": ?"[0-9a-f]{16}"' \
+    "the superseded operation is journalled so"
+run "$EXITCTL" status
+like "$out" "check allowed" "the new operation waits for pre"
+unlike "$out" "$id1" "and is another one"
+"$EXITCTL" cancel >/dev/null
+rm -f "$T"/*.calls
+
+# --- another driver's operation is busy, named
+"$EXITCTL" check >/dev/null
+drmgr check
+is "$status" 1 "another_drivers_operation_fails_drmgrs_check"
+like "$out" "^exitpt: exitd is busy with migration operation [0-9a-f]{16} \\(phase check, allowed\\) started by uid 0 pid [0-9]+ \\(exitctl\\); the migration check was refused" \
+    "naming the operation and its driver"
+like "$err" "hook '$HOOKS/pmig/exitpt' exited with status 3" \
+    "the hook exits 3, busy"
+is "$(calls a '^2 cancel')" 0 "exitctl's operation is left alone"
+"$EXITCTL" cancel >/dev/null
+rm -f "$T"/*.calls
 
 # --- a migration: check, pre, pre again, post on another machine
 drmgr check
@@ -93,6 +127,32 @@ like "$out" "cannot read the machine identity $T/system-id: No such file" \
 like "$out" "running Complete as after a migration" "and Complete runs"
 is "$(calls r '^4')" 1 "resume programs were called"
 identity machine-A
+
+# --- exitd restarted between check and pre
+drmgr check
+stop_exitd
+start_exitd
+rm -f "$T"/*.calls
+drmgr pre
+like "$out" "cannot be prepared any more .*; checking again" \
+    "pre_after_an_exitd_restart_checks_again (a recovered operation is not prepared)"
+is "$(calls a '^2 cancel')$(calls a '^1')$(calls a '^2 prepare')" 111 \
+    "the recovered operation was superseded: Cancel, then Check and Prepare"
+drmgr post
+is "$(calls a '^2 cancel')" 2 "and post cancels the new one on the same machine"
+
+# --- the recovery timeout ended the operation before post
+stop_exitd
+echo "recovery-timeout 1" >>"$EXITPT_CONFIG"
+start_exitd
+rm -f "$T"/*.calls
+drmgr check pre
+wait_log 1 "no driver within 1 s; cancelling"
+identity machine-C
+drmgr post
+like "$out" "was over before post; running Complete alone: raise recovery-timeout" \
+    "post_after_the_recovery_timeout_says_how_to_avoid_it"
+is "$(calls r '^4 - 0')" 1 "post_after_a_move_still_completes (resume-only)"
 
 stop_exitd
 ok $? "exitd stops cleanly"

@@ -32,7 +32,8 @@
 
 #include "adapter.h"
 
-#define DRMGR_PROG		"exitpt"
+#define DRMGR_PROG		"exitpt"	/* starts every line */
+#define DRMGR_DRIVER		"drmgr"		/* exitd's name for us */
 #define DRMGR_RECORD		"drmgr.state"
 #define DRMGR_RECORD_MAGIC	"exitpt-drmgr 1"
 #define DRMGR_IDENTITY_MAX	1024	/* bytes of the identity file */
@@ -344,58 +345,54 @@ drmgr_record_remove(struct adapter *a)
 
 /*
  * Run Check for a migration and keep the operation it opened.  Returns
- * 0 allowed (rec filled), 1 vetoed or refused (said), or -1 when exitd
- * could not be consulted (said).
+ * DRIVER_EXIT_OK when allowed (rec filled), DRIVER_EXIT_VETOED or _BUSY
+ * (said), or -1 when exitd could not be consulted (said).
  */
 static int
 drmgr_open_check(struct adapter *a, struct exitpt_client *c,
     const char *what, struct drmgr_record *rec)
 {
-	struct adapter_call	 call = { EXITPT_OP_CHECK, 0,
-	    EXITPT_ACTION_MIGRATION, 0, what };
+	struct driver_request	 req = { .phase = EXITPT_OP_CHECK,
+	    .action = EXITPT_ACTION_MIGRATION };
 	struct exitpt_report	*r = NULL;
 	int			 error, rv;
 
-	error = adapter_drive(a, c, &call, &r);
-	if (error == EXITPT_E_BUSY) {
+	error = adapter_drive(a, c, &req, what, &r);
+	if (error != 0) {
 		adapter_refused(a, what, error, r);
-		rv = 1;
-	} else if (error != 0) {
-		adapter_refused(a, what, error, r);
-		rv = -1;
+		rv = error == EXITPT_E_BUSY ? DRIVER_EXIT_BUSY : -1;
 	} else if (exitpt_report_outcome(r) == EXITPT_OUTCOME_VETOED) {
 		adapter_vetoes(a, r);
 		drmgr_record_remove(a);
-		rv = 1;
+		rv = DRIVER_EXIT_VETOED;
 	} else {
 		memset(rec, 0, sizeof(*rec));
 		rec->operation = exitpt_report_operation(r);
 		drmgr_record_save(a, rec);
-		rv = 0;
+		rv = DRIVER_EXIT_OK;
 	}
 	exitpt_report_free(r);
 	return (rv);
 }
 
-/* PHASE=check: Check; a veto or a busy exitd fails drmgr's check. */
+/*
+ * PHASE=check: Check; a veto or a busy exitd fails drmgr's check.  A
+ * check supersedes the operation an earlier check of this hook left
+ * waiting (an HMC Validate, or a migration that never came to pre).
+ */
 static int
 drmgr_check(struct adapter *a)
 {
 	struct exitpt_client	*c;
-	struct exitpt_report	*r = NULL;
 	struct drmgr_record	 rec;
 	int			 rv;
 
 	if (adapter_open(a, "the migration check", &c) != 0)
-		return (ADAPTER_EXIT_OK);
-	if (adapter_status(a, c, &r) != 0) {
-		exitpt_client_close(c);
-		return (ADAPTER_EXIT_OK);
-	}
-	exitpt_report_free(r);
+		return (DRIVER_EXIT_OK);
+	exitpt_client_set_supersede(c, 1);
 	rv = drmgr_open_check(a, c, "the migration check", &rec);
 	exitpt_client_close(c);
-	return (rv == 1 ? ADAPTER_EXIT_REFUSED : ADAPTER_EXIT_OK);
+	return (rv == -1 ? DRIVER_EXIT_OK : rv);
 }
 
 /*
@@ -407,8 +404,8 @@ drmgr_check(struct adapter *a)
 static int
 drmgr_undocheck(struct adapter *a)
 {
-	struct adapter_call	 call = { EXITPT_OP_CANCEL, 0, 0, 0,
-	    "the cancel of the migration check" };
+	struct driver_request	 req = { .phase = EXITPT_OP_CANCEL };
+	const char		*what = "the cancel of the migration check";
 	struct exitpt_client	*c;
 	struct exitpt_report	*r = NULL;
 	struct drmgr_record	 rec;
@@ -416,31 +413,33 @@ drmgr_undocheck(struct adapter *a)
 
 	drmgr_record_load(a, &rec);
 	if (rec.operation == 0 || rec.prepared)
-		return (ADAPTER_EXIT_OK);
-	if (adapter_open(a, call.what, &c) != 0)
-		return (ADAPTER_EXIT_OK);
-	call.operation = rec.operation;
-	error = adapter_drive(a, c, &call, &r);
+		return (DRIVER_EXIT_OK);
+	if (adapter_open(a, what, &c) != 0)
+		return (DRIVER_EXIT_OK);
+	req.operation = rec.operation;
+	error = adapter_drive(a, c, &req, what, &r);
 	if (error != 0 && error != EXITPT_E_NO_OPERATION)
-		adapter_refused(a, call.what, error, r);
+		adapter_refused(a, what, error, r);
 	else
 		drmgr_record_remove(a);
 	exitpt_report_free(r);
 	exitpt_client_close(c);
-	return (ADAPTER_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
 /*
  * Prepare rec's operation, recording the machine identity first so that
  * post can tell where it runs even if this hook gives up mid-Prepare.
- * Returns EXITPT_E_NO_OPERATION when the operation is gone, else 0.
+ * exitd runs Prepare once per operation: drmgr's retry of pre waits for
+ * it or gets its report.  Returns the error when the operation cannot be
+ * prepared any more (over, or recovered by a restarted exitd), else 0.
  */
 static int
 drmgr_prepare(struct adapter *a, struct exitpt_client *c,
     struct drmgr_record *rec)
 {
-	struct adapter_call	 call = { EXITPT_OP_PREPARE, 0, 0, 0,
-	    "Prepare for the migration" };
+	struct driver_request	 req = { .phase = EXITPT_OP_PREPARE };
+	const char		*what = "Prepare for the migration";
 	struct exitpt_report	*r = NULL;
 	int			 error;
 
@@ -451,18 +450,14 @@ drmgr_prepare(struct adapter *a, struct exitpt_client *c,
 		    &rec->identity_len) == 0;
 		drmgr_record_save(a, rec);
 	}
-	call.operation = rec->operation;
-	error = adapter_drive(a, c, &call, &r);
-	if (error == EXITPT_E_NO_OPERATION) {
+	req.operation = rec->operation;
+	error = adapter_drive(a, c, &req, what, &r);
+	if (error == EXITPT_E_NO_OPERATION || error == EXITPT_E_PHASE) {
 		exitpt_report_free(r);
 		return (error);
 	}
-	if (error == EXITPT_E_PHASE && r != NULL &&
-	    exitpt_report_operation(r) == rec->operation &&
-	    exitpt_report_outcome(r) == EXITPT_OUTCOME_PREPARED)
-		error = 0;	/* drmgr's retry: prepared already */
 	if (error != 0)
-		adapter_refused(a, call.what, error, r);
+		adapter_refused(a, what, error, r);
 	else if (exitpt_report_outcome(r) == EXITPT_OUTCOME_CANCELLED) {
 		adapter_say(a, "operation %016" PRIx64 " was cancelled during "
 		    "Prepare (see exitctl journal): applications are not "
@@ -475,41 +470,41 @@ drmgr_prepare(struct adapter *a, struct exitpt_client *c,
 
 /*
  * PHASE=pre: Prepare the operation this hook's check opened.  When there
- * is none, or it is gone (exitd's recovery timeout may end it while the
- * HMC takes its time between check and pre), a new Check runs first:
- * applications hear of the migration either way.  pre cannot stop
- * drmgr, so a veto here is only reported.
+ * is none, or it cannot be prepared any more (exitd's recovery timeout
+ * may end it while the HMC takes its time between check and pre; a
+ * restarted exitd does not prepare what it recovered), a new Check runs
+ * first, superseding what is left of it: applications hear of the
+ * migration either way.  pre cannot stop drmgr, so a veto here is only
+ * reported.
  */
 static int
 drmgr_pre(struct adapter *a)
 {
 	struct exitpt_client	*c;
 	struct drmgr_record	 rec;
-	int			 rv = ADAPTER_EXIT_OK;
+	int			 rv = DRIVER_EXIT_OK;
 
 	drmgr_record_load(a, &rec);
 	if (adapter_open(a, "Prepare for the migration", &c) != 0)
-		return (ADAPTER_EXIT_OK);
+		return (DRIVER_EXIT_OK);
+	exitpt_client_set_supersede(c, 1);
 	if (rec.operation != 0 && drmgr_prepare(a, c, &rec) == 0)
 		goto out;
 	if (rec.operation != 0)
 		adapter_say(a, "operation %016" PRIx64 " of the migration "
-		    "check is over already (raise recovery-timeout in "
-		    "exitd.conf if the HMC waits longer between check and "
-		    "pre); checking again", rec.operation);
-	switch (drmgr_open_check(a, c, "the check before Prepare", &rec)) {
-	case 0:
-		if (drmgr_prepare(a, c, &rec) != 0)
-			adapter_say(a, "operation %016" PRIx64 " ended before "
-			    "Prepare could start: see exitctl journal",
-			    rec.operation);
-		break;
-	case 1:
+		    "check cannot be prepared any more (see exitctl journal; "
+		    "raise recovery-timeout in exitd.conf if the HMC waits "
+		    "longer between check and pre); checking again",
+		    rec.operation);
+	rv = drmgr_open_check(a, c, "the check before Prepare", &rec);
+	if (rv == DRIVER_EXIT_OK && drmgr_prepare(a, c, &rec) != 0)
+		adapter_say(a, "operation %016" PRIx64 " ended before "
+		    "Prepare could start: see exitctl journal", rec.operation);
+	else if (rv > 0)
 		adapter_say(a, "drmgr migrates regardless: pre cannot stop "
 		    "a migration");
-		rv = ADAPTER_EXIT_REFUSED;
-		break;
-	}
+	if (rv < 0)
+		rv = DRIVER_EXIT_OK;
 out:
 	exitpt_client_close(c);
 	return (rv);
@@ -521,23 +516,26 @@ out:
  * pre means the partition now runs elsewhere: Complete.  The same
  * identity means it did not move: Cancel.  An identity that cannot be
  * compared counts as moved: resume programs then run, which is what a
- * partition that did move needs most.
+ * partition that did move needs most.  When exitd ended the operation
+ * before post (its recovery timeout), a partition that moved still gets
+ * Complete, as a resume-only operation.
  */
 static int
 drmgr_post(struct adapter *a)
 {
-	struct adapter_call	 call = { 0, 0, 0, EXITPT_SYSTEM_NORMAL,
-	    NULL };
+	struct driver_request	 req = { .system_state = EXITPT_SYSTEM_NORMAL,
+	    .action = EXITPT_ACTION_MIGRATION };
 	struct exitpt_client	*c;
 	struct exitpt_report	*r = NULL;
 	struct drmgr_record	 rec;
 	unsigned char		 now[DRMGR_IDENTITY_MAX];
+	const char		*what;
 	size_t			 len = 0;
 	int			 moved, error;
 
 	drmgr_record_load(a, &rec);
 	if (rec.operation == 0 || !rec.prepared)
-		return (ADAPTER_EXIT_OK);
+		return (DRIVER_EXIT_OK);
 	if (!rec.has_identity || drmgr_identity(a,
 	    a->cfg.drmgr_identity_file, now, &len) != 0) {
 		moved = 1;
@@ -546,58 +544,66 @@ drmgr_post(struct adapter *a)
 	} else
 		moved = len != rec.identity_len ||
 		    memcmp(now, rec.identity, len) != 0;
-	call.phase = moved ? EXITPT_OP_COMPLETE : EXITPT_OP_CANCEL;
-	call.what = moved ? "Complete after the migration" :
+	req.phase = moved ? EXITPT_OP_COMPLETE : EXITPT_OP_CANCEL;
+	req.operation = rec.operation;
+	what = moved ? "Complete after the migration" :
 	    "the cancel of the migration that did not happen";
-	call.operation = rec.operation;
-	if (adapter_open(a, call.what, &c) != 0)
-		return (ADAPTER_EXIT_OK);
-	error = adapter_drive(a, c, &call, &r);
-	if (error == EXITPT_E_NO_OPERATION)
+	if (adapter_open(a, what, &c) != 0)
+		return (DRIVER_EXIT_OK);
+	error = adapter_drive(a, c, &req, what, &r);
+	if (error == EXITPT_E_NO_OPERATION) {
 		adapter_say(a, "operation %016" PRIx64 " was over before "
-		    "post, so applications were not told how the migration "
-		    "ended: raise recovery-timeout in exitd.conf above the "
-		    "longest migration (see exitctl journal)", rec.operation);
-	else if (error != 0)
-		adapter_refused(a, call.what, error, r);
-	if (error == 0 || error == EXITPT_E_NO_OPERATION)
-		drmgr_record_remove(a);
+		    "post%s: raise recovery-timeout in exitd.conf above the "
+		    "longest migration (see exitctl journal)", rec.operation,
+		    moved ? "; running Complete alone" : "");
+		exitpt_report_free(r);
+		r = NULL;
+		req.operation = 0;
+		req.resume_only = 1;
+		what = "Complete alone after the migration";
+		if (moved && (error = adapter_drive(a, c, &req, what, &r)) ==
+		    EXITPT_E_NO_OPERATION)
+			error = 0;
+	}
+	if (error != 0 && error != EXITPT_E_NO_OPERATION)
+		adapter_refused(a, what, error, r);
+	drmgr_record_remove(a);
 	exitpt_report_free(r);
 	exitpt_client_close(c);
-	return (ADAPTER_EXIT_OK);
+	return (DRIVER_EXIT_OK);
 }
 
 /* The hook: parse drmgr's environment, run the phase, say what failed. */
 int
 main(int argc, char **argv)
 {
-	struct adapter		 a;
+	struct adapter		*a;
 	struct drmgr_env	 env;
-	int			 rv = ADAPTER_EXIT_OK;
+	int			 rv = DRIVER_EXIT_OK;
 
-	adapter_init(&a, DRMGR_PROG, stdout);
+	a = adapter_init(DRMGR_PROG, DRMGR_DRIVER, stdout);
 	if (argc > 1) {
-		adapter_say(&a, "takes no arguments: drmgr runs it with "
+		adapter_say(a, "takes no arguments: drmgr runs it with "
 		    "DRC_TYPE, ACTION and PHASE in its environment");
-		adapter_finish(&a);
-		return (ADAPTER_EXIT_USAGE);
+		adapter_finish(a);
+		return (DRIVER_EXIT_USAGE);
 	}
-	if (drmgr_env_parse(&a, &env) == 0) {
+	if (drmgr_env_parse(a, &env) == 0) {
 		switch (env.phase) {
 		case DRMGR_CHECK:
-			rv = drmgr_check(&a);
+			rv = drmgr_check(a);
 			break;
 		case DRMGR_UNDOCHECK:
-			rv = drmgr_undocheck(&a);
+			rv = drmgr_undocheck(a);
 			break;
 		case DRMGR_PRE:
-			rv = drmgr_pre(&a);
+			rv = drmgr_pre(a);
 			break;
 		case DRMGR_POST:
-			rv = drmgr_post(&a);
+			rv = drmgr_post(a);
 			break;
 		}
 	}
-	adapter_finish(&a);
+	adapter_finish(a);
 	return (rv);
 }

@@ -162,6 +162,8 @@ size_t		 driver_check_text(const struct driver_check *, char *,
 		    size_t);
 void		 driver_report_print(FILE *, const struct exitpt_report *,
 		    void (*)(FILE *, int, void *), void *);
+void		 driver_vetoes_print(FILE *, const struct exitpt_report *,
+		    void (*)(FILE *, int, void *), void *);
 json_t		*driver_report_json(const struct exitpt_report *);
 json_t		*driver_json_string(const char *);
 int		 driver_run(struct exitpt_client **, const struct driver_run *,
