@@ -29,6 +29,10 @@
 #define CONFIG_DRMGR_IDENTITY	"/proc/device-tree/system-id"
 #define CONFIG_WORDS		5
 
+static int	 config_split(char *, char **);
+static int	 config_seconds(char **, int *, char *, size_t);
+static int	 config_line(struct config *, char **, int, char *, size_t);
+
 /* Path of the configuration file: $EXITPT_CONFIG or the built-in path. */
 const char *
 config_default_path(void)
@@ -71,12 +75,29 @@ config_split(char *line, char **word)
 	return (n);
 }
 
+/*
+ * A setting "NAME SECONDS", 1..86400, into *out; fill err with the reason
+ * on failure.
+ */
+static int
+config_seconds(char **w, int *out, char *err, size_t errlen)
+{
+	long long	v;
+
+	if (text_parse_int(w[1], 1, 86400, &v) != 0) {
+		snprintf(err, errlen, "%s must be 1..86400 seconds, not '%s'",
+		    w[0], w[1]);
+		return (EXITPT_E_VALUE);
+	}
+	*out = (int)v;
+	return (0);
+}
+
 /* Apply one parsed line to cfg; fill err with the reason on failure. */
 static int
 config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
 {
-	long long	 v;
-	int		 point;
+	int	point;
 
 	if (strcmp(w[0], "admin-group") == 0 && n == 2) {
 		if (getgrnam(w[1]) == NULL) {
@@ -88,15 +109,9 @@ config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
 			return (-ENOMEM);
 		return (0);
 	}
-	if (strcmp(w[0], "recovery-timeout") == 0 && n == 2) {
-		if (text_parse_int(w[1], 1, 86400, &v) != 0) {
-			snprintf(err, errlen, "recovery-timeout must be "
-			    "1..86400 seconds, not '%s'", w[1]);
-			return (EXITPT_E_VALUE);
-		}
-		cfg->recovery_timeout = (int)v;
-		return (0);
-	}
+	if (strcmp(w[0], "recovery-timeout") == 0 && n == 2)
+		return (config_seconds(w, &cfg->recovery_timeout, err,
+		    errlen));
 	if (strcmp(w[0], "drmgr-identity-file") == 0 && n == 2) {
 		if (w[1][0] != '/') {
 			snprintf(err, errlen, "drmgr-identity-file must be an "
@@ -108,15 +123,8 @@ config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
 			return (-ENOMEM);
 		return (0);
 	}
-	if (strcmp(w[0], "drmgr-timeout") == 0 && n == 2) {
-		if (text_parse_int(w[1], 1, 86400, &v) != 0) {
-			snprintf(err, errlen, "drmgr-timeout must be "
-			    "1..86400 seconds, not '%s'", w[1]);
-			return (EXITPT_E_VALUE);
-		}
-		cfg->drmgr_timeout = (int)v;
-		return (0);
-	}
+	if (strcmp(w[0], "drmgr-timeout") == 0 && n == 2)
+		return (config_seconds(w, &cfg->drmgr_timeout, err, errlen));
 	if (strcmp(w[0], "exit-point") == 0 && n == 4) {
 		if ((point = registry_point_parse(w[1])) < 0) {
 			snprintf(err, errlen, "unknown exit point '%s'", w[1]);
