@@ -484,6 +484,10 @@ control_dispatch(struct control_peer *p, const struct proto_hdr *h,
 			control_report(p, h->seq, EXITPT_E_AUTH, -1);
 			return;
 		}
+		if ((d.flags & ~PROTO_DRIVE_FLAGS) != 0) {
+			control_report(p, h->seq, EXITPT_E_VALUE, -1);
+			return;
+		}
 		control_driver(p, d.driver, driver, sizeof(driver));
 		log_info("control: %s drives %s", driver,
 		    exitpt_phase_name(d.op));
@@ -492,6 +496,8 @@ control_dispatch(struct control_peer *p, const struct proto_hdr *h,
 		req.action = d.action;
 		req.validate_only = d.validate_only != 0;
 		req.force = (d.flags & PROTO_DRIVE_FORCE) != 0;
+		req.supersede = (d.flags & PROTO_DRIVE_SUPERSEDE) != 0;
+		req.resume_only = (d.flags & PROTO_DRIVE_RESUME_ONLY) != 0;
 		req.system_state = d.system_state;
 		req.operation = d.operation;
 		req.driver = driver;

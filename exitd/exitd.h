@@ -288,6 +288,11 @@ struct engine_request {
 	uint64_t	 operation;	/* 0: the current operation */
 	const char	*driver;	/* who drives, for busy and the log:
 					   "uid 0 pid 42 (exitctl)" */
+	int		 supersede;	/* Check: replace an operation of the
+					   same uid and name that waits
+					   between Check and Prepare */
+	int		 resume_only;	/* Complete: with no operation open,
+					   a resume-only operation */
 };
 
 /* One call as a snapshot or an event shows it. */
@@ -362,6 +367,11 @@ struct engine_event {
 	size_t			 ncalls;	/* PHASE_STARTED */
 	const char		*driver;	/* OPERATION_STARTED,
 						   PHASE_STARTED */
+	int			 resume_only;	/* OPERATION_STARTED: Complete
+						   alone */
+	uint64_t		 superseded_by;	/* OPERATION_ENDED: the
+						   operation that replaced it,
+						   or 0 */
 	const char		*late;		/* LATE_ANSWER: why late */
 	const struct engine_call_view *call;	/* CALL_STARTED, ANSWER,
 						   LATE_ANSWER */
@@ -380,6 +390,7 @@ struct engine_record {
 	int			 action;
 	int			 validate_only;
 	int			 force;
+	int			 resume_only;
 	int			 phase;		/* EXITPT_OP_*, 0 if none */
 	int			 window;	/* -1 if not recorded */
 	int			 system_state;	/* -1 if not recorded */

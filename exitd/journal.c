@@ -207,6 +207,8 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 		json_object_set_new(rec, "driver", journal_string(ev->driver));
 		if (ev->force)
 			json_object_set_new(rec, "force", json_true());
+		if (ev->resume_only)
+			json_object_set_new(rec, "resume_only", json_true());
 		break;
 	case ENGINE_OPERATION_INTERRUPTED:
 		rec = journal_record(ev, "interrupted");
@@ -217,6 +219,9 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 		rec = journal_record(ev, "operation-end");
 		json_object_set_new(rec, "outcome",
 		    json_string(exitpt_outcome_name(ev->outcome)));
+		if (ev->superseded_by != 0)
+			json_object_set_new(rec, "superseded_by",
+			    json_sprintf("%016" PRIx64, ev->superseded_by));
 		break;
 	case ENGINE_PHASE_STARTED:
 	case ENGINE_PHASE_ENDED:
@@ -346,6 +351,7 @@ journal_parse(json_t *j, struct engine_record *rec, char *key, size_t keylen)
 	rec->action = (int)journal_int(j, "action", 0);
 	rec->validate_only = json_is_true(json_object_get(j, "validate_only"));
 	rec->force = json_is_true(json_object_get(j, "force"));
+	rec->resume_only = json_is_true(json_object_get(j, "resume_only"));
 	rec->phase = journal_phase_kind(json_string_value(json_object_get(j,
 	    "phase")));
 	rec->window = (int)journal_int(j, "window", -1);

@@ -96,11 +96,30 @@ struct phase {
 	size_t			 nwaiters;
 };
 
+/*
+ * A Check that supersedes the operation still open: it starts once that
+ * operation's Cancel has ended (see phase_supersede).
+ */
+struct phase_successor {
+	uint64_t		 id;		/* chosen at once, journalled
+						   with the superseded one */
+	int			 action;
+	int			 validate_only;
+	int			 force;
+	char			*driver;
+	engine_reply_cb		 cb;
+	void			*arg;
+	int			 forgotten;	/* its driver went away */
+};
+
 struct engine_op {
 	uint64_t		 id;
 	int			 action;
 	int			 validate_only;
 	int			 force;
+	int			 resume_only;	/* Complete alone */
+	uint64_t		 superseded_by;	/* replaced by a fresh Check */
+	struct phase_successor	*successor;	/* that Check, until it starts */
 	int			 system_state;	/* -1 until Complete */
 	int			 open;		/* not over yet */
 	int			 running;	/* a phase is running */
@@ -180,6 +199,16 @@ static int64_t	 phase_bound_ms(const struct engine_op *,
 static void	 phase_clean(char *);
 static const char *phase_pool_copy(char **, const char *);
 static void	 phase_free_parts(struct engine_op *);
+static int	 phase_busy(void);
+static int	 phase_same_driver(const char *, const char *);
+static int	 phase_check_begin(uint64_t, const struct engine_request *,
+		     engine_reply_cb, void *);
+static int	 phase_supersede(const struct engine_request *,
+		     engine_reply_cb, void *);
+static void	 phase_successor_cb(evutil_socket_t, short, void *);
+static void	 phase_successor_free(struct phase_successor *);
+static int	 phase_drive_resume_only(const struct engine_request *,
+		     engine_reply_cb, void *);
 
 /* Milliseconds on the monotonic clock. */
 uint64_t
@@ -263,6 +292,7 @@ phase_op_free(struct engine_op *op)
 	free(op->hash);
 	free(op->driver);
 	free(op->cancel_driver);
+	phase_successor_free(op->successor);
 	if (op->recovery_ev != NULL)
 		event_free(op->recovery_ev);
 	free(op);
@@ -397,6 +427,8 @@ phase_emit_op(struct engine_op *op, enum engine_event_type type, int kind,
 	ev.system_state = op->system_state;
 	ev.ncalls = op->ph[kind].ncalls;
 	ev.driver = driver;
+	ev.resume_only = op->resume_only;
+	ev.superseded_by = op->superseded_by;
 	phase_emit(&ev);
 }
 
@@ -1253,6 +1285,13 @@ phase_end(struct engine_op *op, struct phase *ph)
 	if (ph->kind == EXITPT_OP_CANCEL)
 		phase_reply(&op->ph[EXITPT_OP_CHECK], 0);
 	phase_reply(ph, 0);
+	/*
+	 * The superseding Check starts from the loop: starting it here would
+	 * free this operation while its callers still hold it.
+	 */
+	if (op->successor != NULL && !op->open && event_base_once(phase_base,
+	    -1, EV_TIMEOUT, phase_successor_cb, NULL, NULL) == -1)
+		fatalx("phase: cannot schedule the superseding Check");
 }
 
 /*
@@ -1316,6 +1355,8 @@ phase_forget(void *arg)
 	struct phase	*ph;
 	size_t		 i, j;
 
+	if (phase_op->successor != NULL && phase_op->successor->arg == arg)
+		phase_op->successor->forgotten = 1;
 	for (i = 0; i < PHASE_NKINDS; i++) {
 		ph = &phase_op->ph[i];
 		for (j = 0; j < ph->nwaiters; j++) {
@@ -1344,25 +1385,48 @@ phase_new_id(void)
 }
 
 /*
- * Start an operation with Check.  Its participants are collected into a
+ * Whether a new operation must wait: one is open, or a superseded one is
+ * ending and its successor has not started yet.
+ */
+static int
+phase_busy(void)
+{
+	return (phase_op->open || phase_op->successor != NULL);
+}
+
+/*
+ * Whether two drivers are the same for superseding: the same uid and the
+ * same name in "uid U pid P (name)" (control.c's form); the pid differs
+ * from one run of a hook to the next.
+ */
+static int
+phase_same_driver(const char *a, const char *b)
+{
+	long	ua, ub;
+	int	na = -1, nb = -1;
+
+	if (a == NULL || b == NULL ||
+	    sscanf(a, "uid %ld pid %*d %n", &ua, &na) != 1 || na < 0 ||
+	    sscanf(b, "uid %ld pid %*d %n", &ub, &nb) != 1 || nb < 0)
+		return (0);
+	return (ua == ub && strcmp(a + na, b + nb) == 0);
+}
+
+/*
+ * Start operation id with Check.  Its participants are collected into a
  * new operation record first; if a kind cannot list them, no operation
  * starts (rather than one that asks nobody) and the last one stays on
  * show.
  */
 static int
-phase_drive_check(const struct engine_request *req, engine_reply_cb cb,
-    void *arg)
+phase_check_begin(uint64_t id, const struct engine_request *req,
+    engine_reply_cb cb, void *arg)
 {
 	struct engine_op	*op;
 	int			 error;
 
-	if (req->action != EXITPT_ACTION_MIGRATION &&
-	    req->action != EXITPT_ACTION_HIBERNATION)
-		return (EXITPT_E_VALUE);
-	if (phase_op->open)
-		return (EXITPT_E_BUSY);
 	op = phase_op_new();
-	op->id = phase_new_id();
+	op->id = id;
 	op->action = req->action;
 	op->validate_only = req->validate_only != 0;
 	op->force = req->force != 0;
@@ -1387,6 +1451,135 @@ phase_drive_check(const struct engine_request *req, engine_reply_cb cb,
 }
 
 /*
+ * A Check from the driver that opened the current operation, which still
+ * waits between Check and Prepare (drmgr's check cannot tell an HMC
+ * Validate from a migration, and the HMC may validate again): Cancel to
+ * those that allowed, the operation journalled as superseded by the new
+ * one, then the new Check.  No busy, no wait for the recovery timeout.
+ */
+static int
+phase_supersede(const struct engine_request *req, engine_reply_cb cb,
+    void *arg)
+{
+	struct engine_op	*op = phase_op;
+	struct phase_successor	*s;
+	char			*why;
+
+	if (!req->supersede || op->running || op->cur != EXITPT_OP_CHECK ||
+	    (op->outcome != EXITPT_OUTCOME_ALLOWED && !op->recovered) ||
+	    !phase_same_driver(op->driver, req->driver))
+		return (EXITPT_E_BUSY);
+	s = xcalloc(1, sizeof(*s));
+	s->id = phase_new_id();
+	s->action = req->action;
+	s->validate_only = req->validate_only != 0;
+	s->force = req->force != 0;
+	s->driver = xstrdup(req->driver);
+	s->cb = cb;
+	s->arg = arg;
+	op->successor = s;
+	op->superseded_by = s->id;
+	log_info("operation %016" PRIx64 " superseded by operation %016"
+	    PRIx64 ", a new Check from %s; cancelling it first", op->id,
+	    s->id, s->driver);
+	xasprintf(&why, "exitd (superseded by %016" PRIx64 ")", s->id);
+	phase_start(op, EXITPT_OP_CANCEL, why);
+	free(why);
+	return (0);
+}
+
+/* The superseded operation has ended: start its successor's Check. */
+static void
+phase_successor_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct phase_successor	*s;
+	struct engine_request	 req;
+	int			 error;
+
+	if (phase_op == NULL || (s = phase_op->successor) == NULL ||
+	    phase_op->open)
+		return;
+	phase_op->successor = NULL;
+	if (s->forgotten) {
+		log_info("operation %016" PRIx64 " not started: %s went away "
+		    "while the operation it superseded was cancelled", s->id,
+		    s->driver);
+		phase_successor_free(s);
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	req.phase = EXITPT_OP_CHECK;
+	req.action = s->action;
+	req.validate_only = s->validate_only;
+	req.force = s->force;
+	req.driver = s->driver;
+	if ((error = phase_check_begin(s->id, &req, s->cb, s->arg)) != 0)
+		s->cb(error, EXITPT_OP_CHECK, s->arg);
+	phase_successor_free(s);
+}
+
+/* Free a successor that will not start, or has. */
+static void
+phase_successor_free(struct phase_successor *s)
+{
+	if (s == NULL)
+		return;
+	free(s->driver);
+	free(s);
+}
+
+/* Start an operation with Check, or supersede the driver's own. */
+static int
+phase_drive_check(const struct engine_request *req, engine_reply_cb cb,
+    void *arg)
+{
+	if (req->action != EXITPT_ACTION_MIGRATION &&
+	    req->action != EXITPT_ACTION_HIBERNATION)
+		return (EXITPT_E_VALUE);
+	if (phase_op->successor != NULL)
+		return (EXITPT_E_BUSY);
+	if (phase_op->open)
+		return (phase_supersede(req, cb, arg));
+	return (phase_check_begin(phase_new_id(), req, cb, arg));
+}
+
+/*
+ * Complete with no operation open: a resume-only operation, whose only
+ * phase calls the resume participants (a system restored where no Check
+ * ran, such as a process that CRIU restored on another host).
+ */
+static int
+phase_drive_resume_only(const struct engine_request *req, engine_reply_cb cb,
+    void *arg)
+{
+	struct engine_op	*op;
+
+	if ((req->action != EXITPT_ACTION_MIGRATION &&
+	    req->action != EXITPT_ACTION_HIBERNATION) || req->operation != 0)
+		return (EXITPT_E_VALUE);
+	if (phase_busy())
+		return (EXITPT_E_BUSY);
+	op = phase_op_new();
+	op->id = phase_new_id();
+	op->action = req->action;
+	op->resume_only = 1;
+	op->system_state = req->system_state;
+	op->driver = xstrdup(req->driver != NULL ? req->driver : "unknown");
+	phase_op_free(phase_op);
+	phase_op = op;
+	op->open = 1;
+	op->outcome = EXITPT_OUTCOME_RUNNING;
+	log_info("operation %016" PRIx64 " (%s, resume only) started by %s",
+	    op->id, op->action == EXITPT_ACTION_MIGRATION ? "migration" :
+	    "hibernation", op->driver);
+	phase_emit_op(op, ENGINE_OPERATION_STARTED, EXITPT_OP_COMPLETE,
+	    op->driver);
+	phase_wait(&op->ph[EXITPT_OP_COMPLETE], cb, arg);
+	phase_start(op, EXITPT_OP_COMPLETE, op->driver);
+	return (0);
+}
+
+/*
  * Drive a phase.  Returns 0 when the phase started or is being waited
  * for (cb is called once it ends, possibly before this returns), or an
  * error, reported at once: EXITPT_E_BUSY, EXITPT_E_PHASE,
@@ -1406,10 +1599,28 @@ phase_drive(const struct engine_request *req, engine_reply_cb cb, void *arg)
 	    req->system_state != EXITPT_SYSTEM_NORMAL &&
 	    req->system_state != EXITPT_SYSTEM_RESTRICTED)
 		return (EXITPT_E_VALUE);
+	if (req->phase == EXITPT_OP_COMPLETE && req->resume_only)
+		return (phase_drive_resume_only(req, cb, arg));
 	if (!op->open || (req->operation != 0 && req->operation != op->id))
 		return (EXITPT_E_NO_OPERATION);
 	switch (req->phase) {
 	case EXITPT_OP_PREPARE:
+		/*
+		 * A driver's retry (drmgr repeats pre) never runs Prepare
+		 * twice: it waits for the Prepare running, or has the
+		 * report of the one that ended.
+		 */
+		if (op->cur == EXITPT_OP_PREPARE && !op->cancel_pending &&
+		    (op->running || op->outcome == EXITPT_OUTCOME_PREPARED)) {
+			log_info("operation %016" PRIx64 ": Prepare again "
+			    "from %s: not run twice", op->id, req->driver !=
+			    NULL ? req->driver : "unknown");
+			if (op->running)
+				phase_wait(&op->ph[EXITPT_OP_PREPARE], cb, arg);
+			else
+				cb(0, EXITPT_OP_PREPARE, arg);
+			return (0);
+		}
 		if (op->running || op->recovered ||
 		    op->cur != EXITPT_OP_CHECK ||
 		    op->outcome != EXITPT_OUTCOME_ALLOWED)
@@ -1627,6 +1838,7 @@ phase_replay(struct engine_op *op, const struct engine_record *rec)
 		op->action = rec->action;
 		op->validate_only = rec->validate_only;
 		op->force = rec->force;
+		op->resume_only = rec->resume_only;
 		op->driver = xstrdup(rec->driver != NULL ? rec->driver :
 		    "unknown");
 		op->system_state = -1;

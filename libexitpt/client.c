@@ -116,6 +116,17 @@ exitpt_client_set_force(struct exitpt_client *client, int force)
 		client->flags &= ~PROTO_DRIVE_FORCE;
 }
 
+
+/* Let the Checks that follow supersede this driver's waiting operation. */
+void
+exitpt_client_set_supersede(struct exitpt_client *client, int supersede)
+{
+	if (supersede)
+		client->flags |= PROTO_DRIVE_SUPERSEDE;
+	else
+		client->flags &= ~PROTO_DRIVE_SUPERSEDE;
+}
+
 /* Close the connection and free the client. */
 void
 exitpt_client_close(struct exitpt_client *client)
@@ -282,7 +293,7 @@ static int
 client_drive(struct exitpt_client *c, struct proto_drive *d,
     struct exitpt_report **reportp)
 {
-	d->flags = c->flags;
+	d->flags |= c->flags;
 	memcpy(d->driver, c->driver, sizeof(d->driver));
 	return (client_request(c, PROTO_DRIVE, d, sizeof(*d), reportp));
 }
@@ -348,6 +359,28 @@ exitpt_client_complete(struct exitpt_client *client, uint64_t operation,
 	d.op = EXITPT_OP_COMPLETE;
 	d.operation = operation;
 	d.system_state = system_state;
+	return (client_drive(client, &d, reportp));
+}
+
+/* Run Complete alone, as a resume-only operation. */
+int
+exitpt_client_resume_only(struct exitpt_client *client, int action,
+    int system_state, struct exitpt_report **reportp)
+{
+	struct proto_drive	d;
+
+	if (reportp != NULL)
+		*reportp = NULL;
+	if ((action != EXITPT_ACTION_MIGRATION &&
+	    action != EXITPT_ACTION_HIBERNATION) ||
+	    (system_state != EXITPT_SYSTEM_NORMAL &&
+	    system_state != EXITPT_SYSTEM_RESTRICTED))
+		return (EXITPT_E_VALUE);
+	memset(&d, 0, sizeof(d));
+	d.op = EXITPT_OP_COMPLETE;
+	d.action = action;
+	d.system_state = system_state;
+	d.flags = PROTO_DRIVE_RESUME_ONLY;
 	return (client_drive(client, &d, reportp));
 }
 

@@ -5,6 +5,8 @@
  *	recovery-timeout SECONDS
  *	exit-point EXIT_POINT check-failure allow|veto
  *	exit-point EXIT_POINT order parallel|serial
+ *	drmgr-identity-file PATH
+ *	drmgr-timeout SECONDS
  *
  * plus the locations of the state directory and the file itself, which the
  * environment may override (tests use that).
@@ -23,7 +25,13 @@
 
 #define CONFIG_LINE_MAX		1024
 #define CONFIG_RECOVERY_DEFAULT	300
+#define CONFIG_DRMGR_TIMEOUT	1200
+#define CONFIG_DRMGR_IDENTITY	"/proc/device-tree/system-id"
 #define CONFIG_WORDS		5
+
+static int	 config_split(char *, char **);
+static int	 config_seconds(char **, int *, char *, size_t);
+static int	 config_line(struct config *, char **, int, char *, size_t);
 
 /* Path of the configuration file: $EXITPT_CONFIG or the built-in path. */
 const char *
@@ -67,12 +75,29 @@ config_split(char *line, char **word)
 	return (n);
 }
 
+/*
+ * A setting "NAME SECONDS", 1..86400, into *out; fill err with the reason
+ * on failure.
+ */
+static int
+config_seconds(char **w, int *out, char *err, size_t errlen)
+{
+	long long	v;
+
+	if (text_parse_int(w[1], 1, 86400, &v) != 0) {
+		snprintf(err, errlen, "%s must be 1..86400 seconds, not '%s'",
+		    w[0], w[1]);
+		return (EXITPT_E_VALUE);
+	}
+	*out = (int)v;
+	return (0);
+}
+
 /* Apply one parsed line to cfg; fill err with the reason on failure. */
 static int
 config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
 {
-	long long	 v;
-	int		 point;
+	int	point;
 
 	if (strcmp(w[0], "admin-group") == 0 && n == 2) {
 		if (getgrnam(w[1]) == NULL) {
@@ -84,15 +109,22 @@ config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
 			return (-ENOMEM);
 		return (0);
 	}
-	if (strcmp(w[0], "recovery-timeout") == 0 && n == 2) {
-		if (text_parse_int(w[1], 1, 86400, &v) != 0) {
-			snprintf(err, errlen, "recovery-timeout must be "
-			    "1..86400 seconds, not '%s'", w[1]);
+	if (strcmp(w[0], "recovery-timeout") == 0 && n == 2)
+		return (config_seconds(w, &cfg->recovery_timeout, err,
+		    errlen));
+	if (strcmp(w[0], "drmgr-identity-file") == 0 && n == 2) {
+		if (w[1][0] != '/') {
+			snprintf(err, errlen, "drmgr-identity-file must be an "
+			    "absolute path, not '%s'", w[1]);
 			return (EXITPT_E_VALUE);
 		}
-		cfg->recovery_timeout = (int)v;
+		free(cfg->drmgr_identity_file);
+		if ((cfg->drmgr_identity_file = strdup(w[1])) == NULL)
+			return (-ENOMEM);
 		return (0);
 	}
+	if (strcmp(w[0], "drmgr-timeout") == 0 && n == 2)
+		return (config_seconds(w, &cfg->drmgr_timeout, err, errlen));
 	if (strcmp(w[0], "exit-point") == 0 && n == 4) {
 		if ((point = registry_point_parse(w[1])) < 0) {
 			snprintf(err, errlen, "unknown exit point '%s'", w[1]);
@@ -115,6 +147,24 @@ config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
 	return (EXITPT_E_MALFORMED);
 }
 
+/* Fill cfg with the built-in settings; 0 or -ENOMEM. */
+int
+config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->recovery_timeout = CONFIG_RECOVERY_DEFAULT;
+	cfg->drmgr_timeout = CONFIG_DRMGR_TIMEOUT;
+	if ((cfg->drmgr_identity_file = strdup(CONFIG_DRMGR_IDENTITY)) ==
+	    NULL)
+		return (-ENOMEM);
+	if (EXITPT_DEFAULT_ADMIN_GROUP[0] != '\0' &&
+	    (cfg->admin_group = strdup(EXITPT_DEFAULT_ADMIN_GROUP)) == NULL) {
+		config_clear(cfg);
+		return (-ENOMEM);
+	}
+	return (0);
+}
+
 /*
  * Load the configuration from path (NULL: the default path, which may be
  * missing).  On failure err holds "file:line: reason".
@@ -127,17 +177,15 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	const char	*file;
 	int		 n, lineno = 0, error = 0;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->recovery_timeout = CONFIG_RECOVERY_DEFAULT;
-	if (EXITPT_DEFAULT_ADMIN_GROUP[0] != '\0' &&
-	    (cfg->admin_group = strdup(EXITPT_DEFAULT_ADMIN_GROUP)) == NULL)
-		return (-ENOMEM);
+	if ((error = config_defaults(cfg)) != 0)
+		return (error);
 	file = path != NULL ? path : config_default_path();
 	if ((fp = fopen(file, "re")) == NULL) {
 		error = -errno;
 		if (path == NULL && error == -ENOENT)
 			return (0);
 		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		config_clear(cfg);
 		return (error);
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -173,6 +221,8 @@ config_clear(struct config *cfg)
 {
 	free(cfg->admin_group);
 	cfg->admin_group = NULL;
+	free(cfg->drmgr_identity_file);
+	cfg->drmgr_identity_file = NULL;
 }
 
 /*

@@ -42,10 +42,13 @@ struct config_point {
 struct config {
 	char			*admin_group;
 	int			 recovery_timeout;	/* seconds */
+	char			*drmgr_identity_file;	/* absolute path */
+	int			 drmgr_timeout;		/* seconds */
 	struct config_point	 point[CONFIG_NPOINTS];
 };
 const char	*config_default_path(void);
 const char	*config_state_dir(const char *);
+int		 config_defaults(struct config *);
 int		 config_load(const char *, struct config *, char *, size_t);
 void		 config_clear(struct config *);
 int		 config_is_admin(const struct config *, uid_t, gid_t);

@@ -50,6 +50,11 @@ enum proto_type {
 
 /* proto_drive flags */
 #define PROTO_DRIVE_FORCE	0x1	/* the driver's force option */
+#define PROTO_DRIVE_SUPERSEDE	0x2	/* Check: replace this driver's own
+					   operation waiting for Prepare */
+#define PROTO_DRIVE_RESUME_ONLY	0x4	/* Complete with no operation open:
+					   a resume-only operation */
+#define PROTO_DRIVE_FLAGS	0x7	/* every flag exitd knows */
 
 /*
  * PROTO_DRIVE: run a phase (enum exitpt_phase in op).  driver is the

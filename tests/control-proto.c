@@ -441,6 +441,12 @@ main(void)
 	msg(fd, PROTO_VERSION, PROTO_DRIVE, &d, sizeof(d), sizeof(d));
 	ok(reply(fd, &h, &r) == 0 && r.error == EXITPT_E_VALUE,
 	    "a check with action 9 is refused, on the same connection");
+	d.action = EXITPT_ACTION_MIGRATION;
+	d.flags = 0x100;
+	msg(fd, PROTO_VERSION, PROTO_DRIVE, &d, sizeof(d), sizeof(d));
+	ok(reply(fd, &h, &r) == 0 && r.error == EXITPT_E_VALUE,
+	    "a drive with a flag exitd does not know is refused");
+	d.flags = 0;
 	close(fd);
 
 	fd = conn();

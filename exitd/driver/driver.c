@@ -21,8 +21,6 @@ static size_t	 driver_how(int, int, char *, size_t);
 static size_t	 driver_wait_text(int32_t, char *, size_t);
 static void	 driver_answer_print(FILE *, int, const struct exitpt_answer *,
 		     driver_prefix_cb, void *);
-static void	 driver_vetoes_print(FILE *, const struct exitpt_report *,
-		     driver_prefix_cb, void *);
 static json_t	*driver_answer_json(int, const struct exitpt_answer *);
 static int	 driver_run_phase(struct exitpt_client **,
 		     const struct driver_run *, const struct driver_request *,
@@ -239,6 +237,9 @@ driver_drive(struct exitpt_client *c, const struct driver_request *req,
 	case EXITPT_OP_CANCEL:
 		return (exitpt_client_cancel(c, req->operation, rp));
 	case EXITPT_OP_COMPLETE:
+		if (req->resume_only)
+			return (exitpt_client_resume_only(c, req->action,
+			    req->system_state, rp));
 		return (exitpt_client_complete(c, req->operation,
 		    req->system_state, rp));
 	}
@@ -421,8 +422,11 @@ driver_answer_print(FILE *fp, int phase, const struct exitpt_answer *a,
 	    reason[0] != '\0' ? ": " : "", reason);
 }
 
-/* After a vetoed Check: one line per participant whose veto counted. */
-static void
+/*
+ * After a vetoed Check: one line per participant whose veto counted,
+ * each started by prefix (when not NULL).
+ */
+void
 driver_vetoes_print(FILE *fp, const struct exitpt_report *r,
     driver_prefix_cb prefix, void *arg)
 {

@@ -71,6 +71,8 @@ struct driver_request {
 	int		 action;	/* Check: EXITPT_ACTION_* */
 	int		 validate_only;	/* Check: HMC "Validate", Check only */
 	int		 system_state;	/* Complete: EXITPT_SYSTEM_* */
+	int		 resume_only;	/* Complete: with no operation open,
+					   a resume-only operation of action */
 };
 
 /*
@@ -186,6 +188,8 @@ size_t		 driver_check_text(const struct driver_check *, char *,
 
 /* A report as text lines (with an optional line prefix) and as JSON. */
 void		 driver_report_print(FILE *, const struct exitpt_report *,
+		    void (*)(FILE *, int, void *), void *);
+void		 driver_vetoes_print(FILE *, const struct exitpt_report *,
 		    void (*)(FILE *, int, void *), void *);
 json_t		*driver_report_json(const struct exitpt_report *);
 json_t		*driver_json_string(const char *);

@@ -17,6 +17,7 @@ struct ctl_phase_args {
 	int		 system_state;
 	int		 validate;
 	int		 suspend_seconds;
+	int		 resume_only;
 	uint64_t	 operation;
 };
 
@@ -51,6 +52,7 @@ ctl_phase_parse(const char *cmd, int argc, char **argv,
 		{ "validate", no_argument, NULL, 'V' },
 		{ "suspend-seconds", required_argument, NULL, 'w' },
 		{ "operation", required_argument, NULL, 'o' },
+		{ "resume-only", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	long long	 v;
@@ -86,6 +88,12 @@ ctl_phase_parse(const char *cmd, int argc, char **argv,
 				    "be a hexadecimal operation id, not '%s'",
 				    optarg));
 			break;
+		case 'R':
+			if (strcmp(cmd, "complete") != 0)
+				return (ctl_usage_error(cmd, "--resume-only "
+				    "is an option of complete"));
+			a->resume_only = 1;
+			break;
 		default:
 			return (ctl_usage_error(cmd, "unknown option"));
 		}
@@ -93,6 +101,9 @@ ctl_phase_parse(const char *cmd, int argc, char **argv,
 	if (optind != argc)
 		return (ctl_usage_error(cmd, "unexpected argument '%s'",
 		    argv[optind]));
+	if (a->resume_only && a->operation != 0)
+		return (ctl_usage_error(cmd, "--resume-only starts an "
+		    "operation of its own: no --operation"));
 	return (0);
 }
 
@@ -140,10 +151,11 @@ ctl_phase_refused(const char *cmd, int error, struct exitpt_report *r)
 
 	if (error == EXITPT_E_BUSY && r != NULL) {
 		fprintf(stderr, "exitctl: %s: busy: operation %s is in phase "
-		    "%s (%s)\n", cmd, driver_operation_text(
+		    "%s (%s), started by %s\n", cmd, driver_operation_text(
 		    exitpt_report_operation(r), id),
 		    exitpt_phase_name(exitpt_report_phase(r)),
-		    exitpt_outcome_name(exitpt_report_outcome(r)));
+		    exitpt_outcome_name(exitpt_report_outcome(r)),
+		    exitpt_report_driver(r));
 		return (DRIVER_EXIT_BUSY);
 	}
 	if (error == EXITPT_E_PHASE && r != NULL && exitpt_report_operation(r))
@@ -163,7 +175,8 @@ ctl_phase_refused(const char *cmd, int error, struct exitpt_report *r)
 static int
 ctl_phase_one(int argc, char **argv, int phase)
 {
-	struct ctl_phase_args	 a = { EXITPT_ACTION_MIGRATION, 0, 0, 0, 0 };
+	struct ctl_phase_args	 a = { EXITPT_ACTION_MIGRATION, 0, 0, 0, 0,
+	    0 };
 	struct driver_request	 req;
 	struct exitpt_client	*c;
 	struct exitpt_report	*r = NULL, *cancel = NULL;
@@ -180,6 +193,7 @@ ctl_phase_one(int argc, char **argv, int phase)
 	req.action = a.action;
 	req.validate_only = a.validate;
 	req.system_state = a.system_state;
+	req.resume_only = a.resume_only;
 	if ((error = driver_drive(c, &req, &r)) != 0)
 		rv = ctl_phase_refused(cmd, error, r);
 	else {
@@ -263,7 +277,7 @@ ctl_phase_suspend_cb(void *arg)
 static int
 ctl_phase_sequence(int argc, char **argv, int action)
 {
-	struct ctl_phase_args	 a = { action, 0, 0, 0, 0 };
+	struct ctl_phase_args	 a = { action, 0, 0, 0, 0, 0 };
 	struct ctl_phase_seq	 s;
 	struct driver_run	 run;
 	struct driver_result	 res;

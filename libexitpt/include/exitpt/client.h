@@ -159,6 +159,20 @@ EXITPT_EXPORT void exitpt_client_set_force(struct exitpt_client *client,
     int force);
 
 /*
+ * Let the Check requests that follow (supersede non-zero) replace an
+ * operation that this same driver opened and that still waits between
+ * Check and Prepare: exitd sends Cancel to the participants whose Check
+ * allowed, journals that operation as superseded, and runs a fresh Check,
+ * instead of answering EXITPT_E_BUSY.  "This same driver" is the same
+ * uid (from the socket) and the same name (exitpt_client_set_driver);
+ * for the powerpc-utils drmgr hook, whose check cannot tell an HMC
+ * Validate from a migration's first step.  Any other operation, and one
+ * past Check, is still busy.
+ */
+EXITPT_EXPORT void exitpt_client_set_supersede(struct exitpt_client *client,
+    int supersede);
+
+/*
  * Start an operation with the Check phase.  action is
  * EXITPT_ACTION_MIGRATION or _HIBERNATION; validate_only non-zero runs
  * Check alone (HMC "Validate").  Outcome ALLOWED, VALIDATED or VETOED.
@@ -187,6 +201,17 @@ EXITPT_EXPORT int exitpt_client_cancel(struct exitpt_client *client,
  */
 EXITPT_EXPORT int exitpt_client_complete(struct exitpt_client *client,
     uint64_t operation, int system_state, struct exitpt_report **reportp);
+
+/*
+ * Run Complete of the resume programs with no operation open: a
+ * resume-only operation of action (EXITPT_ACTION_*), journalled as such,
+ * for a system that resumed where no Check ran (a process restored by
+ * CRIU on another host).  Outcome COMPLETED; EXITPT_E_BUSY when an
+ * operation is open (the report describes it), EXITPT_E_VALUE for a bad
+ * action or system_state.
+ */
+EXITPT_EXPORT int exitpt_client_resume_only(struct exitpt_client *client,
+    int action, int system_state, struct exitpt_report **reportp);
 
 /* Snapshot of the current or last operation; needs no privilege. */
 EXITPT_EXPORT int exitpt_client_status(struct exitpt_client *client,
