@@ -30,6 +30,9 @@ int	 atomicfile_write(int, const char *, const void *, size_t, mode_t);
 int	 atomicfile_sweep(int);
 int	 atomicfile_mkdirs(const char *, mode_t);
 
+/* procstat.c */
+int		 procstat_start(pid_t, uint64_t *);
+
 /* progcheck.c */
 int	 progcheck_path(const char *, uid_t, char *, size_t);
 
@@ -49,6 +52,45 @@ const char	*config_state_dir(const char *);
 int		 config_load(const char *, struct config *, char *, size_t);
 void		 config_clear(struct config *);
 int		 config_is_admin(const struct config *, uid_t, gid_t);
+
+/* lparcfg.c: the Power partition's configuration (/proc/powerpc/lparcfg) */
+enum lparcfg_key {
+	LPARCFG_PARTITION_ID,
+	LPARCFG_GROUP,
+	LPARCFG_POOL,
+	LPARCFG_POOL_NUM_PROCS,
+	LPARCFG_POOL_IDLE_TIME,		/* timebase ticks */
+	LPARCFG_ENTITLED_CAPACITY,	/* hundredths of a processor */
+	LPARCFG_MAX_ENTITLED_CAPACITY,
+	LPARCFG_MIN_ENT_CAP,
+	LPARCFG_MIN_ENT_CAP_PER_VP,
+	LPARCFG_DES_ENT_CAP,
+	LPARCFG_CAP_INC,
+	LPARCFG_CAPACITY_WEIGHT,	/* only in shared-processor mode */
+	LPARCFG_DES_VAR_CAP_WT,
+	LPARCFG_UNALLOC_WEIGHT,
+	LPARCFG_UNALLOC_CAPACITY,
+	LPARCFG_CAPPED,
+	LPARCFG_SHARED,
+	LPARCFG_ACTIVE_PROCS,		/* virtual processors */
+	LPARCFG_POTENTIAL_PROCS,
+	LPARCFG_MIN_PROCS,
+	LPARCFG_DES_PROCS,
+	LPARCFG_SYSTEM_ACTIVE_PROCS,	/* physical processors */
+	LPARCFG_SYSTEM_POTENTIAL_PROCS,
+	LPARCFG_SHARED_PROCS,
+	LPARCFG_MAX_POOL_CAPACITY,
+	LPARCFG_ENT_POOL_CAPACITY,
+	LPARCFG_MIN_MEM,		/* MB */
+	LPARCFG_DES_MEM,		/* MB */
+	LPARCFG_MAX_MEM,		/* bytes */
+	LPARCFG_NKEYS
+};
+struct lparcfg {
+	long long	 v[LPARCFG_NKEYS];	/* -1: not reported */
+	char		 name[256];		/* partition_name */
+};
+int		 lparcfg_read(struct lparcfg *);
 
 /* registry.c */
 #define REGISTRY_SUSPEND	0
