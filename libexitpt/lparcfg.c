@@ -71,7 +71,7 @@ lparcfg_line(struct lparcfg *cfg, char *line)
 			continue;
 		/* Some values carry a unit after the number ("N bytes"). */
 		errno = 0;
-		v = strtoll(value, &end, 0);
+		v = strtoll(value, &end, 10);
 		if (end != value && errno == 0 && v >= 0 &&
 		    (*end == '\0' || *end == ' '))
 			cfg->v[i] = v;
