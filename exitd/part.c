@@ -19,6 +19,7 @@ extern const struct part_ops part_script_ops;
 const struct part_ops *const part_kinds[] = {
 	&part_program_ops,
 	&part_critical_ops,
+	&part_dr_ops,
 #ifdef EXITD_PART_SCRIPT
 	&part_script_ops,
 #endif

@@ -5,6 +5,8 @@
  *	recovery-timeout SECONDS
  *	exit-point EXIT_POINT check-failure allow|veto
  *	exit-point EXIT_POINT order parallel|serial
+ *	dr-timeout SECONDS
+ *	dr-veto user|group NAME		(repeatable)
  *
  * plus the locations of the state directory and the file itself, which the
  * environment may override (tests use that).
@@ -24,6 +26,7 @@
 #define CONFIG_LINE_MAX		1024
 #define CONFIG_RECOVERY_DEFAULT	300
 #define CONFIG_WORDS		5
+#define CONFIG_DR_VETO_MAX	64	/* dr-veto lines */
 
 /* Path of the configuration file: $EXITPT_CONFIG or the built-in path. */
 const char *
@@ -67,6 +70,52 @@ config_split(char *line, char **word)
 	return (n);
 }
 
+/*
+ * dr-veto user|group NAME: let a user, or the members of a group, veto
+ * with DR_EVENT_FAIL (root always may).
+ */
+static int
+config_dr_veto(struct config *cfg, const char *what, const char *name,
+    char *err, size_t errlen)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	void		*p;
+
+	if (cfg->dr_veto_nuids + cfg->dr_veto_ngids >= CONFIG_DR_VETO_MAX) {
+		snprintf(err, errlen, "more than %d dr-veto lines",
+		    CONFIG_DR_VETO_MAX);
+		return (EXITPT_E_VALUE);
+	}
+	if (strcmp(what, "user") == 0) {
+		if ((pw = getpwnam(name)) == NULL) {
+			snprintf(err, errlen, "unknown user '%s'", name);
+			return (EXITPT_E_USER);
+		}
+		if ((p = reallocarray(cfg->dr_veto_uids,
+		    cfg->dr_veto_nuids + 1, sizeof(uid_t))) == NULL)
+			return (-ENOMEM);
+		cfg->dr_veto_uids = p;
+		cfg->dr_veto_uids[cfg->dr_veto_nuids++] = pw->pw_uid;
+		return (0);
+	}
+	if (strcmp(what, "group") == 0) {
+		if ((gr = getgrnam(name)) == NULL) {
+			snprintf(err, errlen, "unknown group '%s'", name);
+			return (EXITPT_E_USER);
+		}
+		if ((p = reallocarray(cfg->dr_veto_gids,
+		    cfg->dr_veto_ngids + 1, sizeof(gid_t))) == NULL)
+			return (-ENOMEM);
+		cfg->dr_veto_gids = p;
+		cfg->dr_veto_gids[cfg->dr_veto_ngids++] = gr->gr_gid;
+		return (0);
+	}
+	snprintf(err, errlen, "dr-veto takes 'user NAME' or 'group NAME', "
+	    "not '%s'", what);
+	return (EXITPT_E_MALFORMED);
+}
+
 /* Apply one parsed line to cfg; fill err with the reason on failure. */
 static int
 config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
@@ -93,6 +142,19 @@ config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
 		cfg->recovery_timeout = (int)v;
 		return (0);
 	}
+	if (strcmp(w[0], "dr-timeout") == 0 && n == 2) {
+		if (text_parse_int(w[1], EXITPT_WAIT_MIN, EXITPT_WAIT_MAX,
+		    &v) != 0) {
+			snprintf(err, errlen, "dr-timeout must be %d..%d "
+			    "seconds, not '%s'", EXITPT_WAIT_MIN,
+			    EXITPT_WAIT_MAX, w[1]);
+			return (EXITPT_E_VALUE);
+		}
+		cfg->dr_timeout = (int)v;
+		return (0);
+	}
+	if (strcmp(w[0], "dr-veto") == 0 && n == 3)
+		return (config_dr_veto(cfg, w[1], w[2], err, errlen));
 	if (strcmp(w[0], "exit-point") == 0 && n == 4) {
 		if ((point = registry_point_parse(w[1])) < 0) {
 			snprintf(err, errlen, "unknown exit point '%s'", w[1]);
@@ -129,6 +191,7 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->recovery_timeout = CONFIG_RECOVERY_DEFAULT;
+	cfg->dr_timeout = CONFIG_DR_TIMEOUT;
 	if (EXITPT_DEFAULT_ADMIN_GROUP[0] != '\0' &&
 	    (cfg->admin_group = strdup(EXITPT_DEFAULT_ADMIN_GROUP)) == NULL)
 		return (-ENOMEM);
@@ -173,6 +236,36 @@ config_clear(struct config *cfg)
 {
 	free(cfg->admin_group);
 	cfg->admin_group = NULL;
+	free(cfg->dr_veto_uids);
+	cfg->dr_veto_uids = NULL;
+	cfg->dr_veto_nuids = 0;
+	free(cfg->dr_veto_gids);
+	cfg->dr_veto_gids = NULL;
+	cfg->dr_veto_ngids = 0;
+}
+
+/*
+ * Whether the user uid, whose primary group (as the kernel gave it) is
+ * gid, belongs to group want: primary or supplementary.
+ */
+static int
+config_in_group(uid_t uid, gid_t gid, gid_t want)
+{
+	struct passwd	*pw;
+	gid_t		 groups[256];
+	int		 i, n = (int)nitems(groups);
+
+	if (gid == want)
+		return (1);
+	if ((pw = getpwuid(uid)) == NULL)
+		return (0);
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (groups[i] == want)
+			return (1);
+	}
+	return (0);
 }
 
 /*
@@ -183,24 +276,32 @@ int
 config_is_admin(const struct config *cfg, uid_t uid, gid_t gid)
 {
 	struct group	*gr;
-	struct passwd	*pw;
-	gid_t		 admin, groups[256];
-	int		 i, n = (int)nitems(groups);
 
 	if (uid == 0)
 		return (1);
 	if (cfg->admin_group == NULL || (gr = getgrnam(cfg->admin_group)) ==
 	    NULL)
 		return (0);
-	admin = gr->gr_gid;
-	if (gid == admin)
+	return (config_in_group(uid, gid, gr->gr_gid));
+}
+
+/*
+ * Tell whether a dr_reconfig() process of this user may veto with
+ * DR_EVENT_FAIL: root (as on AIX), or a user or group named by dr-veto.
+ */
+int
+config_dr_may_veto(const struct config *cfg, uid_t uid, gid_t gid)
+{
+	size_t	i;
+
+	if (uid == 0)
 		return (1);
-	if ((pw = getpwuid(uid)) == NULL)
-		return (0);
-	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
-		return (0);
-	for (i = 0; i < n; i++) {
-		if (groups[i] == admin)
+	for (i = 0; i < cfg->dr_veto_nuids; i++) {
+		if (cfg->dr_veto_uids[i] == uid)
+			return (1);
+	}
+	for (i = 0; i < cfg->dr_veto_ngids; i++) {
+		if (config_in_group(uid, gid, cfg->dr_veto_gids[i]))
 			return (1);
 	}
 	return (0);

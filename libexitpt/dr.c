@@ -44,6 +44,9 @@
 #define DR_BACKOFF_MIN_MS	50
 #define DR_BACKOFF_MAX_MS	30000
 
+_Static_assert(DR_EVENT_FAIL == PROTO_DR_ACK_FAIL &&
+    DR_RECONFIG_DONE == PROTO_DR_ACK_DONE, "acknowledgement flags");
+
 /* One consistent copy of the page. */
 struct dr_view {
 	uint32_t	active;

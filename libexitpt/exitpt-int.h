@@ -42,16 +42,23 @@ struct config_point {
 	int		 check_failure_veto;	/* abnormal end in Check vetoes */
 	int		 serial;		/* run one at a time */
 };
+#define CONFIG_DR_TIMEOUT	30	/* dr-timeout default, seconds */
 struct config {
 	char			*admin_group;
 	int			 recovery_timeout;	/* seconds */
 	struct config_point	 point[CONFIG_NPOINTS];
+	int			 dr_timeout;		/* seconds, 1..900 */
+	uid_t			*dr_veto_uids;		/* dr-veto user */
+	size_t			 dr_veto_nuids;
+	gid_t			*dr_veto_gids;		/* dr-veto group */
+	size_t			 dr_veto_ngids;
 };
 const char	*config_default_path(void);
 const char	*config_state_dir(const char *);
 int		 config_load(const char *, struct config *, char *, size_t);
 void		 config_clear(struct config *);
 int		 config_is_admin(const struct config *, uid_t, gid_t);
+int		 config_dr_may_veto(const struct config *, uid_t, gid_t);
 
 /* lparcfg.c: the Power partition's configuration (/proc/powerpc/lparcfg) */
 enum lparcfg_key {

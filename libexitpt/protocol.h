@@ -202,10 +202,14 @@ struct proto_dr_registered {
 	uint64_t	id;		/* registration number, for logs */
 };
 
+/* proto_dr_ack.flags: the dr_reconfig() flags given, AIX's values. */
+#define PROTO_DR_ACK_FAIL	0x2	/* DR_EVENT_FAIL */
+#define PROTO_DR_ACK_DONE	0x4	/* DR_RECONFIG_DONE */
+
 /* PROTO_DR_ACK: dr_reconfig(DR_RECONFIG_DONE or DR_EVENT_FAIL). */
 struct proto_dr_ack {
 	uint32_t	token;		/* dr_info_t.phase_gen */
-	uint32_t	flags;		/* the dr_reconfig() flags given */
+	uint32_t	flags;		/* PROTO_DR_ACK_* */
 };
 
 /* The page; every field is read and written with atomic accesses. */
