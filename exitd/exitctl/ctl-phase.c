@@ -19,6 +19,7 @@ struct ctl_phase_args {
 	int		 validate;
 	int		 suspend_seconds;
 	uint64_t	 operation;
+	int		 force;		/* --force: the HMC's force option */
 };
 
 static int	 ctl_phase_parse(const char *, int, char **,
@@ -190,6 +191,7 @@ ctl_phase_parse(const char *cmd, int argc, char **argv,
 		{ "validate", no_argument, NULL, 'V' },
 		{ "suspend-seconds", required_argument, NULL, 'w' },
 		{ "operation", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
@@ -218,6 +220,9 @@ ctl_phase_parse(const char *cmd, int argc, char **argv,
 			break;
 		case 'V':
 			a->validate = 1;
+			break;
+		case 'F':
+			a->force = 1;
 			break;
 		case 'w':
 			if (text_parse_int(optarg, 0, 86400, &v) != 0)
@@ -305,7 +310,7 @@ ctl_phase_result(const char *cmd, int error, struct exitpt_report *r)
 static int
 ctl_phase_one(int argc, char **argv, int phase)
 {
-	struct ctl_phase_args	 a = { EXITPT_ACTION_MIGRATION, 0, 0, 0, 0 };
+	struct ctl_phase_args	 a = { EXITPT_ACTION_MIGRATION, 0, 0, 0, 0, 0 };
 	struct exitpt_client	*c;
 	struct exitpt_report	*r = NULL;
 	const char		*cmd = argv[0];
@@ -315,6 +320,7 @@ ctl_phase_one(int argc, char **argv, int phase)
 		return (rv);
 	if ((rv = ctl_phase_open(cmd, &c)) != 0)
 		return (rv);
+	exitpt_client_set_force(c, a.force);
 	switch (phase) {
 	case EXITPT_OP_CHECK:
 		error = exitpt_client_check(c, a.action, a.validate, &r);
@@ -372,7 +378,7 @@ ctl_phase_complete(int argc, char **argv)
 static int
 ctl_phase_sequence(int argc, char **argv, int action)
 {
-	struct ctl_phase_args	 a = { action, 0, 0, 0, 0 };
+	struct ctl_phase_args	 a = { action, 0, 0, 0, 0, 0 };
 	struct exitpt_client	*c;
 	struct exitpt_report	*r = NULL;
 	struct timespec		 ts;
@@ -384,6 +390,7 @@ ctl_phase_sequence(int argc, char **argv, int action)
 		return (rv);
 	if ((rv = ctl_phase_open(cmd, &c)) != 0)
 		return (rv);
+	exitpt_client_set_force(c, a.force);
 	error = exitpt_client_check(c, a.action, 0, &r);
 	rv = ctl_phase_result(cmd, error, r);
 	if (error != 0 || rv != CTL_EXIT_OK)

@@ -55,6 +55,7 @@ struct hmc {
 	int		 suspend_seconds;
 	int		 system_state;
 	int		 kill_during;	/* EXITPT_OP_* or 0 */
+	int		 force;		/* --force: the HMC's force option */
 	int		 window;	/* prepare window granted by Check */
 	const char	*exitd_command;
 	struct timespec	 t0;		/* monotonic start */
@@ -78,12 +79,13 @@ hmc_usage(const char *fmt, ...)
 		fprintf(stderr, "\n");
 	}
 	fprintf(stderr, "usage: hmcsim [--socket PATH] validate "
-	    "[--action migration|hibernation]\n"
+	    "[--action migration|hibernation] [--force]\n"
 	    "       hmcsim [--socket PATH] migrate "
-	    "[--cancel-after check|prepare]\n"
+	    "[--cancel-after check|prepare] [--force]\n"
 	    "              [--suspend-seconds N] [--restricted] "
 	    "[fault options]\n"
-	    "       hmcsim [--socket PATH] hibernate [--resume-after N]\n"
+	    "       hmcsim [--socket PATH] hibernate [--resume-after N] "
+	    "[--force]\n"
 	    "              [--cancel-after check|prepare] [--restricted] "
 	    "[fault options]\n"
 	    "fault options: --kill-exitd-during check|prepare|complete "
@@ -585,6 +587,7 @@ hmc_run(struct hmc *h)
 
 	if ((error = exitpt_client_open(&c, h->socket)) != 0)
 		return (hmc_fail(error));
+	exitpt_client_set_force(c, h->force);
 	printf("hmcsim: %s (%s)\n", h->cmd == HMC_VALIDATE ? "validate" :
 	    h->cmd == HMC_MIGRATE ? "migrate" : "hibernate",
 	    h->action == EXITPT_ACTION_HIBERNATION ? "hibernation" :
@@ -674,6 +677,7 @@ main(int argc, char **argv)
 		{ "kill-exitd-during", required_argument, NULL, 'k' },
 		{ "exitd-command", required_argument, NULL, 'e' },
 		{ "disappear-after", required_argument, NULL, 'd' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -739,6 +743,9 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			h.system_state = EXITPT_SYSTEM_RESTRICTED;
+			break;
+		case 'f':
+			h.force = 1;
 			break;
 		case 'h':
 			hmc_usage(NULL);
