@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -74,10 +75,16 @@ struct dr_part {
 	uid_t			 uid;
 };
 
-/* A process restored from the journal as called in the open Check. */
+/*
+ * A participant restored from the journal.  Restore runs before init, so
+ * the time limits of the configuration are set on part at init; the
+ * suspend ones were called in the open Check.
+ */
 struct dr_restored {
 	pid_t			 pid;
 	uint64_t		 start;
+	int			 suspend;
+	struct part		*part;		/* until init only */
 };
 
 static struct event_base	*dr_base;
@@ -92,6 +99,7 @@ static uint32_t			 dr_lpar_flags;	/* PROTO_DR_SPLPAR_* */
 static struct dr_restored	*dr_restored;
 static size_t			 dr_nrestored;
 static uint64_t			 dr_recovered_op;
+static char			 dr_path_buf[96];	/* /proc paths */
 
 static void	 dr_init(struct event_base *, const char *, struct config *);
 static int	 dr_collect(struct engine_op *, int);
@@ -117,6 +125,7 @@ static void	 dr_answer(struct dr_proc *, int, int32_t, int32_t,
 		     const char *);
 static void	 dr_ack(struct dr_proc *, const struct proto_dr_ack *);
 static void	 dr_reply(int, int, int);
+static void	 dr_limits(struct part *);
 
 const struct part_ops part_dr_ops = {
 	.kind = EXITPT_PARTICIPANT_DR,
@@ -145,9 +154,14 @@ dr_init(struct event_base *base, const char *state_dir, struct config *cfg)
 	struct engine_snapshot	*s;
 	struct rlimit		 rl;
 	long			 pagesize;
+	size_t			 i;
 
 	dr_base = base;
 	dr_cfg = cfg;
+	for (i = 0; i < dr_nrestored; i++) {
+		dr_limits(dr_restored[i].part);
+		dr_restored[i].part = NULL;
+	}
 	pagesize = sysconf(_SC_PAGESIZE);
 	dr_pagesize = pagesize > (long)sizeof(struct proto_dr_page) ?
 	    (size_t)pagesize : 4096;
@@ -261,22 +275,52 @@ dr_status_masks(const char *path, int signo, int *caught, int *blocked,
 }
 
 /*
+ * Whether thread tid of pid sits in sigtimedwait() (sigwait(3) and
+ * sigwaitinfo(2) too): the kernel unblocks the awaited signals for the
+ * wait, so such a thread shows them unblocked.
+ */
+static int
+dr_thread_waits(pid_t pid, const char *tid)
+{
+	FILE	*fp;
+	long	 nr;
+	int	 n;
+
+	snprintf(dr_path_buf, sizeof(dr_path_buf), "/proc/%ld/task/%.20s/"
+	    "syscall", (long)pid, tid);
+	if ((fp = fopen(dr_path_buf, "re")) == NULL)
+		return (0);
+	n = fscanf(fp, "%ld", &nr);
+	fclose(fp);
+	if (n != 1)
+		return (0);
+#ifdef SYS_rt_sigtimedwait_time64
+	if (nr == SYS_rt_sigtimedwait_time64)
+		return (1);
+#endif
+	return (nr == SYS_rt_sigtimedwait);
+}
+
+/*
  * Whether sending signo to pid now is safe and useful: the process
- * catches it, or every one of its threads blocks it (a sigwait() thread
- * takes it).  On Linux an uncaught real-time signal ends a process, and
- * exec resets caught signals, so this is asked at the moment of sending.
- * why says what was found when the answer is no.
+ * catches it, or each of its threads blocks it or waits for it in
+ * sigwait() (HTX's pattern), so that no thread takes the default action.
+ * On Linux an uncaught real-time signal ends a process, and exec resets
+ * caught signals, so this is asked at the moment of sending.  A thread in
+ * sigwait() is taken to wait for SIGRECONFIG: /proc does not say which
+ * signals it awaits.  why says what was found when the answer is no.
  */
 static int
 dr_interested(pid_t pid, int signo, char *why, size_t len)
 {
 	DIR		*dir;
 	struct dirent	*de;
-	char		 path[64];
-	int		 caught = 0, blocked = 0, ignored = 0, all = 1, n = 0;
+	int		 caught = 0, blocked = 0, ignored = 0, n = 0, error;
 
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if (dr_status_masks(path, signo, &caught, &blocked, &ignored) != 0) {
+	snprintf(dr_path_buf, sizeof(dr_path_buf), "/proc/%ld/status",
+	    (long)pid);
+	if (dr_status_masks(dr_path_buf, signo, &caught, &blocked,
+	    &ignored) != 0) {
 		snprintf(why, len, "its /proc status cannot be read");
 		return (0);
 	}
@@ -286,30 +330,35 @@ dr_interested(pid_t pid, int signo, char *why, size_t len)
 		snprintf(why, len, "it ignores SIGRECONFIG");
 		return (0);
 	}
-	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
-	if ((dir = opendir(path)) == NULL) {
+	snprintf(dr_path_buf, sizeof(dr_path_buf), "/proc/%ld/task",
+	    (long)pid);
+	if ((dir = opendir(dr_path_buf)) == NULL) {
 		snprintf(why, len, "its threads cannot be read");
 		return (0);
 	}
-	while (all && (de = readdir(dir)) != NULL) {
+	while ((de = readdir(dir)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/task/%.20s/status",
-		    (long)pid, de->d_name);
+		snprintf(dr_path_buf, sizeof(dr_path_buf), "/proc/%ld/task/"
+		    "%.20s/status", (long)pid, de->d_name);
 		blocked = 0;
-		/* A thread that ended meanwhile blocks nothing. */
-		if (dr_status_masks(path, signo, &caught, &blocked,
-		    &ignored) == -ENOENT)
+		/* A thread that ended meanwhile takes nothing. */
+		if ((error = dr_status_masks(dr_path_buf, signo, &caught,
+		    &blocked, &ignored)) == -ENOENT || error == -ESRCH)
 			continue;
-		all = blocked;
+		if (!blocked && !dr_thread_waits(pid, de->d_name)) {
+			closedir(dir);
+			snprintf(why, len, "it does not catch SIGRECONFIG, and "
+			    "thread %.20s neither blocks nor awaits it",
+			    de->d_name);
+			return (0);
+		}
 		n++;
 	}
 	closedir(dir);
-	if (all && n > 0)
-		return (1);
-	snprintf(why, len, "it neither catches SIGRECONFIG nor blocks it in "
-	    "every thread");
-	return (0);
+	if (n == 0)
+		snprintf(why, len, "it has no threads left");
+	return (n > 0);
 }
 
 /*
@@ -351,11 +400,18 @@ dr_collect(struct engine_op *op, int phase)
 		dp->uid = d->uid;
 		part_set_data(p, dp);
 		part_set_pid(p, d->pid);
-		part_set_timeout(p, EXITPT_OP_CHECK, dr_cfg->dr_timeout);
-		part_set_timeout(p, EXITPT_OP_CANCEL, dr_cfg->dr_timeout);
-		part_set_timeout(p, EXITPT_OP_COMPLETE, dr_cfg->dr_timeout);
+		dr_limits(p);
 	}
 	return (0);
+}
+
+/* dr-timeout bounds check, posterror and post; the window bounds pre. */
+static void
+dr_limits(struct part *p)
+{
+	part_set_timeout(p, EXITPT_OP_CHECK, dr_cfg->dr_timeout);
+	part_set_timeout(p, EXITPT_OP_CANCEL, dr_cfg->dr_timeout);
+	part_set_timeout(p, EXITPT_OP_COMPLETE, dr_cfg->dr_timeout);
 }
 
 /* Cancel is posterror, sent only once Prepare ran (pre was sent). */
@@ -803,7 +859,7 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 	d->exe[n] = '\0';
 	for (i = 0; i < dr_nrestored; i++) {
 		r = &dr_restored[i];
-		if (r->pid == pid && r->start == start)
+		if (r->suspend && r->pid == pid && r->start == start)
 			d->checked_op = dr_recovered_op;
 	}
 	dr_reply(fd, 0, pagefd);
@@ -849,16 +905,13 @@ dr_restore(struct part *p, json_t *id)
 	dp->uid = (uid_t)uid;
 	part_set_data(p, dp);
 	part_set_pid(p, dp->pid);
-	part_set_timeout(p, EXITPT_OP_CHECK, dr_cfg->dr_timeout);
-	part_set_timeout(p, EXITPT_OP_CANCEL, dr_cfg->dr_timeout);
-	part_set_timeout(p, EXITPT_OP_COMPLETE, dr_cfg->dr_timeout);
-	if (part_point(p) == REGISTRY_SUSPEND) {
-		dr_restored = xreallocarray(dr_restored, dr_nrestored + 1,
-		    sizeof(*dr_restored));
-		dr_restored[dr_nrestored].pid = dp->pid;
-		dr_restored[dr_nrestored].start = dp->start;
-		dr_nrestored++;
-	}
+	dr_restored = xreallocarray(dr_restored, dr_nrestored + 1,
+	    sizeof(*dr_restored));
+	dr_restored[dr_nrestored].pid = dp->pid;
+	dr_restored[dr_nrestored].start = dp->start;
+	dr_restored[dr_nrestored].suspend = part_point(p) == REGISTRY_SUSPEND;
+	dr_restored[dr_nrestored].part = p;
+	dr_nrestored++;
 	return (0);
 }
 
