@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/pidfd.h>
 #include <sys/syscall.h>
 
 #include <dirent.h>
@@ -39,12 +40,15 @@
 #define DR_PROCS_MAX		4096	/* registrations in all */
 #define DR_PROCS_PER_UID	2048	/* registrations of one user */
 #define DR_FD_RESERVE		128	/* descriptors left for the rest */
+#define DR_FDS_PER_PROC		3	/* connection, /proc dir, status */
 #define DR_COMM_MAX		64
 #define DR_VETO_REASON		"DR_EVENT_FAIL in check"
+#define DR_HASH			1024	/* buckets of registrations by pid */
 
 /* One registered process: its connection, its page, its running call. */
 struct dr_proc {
 	TAILQ_ENTRY(dr_proc)	 entry;
+	TAILQ_ENTRY(dr_proc)	 hentry;	/* in dr_hash[pid % DR_HASH] */
 	uint64_t		 id;		/* registration number */
 	pid_t			 pid;
 	uid_t			 uid;
@@ -52,6 +56,11 @@ struct dr_proc {
 	uint64_t		 start;		/* /proc start time, ticks */
 	int			 signo;
 	int			 fd;		/* the registration connection */
+	int			 procfd;	/* its /proc/PID directory */
+	int			 statusfd;	/* its /proc/PID/status, read
+						   again from offset 0 */
+	uint64_t		 pass;		/* dr_pass of its interest */
+	int			 may_veto;	/* as of this operation's Check */
 	struct event		*ev;
 	unsigned char		 in[sizeof(struct proto_hdr) +
 				    sizeof(struct proto_dr_ack)];
@@ -90,6 +99,7 @@ struct dr_restored {
 static struct event_base	*dr_base;
 static struct config		*dr_cfg;
 static struct dr_procs		 dr_procs = TAILQ_HEAD_INITIALIZER(dr_procs);
+static struct dr_procs		 dr_hash[DR_HASH];
 static size_t			 dr_nprocs;
 static size_t			 dr_max = DR_PROCS_MAX;
 static uint64_t			 dr_next_id = 1;
@@ -99,7 +109,9 @@ static uint32_t			 dr_lpar_flags;	/* PROTO_DR_SPLPAR_* */
 static struct dr_restored	*dr_restored;
 static size_t			 dr_nrestored;
 static uint64_t			 dr_recovered_op;
-static char			 dr_path_buf[96];	/* /proc paths */
+static uint64_t			 dr_pass;	/* Check collections */
+static int			 dr_fresh;	/* still their loop turn */
+static pid_t			 dr_self;
 
 static void	 dr_init(struct event_base *, const char *, struct config *);
 static int	 dr_collect(struct engine_op *, int);
@@ -117,7 +129,6 @@ static void	 dr_read_cb(evutil_socket_t, short, void *);
 static void	 dr_close(struct dr_proc *, const char *);
 static struct dr_proc *dr_find(pid_t, uint64_t);
 static void	 dr_who(const struct dr_proc *, char *, size_t);
-static int	 dr_interested(pid_t, int, char *, size_t);
 static void	 dr_page_write(struct dr_proc *, int, uint32_t, uint32_t,
 		     uint64_t);
 static void	 dr_page_idle(struct dr_proc *);
@@ -126,6 +137,9 @@ static void	 dr_answer(struct dr_proc *, int, int32_t, int32_t,
 static void	 dr_ack(struct dr_proc *, const struct proto_dr_ack *);
 static void	 dr_reply(int, int, int);
 static void	 dr_limits(struct part *);
+static int	 dr_read_at(int, const char *, char *, size_t);
+static int	 dr_interested(const struct dr_proc *, char *, size_t);
+static void	 dr_fresh_cb(evutil_socket_t, short, void *);
 
 const struct part_ops part_dr_ops = {
 	.kind = EXITPT_PARTICIPANT_DR,
@@ -158,6 +172,9 @@ dr_init(struct event_base *base, const char *state_dir, struct config *cfg)
 
 	dr_base = base;
 	dr_cfg = cfg;
+	dr_self = getpid();
+	for (i = 0; i < DR_HASH; i++)
+		TAILQ_INIT(&dr_hash[i]);
 	for (i = 0; i < dr_nrestored; i++) {
 		dr_limits(dr_restored[i].part);
 		dr_restored[i].part = NULL;
@@ -171,11 +188,12 @@ dr_init(struct event_base *base, const char *state_dir, struct config *cfg)
 			setrlimit(RLIMIT_NOFILE, &rl);
 			getrlimit(RLIMIT_NOFILE, &rl);
 		}
-		if (rl.rlim_cur != RLIM_INFINITY &&
-		    rl.rlim_cur < DR_PROCS_MAX + DR_FD_RESERVE)
+		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <
+		    DR_PROCS_MAX * DR_FDS_PER_PROC + DR_FD_RESERVE)
 			dr_max = rl.rlim_cur > 2 * DR_FD_RESERVE ?
-			    (size_t)rl.rlim_cur - DR_FD_RESERVE :
-			    (size_t)rl.rlim_cur / 2;
+			    ((size_t)rl.rlim_cur - DR_FD_RESERVE) /
+			    DR_FDS_PER_PROC : (size_t)rl.rlim_cur / 2 /
+			    DR_FDS_PER_PROC;
 	}
 	s = phase_snapshot(-1);
 	if (s->open)
@@ -230,69 +248,68 @@ dr_find(pid_t pid, uint64_t start)
 {
 	struct dr_proc	*d;
 
-	TAILQ_FOREACH(d, &dr_procs, entry) {
+	TAILQ_FOREACH(d, &dr_hash[(unsigned)pid % DR_HASH], hentry) {
 		if (d->pid == pid && d->start == start)
 			return (d);
 	}
 	return (NULL);
 }
 
-/* Parse one hexadecimal signal mask of /proc/PID/status. */
+/* Whether signo is in a hexadecimal mask of a /proc status text. */
 static int
-dr_mask_has(const char *hex, int signo)
+dr_mask_has(const char *text, const char *key, int signo)
 {
-	unsigned long long	mask;
+	unsigned long long	 mask;
+	const char		*p;
 	char			*end;
 
+	if ((p = strstr(text, key)) == NULL)
+		return (-1);
+	p += strlen(key);
 	errno = 0;
-	mask = strtoull(hex, &end, 16);
-	if (errno != 0 || end == hex)
-		return (0);
+	mask = strtoull(p, &end, 16);
+	if (errno != 0 || end == p)
+		return (-1);
 	return ((mask >> (signo - 1)) & 1);
 }
 
-/* Read a Sig*: line of a status file (caught, blocked, ignored). */
+/*
+ * Read a small /proc file relative to dirfd into buf (NUL-terminated) in
+ * one read.  Returns 0, -ESRCH when the process or thread has ended, or
+ * another -errno.
+ */
 static int
-dr_status_masks(const char *path, int signo, int *caught, int *blocked,
-    int *ignored)
+dr_read_at(int dirfd, const char *name, char *buf, size_t len)
 {
-	FILE	*fp;
-	char	 line[256];
-	int	 seen = 0;
+	ssize_t	n;
+	int	fd, error;
 
-	if ((fp = fopen(path, "re")) == NULL)
-		return (-errno);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (strncmp(line, "SigCgt:", 7) == 0 && ++seen)
-			*caught = dr_mask_has(line + 7, signo);
-		else if (strncmp(line, "SigBlk:", 7) == 0 && ++seen)
-			*blocked = dr_mask_has(line + 7, signo);
-		else if (strncmp(line, "SigIgn:", 7) == 0 && ++seen)
-			*ignored = dr_mask_has(line + 7, signo);
-	}
-	fclose(fp);
-	return (seen == 3 ? 0 : EXITPT_E_MALFORMED);
+	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) == -1)
+		return (errno == ENOENT ? -ESRCH : -errno);
+	n = read(fd, buf, len - 1);
+	error = n == -1 ? (errno == ESRCH ? -ESRCH : -errno) : 0;
+	close(fd);
+	if (n == 0)
+		error = -ESRCH;
+	buf[n > 0 ? n : 0] = '\0';
+	return (error);
 }
 
 /*
- * Whether thread tid of pid sits in sigtimedwait() (sigwait(3) and
- * sigwaitinfo(2) too): the kernel unblocks the awaited signals for the
- * wait, so such a thread shows them unblocked.
+ * Whether a thread (its /proc/PID/task/TID/syscall under taskfd) sits in
+ * sigtimedwait(), which sigwait(3) and sigwaitinfo(2) use: the kernel
+ * unblocks the awaited signals for the wait, so such a thread shows them
+ * unblocked.
  */
 static int
-dr_thread_waits(pid_t pid, const char *tid)
+dr_thread_waits(int taskfd, const char *tid)
 {
-	FILE	*fp;
-	long	 nr;
-	int	 n;
+	char	path[48], buf[256];
+	long	nr;
 
-	snprintf(dr_path_buf, sizeof(dr_path_buf), "/proc/%ld/task/%.20s/"
-	    "syscall", (long)pid, tid);
-	if ((fp = fopen(dr_path_buf, "re")) == NULL)
-		return (0);
-	n = fscanf(fp, "%ld", &nr);
-	fclose(fp);
-	if (n != 1)
+	snprintf(path, sizeof(path), "%.20s/syscall", tid);
+	if (dr_read_at(taskfd, path, buf, sizeof(buf)) != 0 ||
+	    sscanf(buf, "%ld", &nr) != 1)
 		return (0);
 #ifdef SYS_rt_sigtimedwait_time64
 	if (nr == SYS_rt_sigtimedwait_time64)
@@ -302,51 +319,62 @@ dr_thread_waits(pid_t pid, const char *tid)
 }
 
 /*
- * Whether sending signo to pid now is safe and useful: the process
+ * Whether sending its signal to d now is safe and useful: the process
  * catches it, or each of its threads blocks it or waits for it in
  * sigwait() (HTX's pattern), so that no thread takes the default action.
  * On Linux an uncaught real-time signal ends a process, and exec resets
  * caught signals, so this is asked at the moment of sending.  A thread in
  * sigwait() is taken to wait for SIGRECONFIG: /proc does not say which
- * signals it awaits.  why says what was found when the answer is no.
+ * signals it awaits.  Returns 1, 0 with why saying what was found, or
+ * -ESRCH when the process has ended.  Everything is read through the
+ * process's own /proc directory, which a reused pid cannot take over.
  */
 static int
-dr_interested(pid_t pid, int signo, char *why, size_t len)
+dr_interested(const struct dr_proc *d, char *why, size_t len)
 {
 	DIR		*dir;
 	struct dirent	*de;
-	int		 caught = 0, blocked = 0, ignored = 0, n = 0, error;
+	char		 buf[4096], path[48];
+	ssize_t		 n;
+	int		 taskfd, caught, ignored, blocked, error;
 
-	snprintf(dr_path_buf, sizeof(dr_path_buf), "/proc/%ld/status",
-	    (long)pid);
-	if (dr_status_masks(dr_path_buf, signo, &caught, &blocked,
-	    &ignored) != 0) {
-		snprintf(why, len, "its /proc status cannot be read");
+	/* Read from offset 0, a /proc file is rendered afresh. */
+	if ((n = pread(d->statusfd, buf, sizeof(buf) - 1, 0)) <= 0) {
+		error = n == 0 || errno == ESRCH ? -ESRCH : -errno;
+		snprintf(why, len, "its /proc status cannot be read: %s",
+		    strerror(-error));
+		return (error == -ESRCH ? -ESRCH : 0);
+	}
+	buf[n] = '\0';
+	n = 0;
+	caught = dr_mask_has(buf, "SigCgt:", d->signo);
+	ignored = dr_mask_has(buf, "SigIgn:", d->signo);
+	if (caught == 1)
+		return (1);
+	if (caught == -1 || ignored == -1) {
+		snprintf(why, len, "its /proc status has no signal masks");
 		return (0);
 	}
-	if (caught)
-		return (1);
 	if (ignored) {
 		snprintf(why, len, "it ignores SIGRECONFIG");
 		return (0);
 	}
-	snprintf(dr_path_buf, sizeof(dr_path_buf), "/proc/%ld/task",
-	    (long)pid);
-	if ((dir = opendir(dr_path_buf)) == NULL) {
+	if ((taskfd = openat(d->procfd, "task", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (dir = fdopendir(taskfd)) == NULL) {
+		if (taskfd != -1)
+			close(taskfd);
 		snprintf(why, len, "its threads cannot be read");
-		return (0);
+		return (errno == ENOENT || errno == ESRCH ? -ESRCH : 0);
 	}
 	while ((de = readdir(dir)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(dr_path_buf, sizeof(dr_path_buf), "/proc/%ld/task/"
-		    "%.20s/status", (long)pid, de->d_name);
-		blocked = 0;
+		snprintf(path, sizeof(path), "%.20s/status", de->d_name);
 		/* A thread that ended meanwhile takes nothing. */
-		if ((error = dr_status_masks(dr_path_buf, signo, &caught,
-		    &blocked, &ignored)) == -ENOENT || error == -ESRCH)
+		if (dr_read_at(taskfd, path, buf, sizeof(buf)) != 0)
 			continue;
-		if (!blocked && !dr_thread_waits(pid, de->d_name)) {
+		blocked = dr_mask_has(buf, "SigBlk:", d->signo);
+		if (blocked != 1 && !dr_thread_waits(taskfd, de->d_name)) {
 			closedir(dir);
 			snprintf(why, len, "it does not catch SIGRECONFIG, and "
 			    "thread %.20s neither blocks nor awaits it",
@@ -356,9 +384,23 @@ dr_interested(pid_t pid, int signo, char *why, size_t len)
 		n++;
 	}
 	closedir(dir);
-	if (n == 0)
+	if (n == 0) {
 		snprintf(why, len, "it has no threads left");
-	return (n > 0);
+		return (-ESRCH);
+	}
+	return (1);
+}
+
+/*
+ * The interest found by dr_collect stays valid for the calls started in
+ * the same turn of the event loop (Check starts its calls right after
+ * collecting them); a serial exit point starts its calls later, and those
+ * look again.
+ */
+static void
+dr_fresh_cb(evutil_socket_t fd, short events, void *arg)
+{
+	dr_fresh = 0;
 }
 
 /*
@@ -370,6 +412,7 @@ dr_interested(pid_t pid, int signo, char *why, size_t len)
 static int
 dr_collect(struct engine_op *op, int phase)
 {
+	struct timeval	 now = { 0, 0 };
 	struct dr_proc	*d;
 	struct dr_part	*dp;
 	struct part	*p;
@@ -378,15 +421,27 @@ dr_collect(struct engine_op *op, int phase)
 
 	point = phase == EXITPT_OP_COMPLETE ? REGISTRY_RESUME :
 	    REGISTRY_SUSPEND;
+	if (phase == EXITPT_OP_CHECK) {
+		dr_pass++;
+		dr_fresh = 1;
+		if (event_base_once(dr_base, -1, EV_TIMEOUT, dr_fresh_cb, NULL,
+		    &now) == -1)
+			dr_fresh = 0;
+	}
 	TAILQ_FOREACH(d, &dr_procs, entry) {
 		if (phase == EXITPT_OP_COMPLETE &&
 		    d->checked_op != engine_op_id(op))
 			continue;
-		if (phase == EXITPT_OP_CHECK &&
-		    !dr_interested(d->pid, d->signo, why, sizeof(why))) {
-			log_debug("dr: pid %ld left out: %s", (long)d->pid,
-			    why);
-			continue;
+		if (phase == EXITPT_OP_CHECK) {
+			if (dr_interested(d, why, sizeof(why)) != 1) {
+				log_debug("dr: pid %ld left out: %s",
+				    (long)d->pid, why);
+				continue;
+			}
+			d->pass = dr_pass;
+			/* Name lookups are slow: once per operation. */
+			d->may_veto = config_dr_may_veto(dr_cfg, d->uid,
+			    d->gid);
 		}
 		snprintf(key, sizeof(key), "%ld %" PRIu64, (long)d->pid,
 		    d->start);
@@ -480,10 +535,11 @@ dr_start(struct call *c)
 	struct dr_part		*dp = part_data(call_part(c));
 	struct dr_proc		*d;
 	struct part_answer	 a;
-	union sigval		 val;
+	siginfo_t		 si;
 	uint32_t		 phase, flags;
 	uint64_t		 start;
 	char			 why[128], reason[EXITD_REASON_MAX];
+	int			 interest = 1;
 
 	memset(&a, 0, sizeof(a));
 	a.status = EXITPT_STATUS_ALLOW;
@@ -496,13 +552,16 @@ dr_start(struct call *c)
 		phase_answer(call_id(c), &a);
 		return;
 	}
-	if (procstat_start(d->pid, &start) != 0 || start != d->start) {
+	if (!dr_fresh || d->pass != dr_pass ||
+	    call_phase(c) != EXITPT_OP_CHECK)
+		interest = dr_interested(d, why, sizeof(why));
+	if (interest == -ESRCH) {
 		a.end = EXITPT_END_GONE;
 		a.reason = "the process has ended";
 		phase_answer(call_id(c), &a);
 		return;
 	}
-	if (!dr_interested(d->pid, d->signo, why, sizeof(why))) {
+	if (interest != 1) {
 		/* Not a participant any more: it may not veto, nor hold on. */
 		snprintf(reason, sizeof(reason), "not signalled: %s", why);
 		a.end = EXITPT_END_ANSWERED;
@@ -530,7 +589,7 @@ dr_start(struct call *c)
 	    PROTO_DR_HIBERNATE : PROTO_DR_MIGRATE;
 	if (engine_op_force(op))
 		flags |= PROTO_DR_FORCE;
-	if (config_dr_may_veto(dr_cfg, d->uid, d->gid))
+	if (d->may_veto)
 		flags |= PROTO_DR_MAY_VETO;
 	if (++d->token == 0)
 		d->token = 1;
@@ -538,8 +597,14 @@ dr_start(struct call *c)
 	d->phase = call_phase(c);
 	call_set_pid(c, d->pid);
 	dr_page_write(d, 1, phase, flags, engine_op_id(op));
-	val.sival_int = (int)d->token;
-	if (sigqueue(d->pid, d->signo, val) == -1) {
+	/* As sigqueue() would, through the process's own descriptor. */
+	memset(&si, 0, sizeof(si));
+	si.si_signo = d->signo;
+	si.si_code = SI_QUEUE;
+	si.si_pid = dr_self;
+	si.si_uid = geteuid();
+	si.si_value.sival_int = (int)d->token;
+	if (pidfd_send_signal(d->procfd, d->signo, &si, 0) == -1) {
 		snprintf(reason, sizeof(reason), "cannot signal it: %s",
 		    strerror(errno));
 		dr_page_idle(d);
@@ -629,35 +694,31 @@ dr_read_cb(evutil_socket_t fd, short events, void *arg)
 	struct proto_dr_ack	 ack;
 	ssize_t			 n;
 
-	for (;;) {
-		n = recv(fd, d->in + d->inlen, sizeof(d->in) - d->inlen,
-		    MSG_DONTWAIT);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			dr_close(d, n == 0 ? "the process ended or executed "
-			    "another program" : strerror(errno));
-			return;
-		}
-		d->inlen += (size_t)n;
-		if (d->inlen < sizeof(d->in))
-			continue;
-		d->inlen = 0;
-		memcpy(&h, d->in, sizeof(h));
-		memcpy(&ack, d->in + sizeof(h), sizeof(ack));
-		if (h.version != PROTO_VERSION || h.type != PROTO_DR_ACK ||
-		    h.length != sizeof(ack)) {
-			log_warnx("dr: pid %ld: unexpected message (version "
-			    "%u, type %u, %u bytes); dropping its "
-			    "registration", (long)d->pid, h.version, h.type,
-			    h.length);
-			dr_close(d, "it sent an unexpected message");
-			return;
-		}
-		dr_ack(d, &ack);
+	/* One read per call: the event is level-triggered. */
+	n = recv(fd, d->in + d->inlen, sizeof(d->in) - d->inlen,
+	    MSG_DONTWAIT);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		dr_close(d, n == 0 ? "the process ended or executed another "
+		    "program" : strerror(errno));
+		return;
 	}
+	d->inlen += (size_t)n;
+	if (d->inlen < sizeof(d->in))
+		return;
+	d->inlen = 0;
+	memcpy(&h, d->in, sizeof(h));
+	memcpy(&ack, d->in + sizeof(h), sizeof(ack));
+	if (h.version != PROTO_VERSION || h.type != PROTO_DR_ACK ||
+	    h.length != sizeof(ack)) {
+		log_warnx("dr: pid %ld: unexpected message (version %u, type "
+		    "%u, %u bytes); dropping its registration", (long)d->pid,
+		    h.version, h.type, h.length);
+		dr_close(d, "it sent an unexpected message");
+		return;
+	}
+	dr_ack(d, &ack);
 }
 
 /*
@@ -689,6 +750,7 @@ dr_close(struct dr_proc *d, const char *why)
 	log_debug("dr: pid %ld (%s) unregistered: %s", (long)d->pid, d->comm,
 	    why);
 	TAILQ_REMOVE(&dr_procs, d, entry);
+	TAILQ_REMOVE(&dr_hash[(unsigned)d->pid % DR_HASH], d, hentry);
 	dr_nprocs--;
 	if (d->call != 0) {
 		snprintf(reason, sizeof(reason), "gone before acknowledging: "
@@ -698,6 +760,8 @@ dr_close(struct dr_proc *d, const char *why)
 	}
 	event_free(d->ev);
 	close(d->fd);
+	close(d->procfd);
+	close(d->statusfd);
 	munmap(d->page, dr_pagesize);
 	free(d);
 }
@@ -803,14 +867,23 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 	uint64_t		 start;
 	ssize_t			 n;
 	size_t			 i, peruid = 0;
-	int			 pagefd, cfd, error = 0;
-	char			 path[64];
+	int			 pagefd, procfd = -1, statusfd = -1, error = 0;
+	char			 path[32];
 
+	/*
+	 * Open the process's /proc directory first and read the start time
+	 * through it: the descriptor then stays with that process, so a pid
+	 * reused later is never read nor signalled in its place.
+	 */
+	snprintf(path, sizeof(path), "/proc/%ld", (long)pid);
 	if (m->abi != PROTO_DR_ABI)
 		error = EXITPT_E_VERSION;
 	else if (m->signo < SIGRTMIN || m->signo > SIGRTMAX)
 		error = EXITPT_E_VALUE;
-	else if (procstat_start(pid, &start) != 0 || start != m->start_time)
+	else if ((procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1 || procstat_start_at(procfd, &start) != 0 ||
+	    start != m->start_time || (statusfd = openat(procfd, "status",
+	    O_RDONLY | O_CLOEXEC)) == -1)
 		error = -ESRCH;
 	if (error == 0) {
 		TAILQ_FOREACH(d, &dr_procs, entry) {
@@ -824,6 +897,10 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 		log_warnx("dr: registration of pid %ld (uid %ld) refused: %s",
 		    (long)pid, (long)uid, exitpt_strerror(error));
 		dr_reply(fd, error, -1);
+		if (statusfd != -1)
+			close(statusfd);
+		if (procfd != -1)
+			close(procfd);
 		close(fd);
 		return;
 	}
@@ -834,6 +911,8 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 		log_warnx("dr: no page for pid %ld: %s", (long)pid,
 		    strerror(-pagefd));
 		dr_reply(fd, pagefd, -1);
+		close(statusfd);
+		close(procfd);
 		close(fd);
 		free(d);
 		return;
@@ -845,16 +924,12 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 	d->start = start;
 	d->signo = m->signo;
 	d->fd = fd;
+	d->procfd = procfd;
+	d->statusfd = statusfd;
 	d->since = time(NULL);
-	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
-	if ((cfd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
-		n = read(cfd, d->comm, sizeof(d->comm) - 1);
-		close(cfd);
-		d->comm[n > 0 ? n : 0] = '\0';
+	if (dr_read_at(procfd, "comm", d->comm, sizeof(d->comm)) == 0)
 		d->comm[strcspn(d->comm, "\n")] = '\0';
-	}
-	snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
-	if ((n = readlink(path, d->exe, sizeof(d->exe) - 1)) <= 0)
+	if ((n = readlinkat(procfd, "exe", d->exe, sizeof(d->exe) - 1)) <= 0)
 		n = snprintf(d->exe, sizeof(d->exe), "?");
 	d->exe[n] = '\0';
 	for (i = 0; i < dr_nrestored; i++) {
@@ -868,6 +943,7 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 	if (d->ev == NULL || event_add(d->ev, NULL) == -1)
 		fatalx("dr: cannot watch a registration");
 	TAILQ_INSERT_TAIL(&dr_procs, d, entry);
+	TAILQ_INSERT_TAIL(&dr_hash[(unsigned)pid % DR_HASH], d, hentry);
 	dr_nprocs++;
 	log_debug("dr: pid %ld (%s) uid %ld registered as %" PRIu64,
 	    (long)pid, d->comm, (long)uid, d->id);
@@ -932,7 +1008,7 @@ dr_list(part_list_cb cb, void *arg)
 
 	TAILQ_FOREACH(d, &dr_procs, entry) {
 		dr_who(d, who, sizeof(who));
-		signalled = dr_interested(d->pid, d->signo, why, sizeof(why));
+		signalled = dr_interested(d, why, sizeof(why)) == 1;
 		cb(arg, EXITPT_PARTICIPANT_DR, who, d->pid,
 		    json_pack("{s:I, s:I, s:i, s:b, s:o}",
 		    "uid", (json_int_t)d->uid, "since", (json_int_t)d->since,

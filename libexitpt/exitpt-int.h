@@ -32,6 +32,7 @@ int	 atomicfile_mkdirs(const char *, mode_t);
 
 /* procstat.c */
 int		 procstat_start(pid_t, uint64_t *);
+int		 procstat_start_at(int, uint64_t *);
 
 /* progcheck.c */
 int	 progcheck_path(const char *, uid_t, char *, size_t);

@@ -14,35 +14,16 @@
 #include "exitpt-int.h"
 
 /*
- * The start time of pid (field 22 of /proc/PID/stat: clock ticks after
- * boot).  Returns 0, -ESRCH when there is no such live process (a zombie
- * counts as gone), EXITPT_E_MALFORMED, or another -errno.
+ * The start time in a /proc/PID/stat text: field 22, after the command
+ * name, which may hold spaces and ')', so counted from the last ')'.
  */
-int
-procstat_start(pid_t pid, uint64_t *start)
+static int
+procstat_parse(char *buf, uint64_t *start)
 {
-	char			 path[32], buf[1024], *s, *end;
 	unsigned long long	 v;
-	ssize_t			 n;
-	int			 fd, field;
+	char			*s, *end;
+	int			 field;
 
-	if (pid <= 0)
-		return (-ESRCH);
-	/* "/proc/" + decimal pid: no stdio, for forked children. */
-	s = path + sizeof(path);
-	*--s = '\0';
-	memcpy(s -= 5, "/stat", 5);
-	for (v = (unsigned long long)pid; v > 0; v /= 10)
-		*--s = (char)('0' + v % 10);
-	memcpy(s -= 6, "/proc/", 6);
-	if ((fd = open(s, O_RDONLY | O_CLOEXEC)) == -1)
-		return (errno == ENOENT ? -ESRCH : -errno);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return (-ESRCH);
-	buf[n] = '\0';
-	/* The command name may hold spaces and ')': fields follow the last. */
 	if ((s = strrchr(buf, ')')) == NULL || s[1] != ' ')
 		return (EXITPT_E_MALFORMED);
 	s += 2;
@@ -60,4 +41,54 @@ procstat_start(pid_t pid, uint64_t *start)
 		return (EXITPT_E_MALFORMED);
 	*start = v;
 	return (0);
+}
+
+/*
+ * The start time of the process whose /proc/PID directory dirfd is open
+ * (such a descriptor stays with its process, whatever pid reuse does).
+ * Returns 0, -ESRCH when the process has ended (a zombie counts as
+ * ended), EXITPT_E_MALFORMED, or another -errno.
+ */
+int
+procstat_start_at(int dirfd, uint64_t *start)
+{
+	char	buf[1024];
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = openat(dirfd, "stat", O_RDONLY | O_CLOEXEC)) == -1)
+		return (errno == ENOENT ? -ESRCH : -errno);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return (-ESRCH);
+	buf[n] = '\0';
+	return (procstat_parse(buf, start));
+}
+
+/*
+ * The start time of pid (field 22 of /proc/PID/stat: clock ticks after
+ * boot).  Returns 0, -ESRCH when there is no such live process (a zombie
+ * counts as gone), EXITPT_E_MALFORMED, or another -errno.
+ */
+int
+procstat_start(pid_t pid, uint64_t *start)
+{
+	char			 path[32], *s;
+	unsigned long long	 v;
+	int			 fd, error;
+
+	if (pid <= 0)
+		return (-ESRCH);
+	/* "/proc/" + decimal pid: no stdio, for forked children. */
+	s = path + sizeof(path);
+	*--s = '\0';
+	for (v = (unsigned long long)pid; v > 0; v /= 10)
+		*--s = (char)('0' + v % 10);
+	memcpy(s -= 6, "/proc/", 6);
+	if ((fd = open(s, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (errno == ENOENT ? -ESRCH : -errno);
+	error = procstat_start_at(fd, start);
+	close(fd);
+	return (error);
 }
