@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "exitpt-int.h"
+#include "bench.h"
 
 #define BENCH_SIGNAL	58	/* SIGRECONFIG of <sys/dr.h> */
 #define BENCH_MAXN	4096
@@ -55,34 +56,18 @@ static const char *const bench_phases[BENCH_NPHASES] = {
 static struct bench	*bench_current;
 static int		 bench_kid_sock = -1;	/* in a baseline child */
 
+static void	bench_die(const char *, ...)
+		    __attribute__((noreturn, format(printf, 1, 2)));
 static void	bench_cleanup(struct bench *);
-
-/* Milliseconds on the monotonic clock. */
-static double
-bench_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
-}
-
-/* Sort helper for medians. */
-static int
-bench_cmp(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return (x < y ? -1 : x > y);
-}
-
-/* Median of n samples (sorts them). */
-static double
-bench_median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), bench_cmp);
-	return (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
-}
+static void	bench_start_exitd(struct bench *);
+static void	bench_start_acks(struct bench *);
+static void	bench_kid_cb(int);
+static void	bench_start_kids(struct bench *);
+static double	bench_baseline(struct bench *);
+static double	bench_exitd_cpu_ms(const struct bench *);
+static void	bench_verify(struct exitpt_report *, int, const char *);
+static void	bench_operation(struct bench *, double *, double *, double *);
+static void	bench_usage(void) __attribute__((noreturn));
 
 /* Print a message, clean up and exit: nothing can go on without setup. */
 static void __attribute__((noreturn, format(printf, 1, 2)))

@@ -140,6 +140,9 @@ static void	 dr_limits(struct part *);
 static int	 dr_read_at(int, const char *, char *, size_t);
 static int	 dr_interested(const struct dr_proc *, char *, size_t);
 static void	 dr_fresh_cb(evutil_socket_t, short, void *);
+static int	 dr_mask_has(const char *, const char *, int);
+static int	 dr_thread_waits(int, const char *);
+static int	 dr_page_new(struct proto_dr_page **);
 
 const struct part_ops part_dr_ops = {
 	.kind = EXITPT_PARTICIPANT_DR,

@@ -12,6 +12,8 @@
 
 #include "exitpt-int.h"
 
+static void	 lparcfg_line(struct lparcfg *, char *);
+
 static const char *const lparcfg_paths[] = {
 	"/proc/powerpc/lparcfg",
 	"/proc/ppc64/lparcfg",

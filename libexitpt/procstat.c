@@ -13,6 +13,8 @@
 
 #include "exitpt-int.h"
 
+static int	 procstat_parse(char *, uint64_t *);
+
 /*
  * The start time in a /proc/PID/stat text: field 22, after the command
  * name, which may hold spaces and ')', so counted from the last ')'.

@@ -131,33 +131,37 @@ struct proto_journal_data {
  * Registration.  The shim's library constructor connects to the control
  * socket (the path exitctl uses: $EXITPT_SOCKET, else the built-in one)
  * and sends PROTO_DR_REGISTER on a connection of its own.  exitd takes
- * pid, uid and gid from SO_PEERCRED, never from the message; the message
- * carries the start time the process read from /proc/self/stat, which
- * exitd compares with /proc/PID/stat, so a pid reused between connect and
- * the check, or a message relayed for another process, is refused.  exitd
- * answers PROTO_DR_REGISTERED and, on success, passes with SCM_RIGHTS a
- * read-only descriptor of the process's page (below).  The connection
- * then stays open for the life of the registration: exitd never writes
- * to it again, the shim writes only PROTO_DR_ACK to it, and its end (the
- * process died or exec'd: the descriptor is close-on-exec) ends the
- * registration.  A registration counts from the next operation that
- * starts; it takes part in no other user's business, so a user can only
- * register processes of its own.
+ * pid, uid and gid from SO_PEERCRED, never from the message.  It opens
+ * /proc/PID and reads the start time through that directory: the message
+ * carries the start time the process read of itself, and a mismatch (a
+ * pid reused since connect, a message relayed for another process) is
+ * refused.  That directory descriptor stays with the process, whatever
+ * happens to the pid: exitd reads the process's signal state and signals
+ * it through it (pidfd_send_signal), never by number.  A user can thus
+ * register only its own processes.  exitd answers PROTO_DR_REGISTERED
+ * and, on success, passes with SCM_RIGHTS the descriptor of the
+ * process's page (below).  The connection then stays open as long as the
+ * registration: exitd never writes to it again, the shim writes only
+ * PROTO_DR_ACK to it, and its end (the process died, or executed another
+ * program: the descriptor is close-on-exec) ends the registration.  A
+ * registration takes part from the next operation that starts.
  *
- * Re-registration.  A thread of the shim (all signals blocked) waits for
+ * Re-registration.  A thread of the shim (every signal blocked) waits for
  * the connection's end.  When exitd goes away it marks the page idle,
  * waits for the socket to reappear (inotify on its directory, else with
  * back-off) and registers again.  A forked child drops the parent's
  * connection and page in its atfork handler and registers on its own.
  *
- * The page.  One page of shared memory per registration, written only by
- * exitd, read by the process under a sequence lock: DR_QUERY reads the
- * event in effect at the time of the call without a system call, which
- * makes it async-signal-safe, non-blocking and free of EINTR.  exitd
- * writes it just before it signals the process in a phase and marks it
- * idle when the process's call of that phase ends (answer or time limit).
- * Idle means ENXIO.  token is dr_info_t.phase_gen: it changes with every
- * phase sent to the process and is never 0.
+ * The page.  One page of shared memory per registration (a sealed memfd:
+ * exitd maps it writable, then F_SEAL_FUTURE_WRITE forbids every later
+ * write or writable mapping, so the process can only read it), read
+ * under a sequence lock: DR_QUERY reads the event in effect at the time
+ * of the call without a system call, which makes it async-signal-safe,
+ * non-blocking and free of EINTR.  exitd writes it just before it signals
+ * the process in a phase and marks it idle when the phase ends, or when
+ * the process's call is stopped (time limit, window, cancel).  Idle means
+ * ENXIO.  token is dr_info_t.phase_gen: it changes with every phase sent
+ * to the process and is never 0.
  *
  * Acknowledgement.  dr_reconfig(DR_RECONFIG_DONE or DR_EVENT_FAIL) checks
  * info->phase_gen against the page (ENXIO if the phase has ended) and
@@ -166,10 +170,10 @@ struct proto_journal_data {
  * when the application closed that descriptor, on a connection of its
  * own that exitd attributes by SO_PEERCRED pid and start time.  No reply:
  * EPERM for a veto the process may not make is decided from the page's
- * PROTO_DR_MAY_VETO, which exitd keeps current (configuration reloads
- * included) and applies again when the acknowledgement arrives.  exitd
- * takes the first acknowledgement of a token and ignores later ones (a
- * DONE after EVENT_FAIL, an acknowledgement of an ended phase).
+ * PROTO_DR_MAY_VETO, which exitd sets from its configuration at Check and
+ * honours when the acknowledgement arrives.  exitd takes the first
+ * acknowledgement of a token and drops later ones (a DONE after
+ * EVENT_FAIL, an acknowledgement of an ended phase).
  */
 #define PROTO_DR_ABI		1	/* proto_dr_page layout */
 

@@ -16,6 +16,13 @@
 
 #include "tap.h"
 
+static void	use_lparcfg(const char *);
+static void	test_plain_machine(void);
+static void	test_shared_partition(void);
+static void	test_bad_lparcfg(void);
+static void	test_errors(void);
+static void	test_load(void);
+
 /* Use the recorded lparcfg NAME from the source tree, or none at all. */
 static void
 use_lparcfg(const char *name)

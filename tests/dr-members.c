@@ -31,6 +31,10 @@ static const struct {
 
 static volatile sig_atomic_t	got;
 
+static const char	*signame(int);
+static void		 aix_handler(int, int, struct sigcontext *);
+static int		 show(const dr_info_t *);
+
 /* Name a signal with a switch, as gnulib's sigabbrev_np does. */
 static const char *
 signame(int sig)

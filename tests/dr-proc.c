@@ -39,6 +39,23 @@ static int			 veto;
 static sem_t			 worker_sem;
 static volatile sig_atomic_t	 checked, done;
 
+static void	 put(char *, size_t, size_t *, const char *);
+static void	 putn(char *, size_t, size_t *, long);
+static void	 flush_line(char *, size_t);
+static const char *phase_name(const dr_info_t *);
+static void	 emit_event(const dr_info_t *);
+static void	 emit_rc(const char *, const char *, const char *, int, int);
+static int	 ack(int, dr_info_t *);
+static int	 query(dr_info_t *);
+static void	 handle(dr_info_t *, int, int);
+static void	 sig_handler(int);
+static void	 usr1_handler(int);
+static void	 term_handler(int);
+static void	*sigwait_thread(void *);
+static void	 worker_handler(int);
+static void	 worker_decide(dr_info_t);
+static void	*worker_thread(void *);
+
 /* Append a string to buf (size len, at offset *n). */
 static void
 put(char *buf, size_t len, size_t *n, const char *s)

@@ -12,6 +12,18 @@
 . "$top_srcdir/tests/exitd-lib.sh"
 
 DRPROC="$top_builddir/tests/dr-proc"
+
+# --- configuration: bad dr settings are refused with the reason
+for bad in "dr-timeout 0" "dr-timeout 901" "dr-timeout soon" \
+    "dr-veto user no-such-user-x" "dr-veto group no-such-group-x" \
+    "dr-veto someone root"; do
+	echo "$bad" >"$T/bad.conf"
+	run "$EXITD" -f --config "$T/bad.conf"
+	ok $(( status != 0 ? 0 : 1 )) "exitd refuses '$bad'"
+	like "$err" "bad.conf:1: (dr-timeout must be 1\.\.900 seconds|unknown (user|group)|dr-veto takes)" \
+	    "and says why: $(printf '%s' "$err" | head -1)"
+done
+
 # Short enough for the silent process, long enough for a loaded machine.
 echo "dr-timeout 3" >"$EXITPT_CONFIG"
 start_exitd -v
