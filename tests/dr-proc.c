@@ -13,6 +13,8 @@
  *	nohandler	links the library, installs no handler
  *	exec		acknowledges check, then executes sleep(1) keeping
  *			every descriptor, its registration included
+ *	fork		handler, and a forked child that keeps the handler
+ *			and says "child PID" on stdout
  *
  * usage: dr-proc MODE [-v]	(-v: veto in check with DR_EVENT_FAIL)
  *
@@ -311,6 +313,15 @@ main(int argc, char **argv)
 		signal(SIGRECONFIG, worker_handler);
 	} else if (strcmp(mode, "nohandler") != 0)
 		signal(SIGRECONFIG, sig_handler);
+	if (strcmp(mode, "fork") == 0 && fork() == 0) {
+		/* The child registers on its own, from the atfork handler. */
+		close(3);
+		n = 0;
+		put(line, sizeof(line), &n, "child ");
+		putn(line, sizeof(line), &n, (long)getpid());
+		flush_line(line, n);
+		n = 0;
+	}
 	/* Descriptor 3, if the test opened it, takes the ready line. */
 	if (fcntl(3, F_GETFD) != -1 && !isatty(3)) {
 		put(line, sizeof(line), &n, "ready ");

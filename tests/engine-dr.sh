@@ -207,6 +207,37 @@ else
 	ok 0 "# SKIP non-root veto: needs root, setpriv and a user nobody who can run the tests"
 fi
 
+# --- a forked child registers on its own and takes part
+dr par fork
+wait_out par 1 '^child '
+child=$(sed -n 's/^child //p' "$T/par.out")
+wait_log 1 "dr: pid $child (dr-proc) uid [0-9]* registered"
+ok $? "a forked child registers on its own"
+run "$top_builddir/exitd/hmcsim/hmcsim" migrate --force
+is "$status" 0 "hmcsim migrate --force with parent and child"
+like "$out" "pid $(pid par) dr-proc" "the parent takes part"
+like "$out" "pid $child dr-proc" "the child takes part"
+wait_out par 2 '^ack post'
+like "$(grep '^check' "$T/par.out")" "force 1" "hmcsim --force sets force"
+kill -TERM "$child"
+stop par
+
+# --- the sample: a ported AIX program that vetoes while busy
+"$top_builddir/samples/aix-dlpar" -b "$T/busy" >"$T/sample.out" &
+sample=$!
+wait_out sample 1 '^ready'
+run "$EXITCTL" migrate
+is "$status" 0 "the sample allows a migration while idle"
+wait_out sample 1 '^post: acknowledged'
+ok $? "and prints and acknowledges check, pre and post"
+touch "$T/busy"
+run "$EXITCTL" check
+is "$status" 1 "the sample vetoes while busy"
+like "$out" "vetoed by pid $sample aix-dlpar .*DR_EVENT_FAIL in check" \
+    "naming itself"
+kill -TERM "$sample"
+wait "$sample"
+
 # --- exitd restarts: the process registers again by itself
 reg="dr: pid $(pid hnd) (dr-proc) uid [0-9]* registered"
 n=$(grep -c -- "$reg" "$exitd_log")
