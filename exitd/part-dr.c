@@ -378,10 +378,11 @@ dr_interested(const struct dr_proc *d, char *why, size_t len)
 			continue;
 		blocked = dr_mask_has(buf, "SigBlk:", d->signo);
 		if (blocked != 1 && !dr_thread_waits(taskfd, de->d_name)) {
-			closedir(dir);
+			/* de lives in dir: say why before closing it. */
 			snprintf(why, len, "it does not catch SIGRECONFIG, and "
 			    "thread %.20s neither blocks nor awaits it",
 			    de->d_name);
+			closedir(dir);
 			return (0);
 		}
 		n++;
