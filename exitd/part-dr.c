@@ -995,10 +995,21 @@ dr_restore(struct part *p, json_t *id)
 	return (0);
 }
 
-/* Free a participant's identity. */
+/*
+ * Free a participant's identity.  The engine frees what it replayed of an
+ * operation that turned out closed before init: forget it as restored.
+ */
 static void
 dr_free(struct part *p)
 {
+	size_t	i;
+
+	for (i = 0; i < dr_nrestored; i++) {
+		if (dr_restored[i].part != p)
+			continue;
+		dr_restored[i] = dr_restored[--dr_nrestored];
+		break;
+	}
 	free(part_data(p));
 }
 
