@@ -238,14 +238,24 @@ like "$out" "vetoed by pid $sample aix-dlpar .*DR_EVENT_FAIL in check" \
 kill -TERM "$sample"
 wait "$sample"
 
-# --- exitd restarts: the process registers again by itself
+# --- exitd restarts mid-operation: the process registers again by itself
+# and gets the recovered operation's post, once
 reg="dr: pid $(pid hnd) (dr-proc) uid [0-9]* registered"
 n=$(grep -c -- "$reg" "$exitd_log")
+run "$EXITCTL" check
+run "$EXITCTL" prepare
+is "$status" 0 "prepared before the restart"
+npost=$(grep -c '^ack post' "$T/hnd.out")
 stop_exitd
 start_exitd -v
-ok $? "exitd restarts"
+ok $? "exitd restarts with the operation open"
 wait_log $((n + 1)) "$reg"
 ok $? "the process registered again without being told"
+run "$EXITCTL" complete
+is "$status" 0 "the recovered operation completes"
+like "$out" "pid $(pid hnd) dr-proc" "with the process that took part in its check"
+wait_out hnd $((npost + 1)) '^ack post'
+ok $? "which gets post"
 n=$(grep -c '^ack post' "$T/hnd.out")
 run "$EXITCTL" migrate
 is "$status" 0 "a migration after the restart"
