@@ -30,8 +30,9 @@ start_exitd -v
 ok $? "exitd starts"
 
 # dr NAME MODE [-v]: start dr-proc in the background, its output in
-# $T/NAME.out and its pid in $T/NAME.pid; returns once it is set up (the
-# library registers it before main runs).
+# $T/NAME.out and its pid in $T/NAME.dpid (not .pid: exitd-lib kills those
+# at exit, and a stopped process's pid may belong to another test by then);
+# returns once it is set up (the library registers it before main runs).
 dr() {
 	name=$1
 	shift
@@ -39,9 +40,9 @@ dr() {
 	mkfifo "$T/$name.ready"
 	"$DRPROC" "$@" >"$T/$name.out" 3>"$T/$name.ready" &
 	read -r _ p <"$T/$name.ready"
-	echo "$p" >"$T/$name.pid"
+	echo "$p" >"$T/$name.dpid"
 }
-pid() { cat "$T/$1.pid"; }
+pid() { cat "$T/$1.dpid"; }
 # out NAME: what the process printed so far.
 out() { cat "$T/$1.out"; }
 # wait_out NAME COUNT PATTERN: wait (at most 10 s) for COUNT lines of
@@ -56,8 +57,20 @@ wait_out() {
 	done
 	return 0
 }
-# stop NAME: end a process.
-stop() { kill -TERM "$(pid "$1")" 2>/dev/null; wait "$(pid "$1")" 2>/dev/null; }
+# stop NAME: end a process and forget its pid.
+stop() {
+	kill -TERM "$(pid "$1")" 2>/dev/null
+	wait "$(pid "$1")" 2>/dev/null
+	rm -f "$T/$1.dpid"
+}
+# At exit, end the processes a failed check left running.
+dr_cleanup() {
+	for f in "$T"/*.dpid; do
+		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+	done
+	return 0
+}
+at_exit dr_cleanup
 
 # --- the four shapes of AIX program, and one without a handler
 dr hnd handler
@@ -188,7 +201,7 @@ if [ "$(id -u)" -eq 0 ] && [ -n "$SETPRIV" ] && id nobody >/dev/null 2>&1 &&
 	as_user nobody env EXITPT_SOCKET="$EXITPT_SOCKET" sh -c \
 	    "exec '$DRPROC' handler -v >'$T/nob.out' 3>'$T/nob.ready'" &
 	read -r _ nob <"$T/nob.ready"
-	echo "$nob" >"$T/nob.pid"
+	echo "$nob" >"$T/nob.dpid"
 	run "$EXITCTL" check
 	is "$status" 0 "a non-root DR_EVENT_FAIL does not veto"
 	like "$out" "DR_EVENT_FAIL refused \\(EPERM\\): uid $(id -u nobody) may not veto" \
@@ -219,12 +232,14 @@ like "$out" "pid $(pid par) dr-proc" "the parent takes part"
 like "$out" "pid $child dr-proc" "the child takes part"
 wait_out par 2 '^ack post'
 like "$(grep '^check' "$T/par.out")" "force 1" "hmcsim --force sets force"
-kill -TERM "$child"
+echo "$child" >"$T/child.dpid"
+stop child
 stop par
 
 # --- the sample: a ported AIX program that vetoes while busy
 "$top_builddir/samples/aix-dlpar" -b "$T/busy" >"$T/sample.out" &
 sample=$!
+echo "$sample" >"$T/sample.dpid"
 wait_out sample 1 '^ready'
 run "$EXITCTL" migrate
 is "$status" 0 "the sample allows a migration while idle"
@@ -235,8 +250,7 @@ run "$EXITCTL" check
 is "$status" 1 "the sample vetoes while busy"
 like "$out" "vetoed by pid $sample aix-dlpar .*DR_EVENT_FAIL in check" \
     "naming itself"
-kill -TERM "$sample"
-wait "$sample"
+stop sample
 
 # --- exitd restarts mid-operation: the process registers again by itself
 # and gets the recovered operation's post, once
