@@ -77,18 +77,22 @@ resume() {
 # now_ms: milliseconds since the epoch.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# wait_log COUNT PATTERN: wait (at most 10 s) until exitd's log holds
-# COUNT lines matching PATTERN: signals are asynchronous, and this is
-# where exitd says it has acted on one.
-wait_log() {
+# wait_grep FILE COUNT PATTERN: wait (at most 10 s) until FILE holds COUNT
+# lines matching PATTERN.
+wait_grep() {
 	i=0
-	while [ "$(grep -c -- "$2" "$exitd_log")" -lt "$1" ]; do
+	while [ "$(grep -c -- "$3" "$1")" -lt "$2" ]; do
 		i=$((i + 1))
 		[ $i -gt 200 ] && return 1
 		sleep 0.05
 	done
 	return 0
 }
+
+# wait_log COUNT PATTERN: wait until exitd's log holds COUNT lines matching
+# PATTERN: signals are asynchronous, and this is where exitd says it has
+# acted on one.
+wait_log() { wait_grep "$exitd_log" "$1" "$2"; }
 
 # wait_file PATH: wait (at most 10 s) until PATH exists and is not empty.
 wait_file() {
