@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "exitpt-int.h"
+#include "bench.h"
 
 #define BENCH_MAXN	4096
 #define BENCH_IDLE_S	10
@@ -45,33 +46,6 @@ struct bench {
 static struct bench	*bench_current;
 
 static double	bench_spawn(const struct bench *, int);
-
-/* Milliseconds on the monotonic clock. */
-static double
-bench_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
-}
-
-/* Sort helper for medians. */
-static int
-bench_cmp(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return (x < y ? -1 : x > y);
-}
-
-/* Median of n samples (sorts them). */
-static double
-bench_median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), bench_cmp);
-	return (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
-}
 
 /* Print a message and exit: a benchmark cannot go on without its setup. */
 static void __attribute__((noreturn, format(printf, 1, 2)))

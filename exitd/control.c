@@ -71,6 +71,8 @@ static void	 control_engine_cb(const struct engine_event *, void *);
 static void	 control_driver(const struct control_peer *, const char *,
 		     char *, size_t);
 static void	 control_fail(struct control_peer *, uint32_t, int);
+static void	 control_dr_adopt(struct control_peer *, uint32_t,
+		     const struct proto_dr_register *);
 static void	 control_journal(struct control_peer *, uint32_t,
 		     const struct proto_journal *);
 static void	 control_resume(struct control_peer *);
@@ -460,6 +462,39 @@ control_driver(const struct control_peer *p, const char *name, char *buf,
 	    i > 0 ? clean : "unnamed");
 }
 
+/*
+ * PROTO_DR_REGISTER: the connection becomes a dr_reconfig() process's
+ * registration, which part-dr.c keeps (and which no longer counts against
+ * the control socket's limits).  The shim sends nothing before its reply,
+ * so anything else buffered on the connection is a protocol error.
+ */
+static void
+control_dr_adopt(struct control_peer *p, uint32_t seq,
+    const struct proto_dr_register *m)
+{
+	int	fd;
+
+	if (evbuffer_get_length(bufferevent_get_input(p->bev)) > 0 ||
+	    evbuffer_get_length(bufferevent_get_output(p->bev)) > 0) {
+		log_warnx("control: uid %ld (pid %ld): dr registration amid "
+		    "other messages; closing", (long)p->uid, (long)p->pid);
+		control_fail(p, seq, EXITPT_E_PROTOCOL);
+		return;
+	}
+	if ((fd = fcntl(bufferevent_getfd(p->bev), F_DUPFD_CLOEXEC, 0)) ==
+	    -1) {
+		log_warn("control: dr registration of pid %ld", (long)p->pid);
+		control_fail(p, seq, -errno);
+		return;
+	}
+	bufferevent_disable(p->bev, EV_READ);
+	dr_adopt(fd, p->uid, p->gid, p->pid, m);
+	/* Free the peer from the loop, not from inside its read callback. */
+	p->closing = 1;
+	bufferevent_trigger(p->bev, EV_WRITE, BEV_TRIG_IGNORE_WATERMARKS |
+	    BEV_TRIG_DEFER_CALLBACKS);
+}
+
 /* Act on one complete, well-framed request. */
 static void
 control_dispatch(struct control_peer *p, const struct proto_hdr *h,
@@ -468,6 +503,8 @@ control_dispatch(struct control_peer *p, const struct proto_hdr *h,
 	struct proto_drive	d;
 	struct proto_status	s;
 	struct proto_journal	j;
+	struct proto_dr_register dr;
+	struct proto_dr_ack	ack;
 	struct engine_request	req;
 	struct timeval		tv;
 	char			driver[PROTO_DRIVER_MAX];
@@ -542,6 +579,19 @@ control_dispatch(struct control_peer *p, const struct proto_hdr *h,
 		if (h->length != 0)
 			break;
 		control_participants(p, h->seq);
+		return;
+	case PROTO_DR_REGISTER:
+		if (h->length != sizeof(dr))
+			break;
+		memcpy(&dr, payload, sizeof(dr));
+		control_dr_adopt(p, h->seq, &dr);
+		return;
+	case PROTO_DR_ACK:
+		/* No reply: the shim sends and goes on (protocol.h). */
+		if (h->length != sizeof(ack))
+			break;
+		memcpy(&ack, payload, sizeof(ack));
+		dr_ack_peer(p->pid, &ack);
 		return;
 	}
 	log_warnx("control: uid %ld (pid %ld): malformed message (type %u, "

@@ -214,9 +214,17 @@ struct part_answer {
 extern const struct part_ops *const part_kinds[];
 const struct part_ops *part_kind_find(const char *);
 
-/* part-program.c, part-critical.c: see part_kinds[] in part.c */
+/* part-program.c, part-critical.c, part-dr.c: see part_kinds[] in part.c */
 extern const struct part_ops part_program_ops;
 extern const struct part_ops part_critical_ops;
+extern const struct part_ops part_dr_ops;
+
+/* part-dr.c: what control.c hands over (see protocol.h) */
+struct proto_dr_register;
+struct proto_dr_ack;
+void		 dr_adopt(int, uid_t, gid_t, pid_t,
+		     const struct proto_dr_register *);
+void		 dr_ack_peer(pid_t, const struct proto_dr_ack *);
 
 /*
  * part-voter.c: D-Bus voters; dbus-service.c registers them.  Timeouts

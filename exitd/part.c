@@ -21,6 +21,7 @@ const struct part_ops *const part_kinds[] = {
 	&part_critical_ops,
 	&part_voter_ops,
 	&part_inhibitor_ops,
+	&part_dr_ops,
 #ifdef EXITD_PART_SCRIPT
 	&part_script_ops,
 #endif

@@ -7,6 +7,8 @@
  *	exit-point EXIT_POINT order parallel|serial
  *	drmgr-identity-file PATH
  *	drmgr-timeout SECONDS
+ *	dr-timeout SECONDS
+ *	dr-veto user|group NAME		(repeatable)
  *
  * plus the locations of the state directory and the file itself, which the
  * environment may override (tests use that).
@@ -28,9 +30,10 @@
 #define CONFIG_DRMGR_TIMEOUT	1200
 #define CONFIG_DRMGR_IDENTITY	"/proc/device-tree/system-id"
 #define CONFIG_WORDS		5
+#define CONFIG_DR_VETO_MAX	64	/* dr-veto lines */
 
 static int	 config_split(char *, char **);
-static int	 config_seconds(char **, int *, char *, size_t);
+static int	 config_seconds(char **, int, int, int *, char *, size_t);
 static int	 config_line(struct config *, char **, int, char *, size_t);
 
 /* Path of the configuration file: $EXITPT_CONFIG or the built-in path. */
@@ -76,21 +79,68 @@ config_split(char *line, char **word)
 }
 
 /*
- * A setting "NAME SECONDS", 1..86400, into *out; fill err with the reason
+ * A setting "NAME SECONDS", min..max, into *out; fill err with the reason
  * on failure.
  */
 static int
-config_seconds(char **w, int *out, char *err, size_t errlen)
+config_seconds(char **w, int min, int max, int *out, char *err,
+    size_t errlen)
 {
 	long long	v;
 
-	if (text_parse_int(w[1], 1, 86400, &v) != 0) {
-		snprintf(err, errlen, "%s must be 1..86400 seconds, not '%s'",
-		    w[0], w[1]);
+	if (text_parse_int(w[1], min, max, &v) != 0) {
+		snprintf(err, errlen, "%s must be %d..%d seconds, not '%s'",
+		    w[0], min, max, w[1]);
 		return (EXITPT_E_VALUE);
 	}
 	*out = (int)v;
 	return (0);
+}
+
+/*
+ * dr-veto user|group NAME: let a user, or the members of a group, veto
+ * with DR_EVENT_FAIL (root always may).
+ */
+static int
+config_dr_veto(struct config *cfg, const char *what, const char *name,
+    char *err, size_t errlen)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	void		*p;
+
+	if (cfg->dr_veto_nuids + cfg->dr_veto_ngids >= CONFIG_DR_VETO_MAX) {
+		snprintf(err, errlen, "more than %d dr-veto lines",
+		    CONFIG_DR_VETO_MAX);
+		return (EXITPT_E_VALUE);
+	}
+	if (strcmp(what, "user") == 0) {
+		if ((pw = getpwnam(name)) == NULL) {
+			snprintf(err, errlen, "unknown user '%s'", name);
+			return (EXITPT_E_USER);
+		}
+		if ((p = reallocarray(cfg->dr_veto_uids,
+		    cfg->dr_veto_nuids + 1, sizeof(uid_t))) == NULL)
+			return (-ENOMEM);
+		cfg->dr_veto_uids = p;
+		cfg->dr_veto_uids[cfg->dr_veto_nuids++] = pw->pw_uid;
+		return (0);
+	}
+	if (strcmp(what, "group") == 0) {
+		if ((gr = getgrnam(name)) == NULL) {
+			snprintf(err, errlen, "unknown group '%s'", name);
+			return (EXITPT_E_USER);
+		}
+		if ((p = reallocarray(cfg->dr_veto_gids,
+		    cfg->dr_veto_ngids + 1, sizeof(gid_t))) == NULL)
+			return (-ENOMEM);
+		cfg->dr_veto_gids = p;
+		cfg->dr_veto_gids[cfg->dr_veto_ngids++] = gr->gr_gid;
+		return (0);
+	}
+	snprintf(err, errlen, "dr-veto takes 'user NAME' or 'group NAME', "
+	    "not '%s'", what);
+	return (EXITPT_E_MALFORMED);
 }
 
 /* Apply one parsed line to cfg; fill err with the reason on failure. */
@@ -110,8 +160,8 @@ config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
 		return (0);
 	}
 	if (strcmp(w[0], "recovery-timeout") == 0 && n == 2)
-		return (config_seconds(w, &cfg->recovery_timeout, err,
-		    errlen));
+		return (config_seconds(w, 1, 86400, &cfg->recovery_timeout,
+		    err, errlen));
 	if (strcmp(w[0], "drmgr-identity-file") == 0 && n == 2) {
 		if (w[1][0] != '/') {
 			snprintf(err, errlen, "drmgr-identity-file must be an "
@@ -124,7 +174,13 @@ config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
 		return (0);
 	}
 	if (strcmp(w[0], "drmgr-timeout") == 0 && n == 2)
-		return (config_seconds(w, &cfg->drmgr_timeout, err, errlen));
+		return (config_seconds(w, 1, 86400, &cfg->drmgr_timeout, err,
+		    errlen));
+	if (strcmp(w[0], "dr-timeout") == 0 && n == 2)
+		return (config_seconds(w, EXITPT_WAIT_MIN, EXITPT_WAIT_MAX,
+		    &cfg->dr_timeout, err, errlen));
+	if (strcmp(w[0], "dr-veto") == 0 && n == 3)
+		return (config_dr_veto(cfg, w[1], w[2], err, errlen));
 	if (strcmp(w[0], "exit-point") == 0 && n == 4) {
 		if ((point = registry_point_parse(w[1])) < 0) {
 			snprintf(err, errlen, "unknown exit point '%s'", w[1]);
@@ -154,6 +210,7 @@ config_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->recovery_timeout = CONFIG_RECOVERY_DEFAULT;
 	cfg->drmgr_timeout = CONFIG_DRMGR_TIMEOUT;
+	cfg->dr_timeout = CONFIG_DR_TIMEOUT;
 	if ((cfg->drmgr_identity_file = strdup(CONFIG_DRMGR_IDENTITY)) ==
 	    NULL)
 		return (-ENOMEM);
@@ -223,6 +280,36 @@ config_clear(struct config *cfg)
 	cfg->admin_group = NULL;
 	free(cfg->drmgr_identity_file);
 	cfg->drmgr_identity_file = NULL;
+	free(cfg->dr_veto_uids);
+	cfg->dr_veto_uids = NULL;
+	cfg->dr_veto_nuids = 0;
+	free(cfg->dr_veto_gids);
+	cfg->dr_veto_gids = NULL;
+	cfg->dr_veto_ngids = 0;
+}
+
+/*
+ * Whether the user uid, whose primary group (as the kernel gave it) is
+ * gid, belongs to group want: primary or supplementary.
+ */
+static int
+config_in_group(uid_t uid, gid_t gid, gid_t want)
+{
+	struct passwd	*pw;
+	gid_t		 groups[256];
+	int		 i, n = (int)nitems(groups);
+
+	if (gid == want)
+		return (1);
+	if ((pw = getpwuid(uid)) == NULL)
+		return (0);
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (groups[i] == want)
+			return (1);
+	}
+	return (0);
 }
 
 /*
@@ -233,24 +320,32 @@ int
 config_is_admin(const struct config *cfg, uid_t uid, gid_t gid)
 {
 	struct group	*gr;
-	struct passwd	*pw;
-	gid_t		 admin, groups[256];
-	int		 i, n = (int)nitems(groups);
 
 	if (uid == 0)
 		return (1);
 	if (cfg->admin_group == NULL || (gr = getgrnam(cfg->admin_group)) ==
 	    NULL)
 		return (0);
-	admin = gr->gr_gid;
-	if (gid == admin)
+	return (config_in_group(uid, gid, gr->gr_gid));
+}
+
+/*
+ * Tell whether a dr_reconfig() process of this user may veto with
+ * DR_EVENT_FAIL: root (as on AIX), or a user or group named by dr-veto.
+ */
+int
+config_dr_may_veto(const struct config *cfg, uid_t uid, gid_t gid)
+{
+	size_t	i;
+
+	if (uid == 0)
 		return (1);
-	if ((pw = getpwuid(uid)) == NULL)
-		return (0);
-	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
-		return (0);
-	for (i = 0; i < n; i++) {
-		if (groups[i] == admin)
+	for (i = 0; i < cfg->dr_veto_nuids; i++) {
+		if (cfg->dr_veto_uids[i] == uid)
+			return (1);
+	}
+	for (i = 0; i < cfg->dr_veto_ngids; i++) {
+		if (config_in_group(uid, gid, cfg->dr_veto_gids[i]))
 			return (1);
 	}
 	return (0);

@@ -30,6 +30,10 @@ int	 atomicfile_write(int, const char *, const void *, size_t, mode_t);
 int	 atomicfile_sweep(int);
 int	 atomicfile_mkdirs(const char *, mode_t);
 
+/* procstat.c */
+int		 procstat_start(pid_t, uint64_t *);
+int		 procstat_start_at(int, uint64_t *);
+
 /* progcheck.c */
 int	 progcheck_path(const char *, uid_t, char *, size_t);
 
@@ -39,12 +43,18 @@ struct config_point {
 	int		 check_failure_veto;	/* abnormal end in Check vetoes */
 	int		 serial;		/* run one at a time */
 };
+#define CONFIG_DR_TIMEOUT	30	/* dr-timeout default, seconds */
 struct config {
 	char			*admin_group;
 	int			 recovery_timeout;	/* seconds */
 	char			*drmgr_identity_file;	/* absolute path */
 	int			 drmgr_timeout;		/* seconds */
 	struct config_point	 point[CONFIG_NPOINTS];
+	int			 dr_timeout;		/* seconds, 1..900 */
+	uid_t			*dr_veto_uids;		/* dr-veto user */
+	size_t			 dr_veto_nuids;
+	gid_t			*dr_veto_gids;		/* dr-veto group */
+	size_t			 dr_veto_ngids;
 };
 const char	*config_default_path(void);
 const char	*config_state_dir(const char *);
@@ -52,6 +62,46 @@ int		 config_defaults(struct config *);
 int		 config_load(const char *, struct config *, char *, size_t);
 void		 config_clear(struct config *);
 int		 config_is_admin(const struct config *, uid_t, gid_t);
+int		 config_dr_may_veto(const struct config *, uid_t, gid_t);
+
+/* lparcfg.c: the Power partition's configuration (/proc/powerpc/lparcfg) */
+enum lparcfg_key {
+	LPARCFG_PARTITION_ID,
+	LPARCFG_GROUP,
+	LPARCFG_POOL,
+	LPARCFG_POOL_NUM_PROCS,
+	LPARCFG_POOL_IDLE_TIME,		/* timebase ticks */
+	LPARCFG_ENTITLED_CAPACITY,	/* hundredths of a processor */
+	LPARCFG_MAX_ENTITLED_CAPACITY,
+	LPARCFG_MIN_ENT_CAP,
+	LPARCFG_MIN_ENT_CAP_PER_VP,
+	LPARCFG_DES_ENT_CAP,
+	LPARCFG_CAP_INC,
+	LPARCFG_CAPACITY_WEIGHT,	/* only in shared-processor mode */
+	LPARCFG_DES_VAR_CAP_WT,
+	LPARCFG_UNALLOC_WEIGHT,
+	LPARCFG_UNALLOC_CAPACITY,
+	LPARCFG_CAPPED,
+	LPARCFG_SHARED,
+	LPARCFG_ACTIVE_PROCS,		/* virtual processors */
+	LPARCFG_POTENTIAL_PROCS,
+	LPARCFG_MIN_PROCS,
+	LPARCFG_DES_PROCS,
+	LPARCFG_SYSTEM_ACTIVE_PROCS,	/* physical processors */
+	LPARCFG_SYSTEM_POTENTIAL_PROCS,
+	LPARCFG_SHARED_PROCS,
+	LPARCFG_MAX_POOL_CAPACITY,
+	LPARCFG_ENT_POOL_CAPACITY,
+	LPARCFG_MIN_MEM,		/* MB */
+	LPARCFG_DES_MEM,		/* MB */
+	LPARCFG_MAX_MEM,		/* bytes */
+	LPARCFG_NKEYS
+};
+struct lparcfg {
+	long long	 v[LPARCFG_NKEYS];	/* -1: not reported */
+	char		 name[256];		/* partition_name */
+};
+int		 lparcfg_read(struct lparcfg *);
 
 /* registry.c */
 #define REGISTRY_SUSPEND	0

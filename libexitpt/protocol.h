@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define PROTO_VERSION		3
+#define PROTO_VERSION		4
 
 /* exitd refuses requests larger than this (header included). */
 #define PROTO_REQUEST_MAX	1024
@@ -40,12 +40,16 @@ enum proto_type {
 	PROTO_STATUS = 101,		/* proto_status; reply PROTO_REPORT */
 	PROTO_JOURNAL = 102,		/* proto_journal; reply _JOURNAL_DATA */
 	PROTO_PARTICIPANTS = 103,	/* no payload; reply _PARTICIPANTS_DATA */
+	PROTO_DR_REGISTER = 110,	/* proto_dr_register; reply
+					   PROTO_DR_REGISTERED + page fd */
+	PROTO_DR_ACK = 111,		/* proto_dr_ack; no reply */
 
 	/* replies: 200s */
 	PROTO_REPORT = 200,		/* proto_report, count proto_answer */
 	PROTO_JOURNAL_DATA = 201,	/* proto_journal_data, then bytes */
 	PROTO_PARTICIPANTS_DATA = 202,	/* proto_participants_data, then
 					   JSON text */
+	PROTO_DR_REGISTERED = 210,	/* proto_dr_registered */
 };
 
 /* proto_drive flags */
@@ -140,6 +144,108 @@ struct proto_participants_data {
 	uint32_t	count;
 };
 
+/*
+ * The dr_reconfig() shim (libexitpt-dr, <sys/dr.h>).
+ *
+ * Registration.  The shim's library constructor connects to the control
+ * socket (the path exitctl uses: $EXITPT_SOCKET, else the built-in one)
+ * and sends PROTO_DR_REGISTER on a connection of its own.  exitd takes
+ * pid, uid and gid from SO_PEERCRED, never from the message.  It opens
+ * /proc/PID and reads the start time through that directory: the message
+ * carries the start time the process read of itself, and a mismatch (a
+ * pid reused since connect, a message relayed for another process) is
+ * refused.  That directory descriptor stays with the process, whatever
+ * happens to the pid: exitd reads the process's signal state and signals
+ * it through it (pidfd_send_signal), never by number.  A user can thus
+ * register only its own processes.  exitd answers PROTO_DR_REGISTERED
+ * and, on success, passes with SCM_RIGHTS the descriptor of the
+ * process's page (below).  The connection then stays open as long as the
+ * registration: exitd never writes to it again, the shim writes only
+ * PROTO_DR_ACK to it, and its end (the process died, or executed another
+ * program: the descriptor is close-on-exec) ends the registration.  A
+ * registration takes part from the next operation that starts.
+ *
+ * Re-registration.  A thread of the shim (every signal blocked) waits for
+ * the connection's end.  When exitd goes away it marks the page idle,
+ * waits for the socket to reappear (inotify on its directory, else with
+ * back-off) and registers again.  A forked child drops the parent's
+ * connection and page in its atfork handler and registers on its own.
+ *
+ * The page.  One page of shared memory per registration (a sealed memfd:
+ * exitd maps it writable, then F_SEAL_FUTURE_WRITE forbids every later
+ * write or writable mapping, so the process can only read it), read
+ * under a sequence lock: DR_QUERY reads the event in effect at the time
+ * of the call without a system call, which makes it async-signal-safe,
+ * non-blocking and free of EINTR.  exitd writes it just before it signals
+ * the process in a phase and marks it idle when the phase ends, or when
+ * the process's call is stopped (time limit, window, cancel).  Idle means
+ * ENXIO.  token is dr_info_t.phase_gen: it changes with every phase sent
+ * to the process and is never 0.
+ *
+ * Acknowledgement.  dr_reconfig(DR_RECONFIG_DONE or DR_EVENT_FAIL) checks
+ * info->phase_gen against the page (ENXIO if the phase has ended) and
+ * sends PROTO_DR_ACK with that token in one send() on the registration
+ * connection (small messages on a UNIX stream socket are not split), or,
+ * when the application closed that descriptor, on a connection of its
+ * own that exitd attributes by SO_PEERCRED pid and start time.  No reply:
+ * EPERM for a veto the process may not make is decided from the page's
+ * PROTO_DR_MAY_VETO, which exitd sets from its configuration at Check and
+ * honours when the acknowledgement arrives.  exitd takes the first
+ * acknowledgement of a token and drops later ones (a DONE after
+ * EVENT_FAIL, an acknowledgement of an ended phase).
+ */
+#define PROTO_DR_ABI		1	/* proto_dr_page layout */
+
+/* Phases as the page gives them (dr_info_t's phase bits). */
+#define PROTO_DR_CHECK		1
+#define PROTO_DR_PRE		2
+#define PROTO_DR_POST		3
+#define PROTO_DR_POSTERROR	4
+
+/* proto_dr_page.flags */
+#define PROTO_DR_MIGRATE	0x01	/* dr_info_t.migrate */
+#define PROTO_DR_HIBERNATE	0x02	/* dr_info_t.hibernate */
+#define PROTO_DR_FORCE		0x04	/* dr_info_t.force */
+#define PROTO_DR_MAY_VETO	0x08	/* DR_EVENT_FAIL in check vetoes */
+#define PROTO_DR_SPLPAR_CAPABLE	0x10	/* dr_info_t.splpar_capable */
+#define PROTO_DR_SPLPAR_SHARED	0x20	/* dr_info_t.splpar_shared */
+#define PROTO_DR_SPLPAR_CAPPED	0x40	/* dr_info_t.splpar_capped */
+
+/* PROTO_DR_REGISTER: register the connecting process. */
+struct proto_dr_register {
+	uint32_t	abi;		/* PROTO_DR_ABI */
+	int32_t		signo;		/* SIGRECONFIG the shim was built with */
+	uint64_t	start_time;	/* /proc/self/stat field 22, ticks */
+};
+
+/* PROTO_DR_REGISTERED: 0 and a page descriptor, or an error. */
+struct proto_dr_registered {
+	int32_t		error;		/* 0 or EXITPT_E_* / -errno */
+	uint32_t	page_size;	/* bytes of the page passed */
+	uint64_t	id;		/* registration number, for logs */
+};
+
+/* proto_dr_ack.flags: the dr_reconfig() flags given, AIX's values. */
+#define PROTO_DR_ACK_FAIL	0x2	/* DR_EVENT_FAIL */
+#define PROTO_DR_ACK_DONE	0x4	/* DR_RECONFIG_DONE */
+
+/* PROTO_DR_ACK: dr_reconfig(DR_RECONFIG_DONE or DR_EVENT_FAIL). */
+struct proto_dr_ack {
+	uint32_t	token;		/* dr_info_t.phase_gen */
+	uint32_t	flags;		/* PROTO_DR_ACK_* */
+};
+
+/* The page; every field is read and written with atomic accesses. */
+struct proto_dr_page {
+	uint32_t	seq;		/* even: stable; odd: being written */
+	uint32_t	abi;		/* PROTO_DR_ABI */
+	uint32_t	active;		/* 1: a phase is in effect for us */
+	uint32_t	token;		/* its dr_info_t.phase_gen */
+	uint32_t	phase;		/* PROTO_DR_CHECK ... */
+	uint32_t	flags;		/* PROTO_DR_* */
+	uint64_t	operation;	/* exitd's operation id */
+};
+
 _Static_assert(sizeof(struct proto_hdr) == 16, "proto_hdr size");
 _Static_assert(sizeof(struct proto_drive) == 96, "proto_drive size");
 _Static_assert(sizeof(struct proto_status) == 16, "proto_status size");
@@ -147,5 +253,10 @@ _Static_assert(sizeof(struct proto_report) == 192, "proto_report size");
 _Static_assert(sizeof(struct proto_answer) == 808, "proto_answer size");
 _Static_assert(sizeof(struct proto_participants_data) == 8,
     "proto_participants_data size");
+_Static_assert(sizeof(struct proto_dr_register) == 16, "dr_register size");
+_Static_assert(sizeof(struct proto_dr_registered) == 16,
+    "dr_registered size");
+_Static_assert(sizeof(struct proto_dr_ack) == 8, "dr_ack size");
+_Static_assert(sizeof(struct proto_dr_page) == 32, "dr_page size");
 
 #endif /* EXITD_PROTOCOL_H */

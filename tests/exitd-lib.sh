@@ -92,8 +92,15 @@ wait_until() {
 	return 0
 }
 
+# file_has FILE COUNT PATTERN: FILE holds COUNT lines matching PATTERN.
+file_has() { [ "$(grep -c -- "$3" "$1")" -ge "$2" ]; }
+
+# wait_grep FILE COUNT PATTERN: wait until FILE holds COUNT lines matching
+# PATTERN.
+wait_grep() { wait_until file_has "$@"; }
+
 # log_has COUNT PATTERN: exitd's log holds COUNT lines matching PATTERN.
-log_has() { [ "$(grep -c -- "$2" "$exitd_log")" -ge "$1" ]; }
+log_has() { file_has "$exitd_log" "$1" "$2"; }
 
 # wait_log COUNT PATTERN: wait until exitd's log holds COUNT lines
 # matching PATTERN: this is where exitd says it has acted on a signal.

@@ -230,6 +230,7 @@ driver_drive(struct exitpt_client *c, const struct driver_request *req,
 	*rp = NULL;
 	switch (req->phase) {
 	case EXITPT_OP_CHECK:
+		exitpt_client_set_force(c, req->force);
 		return (exitpt_client_check(c, req->action, req->validate_only,
 		    rp));
 	case EXITPT_OP_PREPARE:
@@ -703,6 +704,7 @@ driver_run(struct exitpt_client **cp, const struct driver_run *run,
 	req.phase = EXITPT_OP_CHECK;
 	req.action = run->action;
 	req.validate_only = run->validate_only;
+	req.force = run->force;
 	req.system_state = run->system_state;
 	if ((error = driver_run_phase(cp, run, &req, NULL, &r)) != 0)
 		return (driver_run_end(res, error, req.phase, r));

@@ -70,6 +70,8 @@ struct driver_request {
 	uint64_t	 operation;	/* 0: the current one (all but Check) */
 	int		 action;	/* Check: EXITPT_ACTION_* */
 	int		 validate_only;	/* Check: HMC "Validate", Check only */
+	int		 force;		/* Check: the HMC's force option
+					   (dr_info_t.force) */
 	int		 system_state;	/* Complete: EXITPT_SYSTEM_* */
 	int		 resume_only;	/* Complete: with no operation open,
 					   a resume-only operation of action */
@@ -108,6 +110,7 @@ struct driver_run {
 	const char	*socket;	/* NULL: driver_socket(NULL) */
 	int		 action;	/* EXITPT_ACTION_* */
 	int		 validate_only;	/* Check only (HMC "Validate") */
+	int		 force;		/* the HMC's force option */
 	int		 system_state;	/* for Complete: EXITPT_SYSTEM_* */
 	int		 cancel_after;	/* 0, EXITPT_OP_CHECK or _PREPARE:
 					   Cancel there instead of going on */

@@ -19,6 +19,7 @@ struct ctl_phase_args {
 	int		 suspend_seconds;
 	int		 resume_only;
 	uint64_t	 operation;
+	int		 force;		/* --force: the HMC's force option */
 };
 
 /* What a sequence has shown so far (--json: the reports, as an array). */
@@ -53,6 +54,7 @@ ctl_phase_parse(const char *cmd, int argc, char **argv,
 		{ "suspend-seconds", required_argument, NULL, 'w' },
 		{ "operation", required_argument, NULL, 'o' },
 		{ "resume-only", no_argument, NULL, 'R' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	long long	 v;
@@ -74,6 +76,9 @@ ctl_phase_parse(const char *cmd, int argc, char **argv,
 			break;
 		case 'V':
 			a->validate = 1;
+			break;
+		case 'F':
+			a->force = 1;
 			break;
 		case 'w':
 			if (text_parse_int(optarg, 0, 86400, &v) != 0)
@@ -192,6 +197,7 @@ ctl_phase_one(int argc, char **argv, int phase)
 	req.operation = a.operation;
 	req.action = a.action;
 	req.validate_only = a.validate;
+	req.force = a.force;
 	req.system_state = a.system_state;
 	req.resume_only = a.resume_only;
 	if ((error = driver_drive(c, &req, &r)) != 0)
@@ -298,6 +304,7 @@ ctl_phase_sequence(int argc, char **argv, int action)
 	memset(&run, 0, sizeof(run));
 	run.socket = ctl_opts.socket_path;
 	run.action = a.action;
+	run.force = a.force;
 	run.system_state = a.system_state;
 	run.report_cb = ctl_phase_report_cb;
 	run.suspend_cb = ctl_phase_suspend_cb;

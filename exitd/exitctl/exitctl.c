@@ -33,15 +33,15 @@ static const struct ctl_command {
 
 	/* phase engine */
 	{ "check", ctl_phase_check, "check [--action migration|hibernation] "
-	    "[--validate] [--json]" },
+	    "[--validate] [--force] [--json]" },
 	{ "prepare", ctl_phase_prepare, "prepare [--operation ID] [--json]" },
 	{ "cancel", ctl_phase_cancel, "cancel [--operation ID] [--json]" },
 	{ "complete", ctl_phase_complete, "complete [--system-state 0|1] "
 	    "[--operation ID] [--json]" },
 	{ "migrate", ctl_phase_migrate, "migrate [--suspend-seconds N] "
-	    "[--system-state 0|1] [--json]" },
+	    "[--system-state 0|1] [--force] [--json]" },
 	{ "hibernate", ctl_phase_hibernate, "hibernate [--suspend-seconds N] "
-	    "[--system-state 0|1] [--json]" },
+	    "[--system-state 0|1] [--force] [--json]" },
 	{ "status", ctl_status, "status [--follow|--follow-all|--once] "
 	    "[--json]" },
 	{ "journal", ctl_journal, "journal [--json]" },

@@ -42,6 +42,7 @@ struct hmc {
 	int		 suspend_seconds;
 	int		 system_state;
 	int		 kill_during;	/* EXITPT_OP_* or 0 */
+	int		 force;		/* --force: the HMC's force option */
 	const char	*exitd_command;
 	struct timespec	 t0;		/* monotonic start */
 	struct timespec	 wall0;		/* wall clock at start */
@@ -86,12 +87,13 @@ hmc_usage(const char *fmt, ...)
 		fprintf(stderr, "\n");
 	}
 	fprintf(stderr, "usage: hmcsim [--socket PATH] validate "
-	    "[--action migration|hibernation]\n"
+	    "[--action migration|hibernation] [--force]\n"
 	    "       hmcsim [--socket PATH] migrate "
-	    "[--cancel-after check|prepare]\n"
+	    "[--cancel-after check|prepare] [--force]\n"
 	    "              [--suspend-seconds N] [--restricted] "
 	    "[fault options]\n"
-	    "       hmcsim [--socket PATH] hibernate [--resume-after N]\n"
+	    "       hmcsim [--socket PATH] hibernate [--resume-after N] "
+	    "[--force]\n"
 	    "              [--cancel-after check|prepare] [--restricted] "
 	    "[fault options]\n"
 	    "fault options: --kill-exitd-during check|prepare|complete "
@@ -468,6 +470,7 @@ hmc_run(struct hmc *h)
 	run.socket = h->socket;
 	run.action = h->action;
 	run.validate_only = h->cmd == HMC_VALIDATE;
+	run.force = h->force;
 	run.system_state = h->system_state;
 	run.cancel_after = h->cancel_after;
 	run.stop_after = h->disappear_after;
@@ -526,6 +529,7 @@ main(int argc, char **argv)
 		{ "kill-exitd-during", required_argument, NULL, 'k' },
 		{ "exitd-command", required_argument, NULL, 'e' },
 		{ "disappear-after", required_argument, NULL, 'd' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -592,6 +596,9 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			h.system_state = EXITPT_SYSTEM_RESTRICTED;
+			break;
+		case 'f':
+			h.force = 1;
 			break;
 		case 'h':
 			hmc_usage(NULL);
