@@ -99,6 +99,7 @@ adapter_init(const char *prog, const char *name, FILE *out)
 	a->name = name;
 	a->out = out;
 	a->start_ms = adapter_now_ms();
+	snprintf(a->what, sizeof(a->what), "its start");
 	if (config_load(NULL, &a->cfg, err, sizeof(err)) != 0) {
 		adapter_say(a, "%s: fix exitd's configuration; using the "
 		    "built-in settings meanwhile", err);
@@ -166,8 +167,8 @@ adapter_arm(struct adapter *a, enum adapter_limit limit, int64_t ms)
 
 /*
  * Give up for the adapter when exitd has not done what was asked by the
- * deadline: one line saying which limit passed, then exit 0, so that the
- * platform goes on.
+ * deadline, or the adapter is still at work at the cap: one line saying
+ * which limit passed, then exit 0, so that the platform goes on.
  */
 static void *
 adapter_watchdog(void *arg)
@@ -176,7 +177,7 @@ adapter_watchdog(void *arg)
 	struct timespec		 ts;
 	enum adapter_limit	 limit;
 	char			 what[sizeof(a->what)];
-	int64_t			 waited, bound;
+	int64_t			 waited, bound, dl;
 
 	pthread_mutex_lock(&a->mtx);
 	for (;;) {
@@ -184,18 +185,16 @@ adapter_watchdog(void *arg)
 			pthread_mutex_unlock(&a->mtx);
 			return (NULL);
 		}
-		if (a->deadline_ms == 0) {
-			pthread_cond_wait(&a->cond, &a->mtx);
-			continue;
-		}
-		if (adapter_now_ms() >= a->deadline_ms)
+		dl = a->deadline_ms != 0 ? a->deadline_ms : a->start_ms +
+		    a->cap_ms;
+		if (adapter_now_ms() >= dl)
 			break;
-		ts.tv_sec = a->deadline_ms / 1000;
-		ts.tv_nsec = (a->deadline_ms % 1000) * 1000000;
+		ts.tv_sec = dl / 1000;
+		ts.tv_nsec = (dl % 1000) * 1000000;
 		pthread_cond_timedwait(&a->cond, &a->mtx, &ts);
 	}
 	memcpy(what, a->what, sizeof(what));
-	limit = a->limit;
+	limit = a->deadline_ms != 0 ? a->limit : ADAPTER_LIMIT_WORK;
 	bound = a->bound_ms;
 	waited = (adapter_now_ms() - a->start_ms + 500) / 1000;
 	pthread_mutex_unlock(&a->mtx);
@@ -216,6 +215,11 @@ adapter_watchdog(void *arg)
 		    "drmgr-timeout allows (exitd may still finish it): see "
 		    "exitd's log, or raise drmgr-timeout in exitd.conf", what,
 		    waited);
+		break;
+	case ADAPTER_LIMIT_WORK:
+		adapter_say(a, "gave up on %s after %" PRId64 " s, the most "
+		    "drmgr-timeout allows: check that it does not block, or "
+		    "raise drmgr-timeout in exitd.conf", what, waited);
 		break;
 	}
 	_exit(DRIVER_EXIT_OK);
@@ -287,13 +291,34 @@ adapter_begin(struct adapter *a, const char *what)
 	pthread_mutex_unlock(&a->mtx);
 }
 
-/* exitd did what it was asked: nothing is awaited now. */
+/*
+ * exitd did what it was asked, or the adapter's own work is done: nothing
+ * is awaited now, and only the cap bounds what the adapter does next.
+ */
 void
 adapter_end(struct adapter *a)
 {
 	pthread_mutex_lock(&a->mtx);
 	a->deadline_ms = 0;
+	snprintf(a->what, sizeof(a->what), "its own work");
 	pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->mtx);
+}
+
+/*
+ * The adapter does some work of its own (fmt: "reading FILE"), which
+ * only the cap bounds; adapter_end when it is done.
+ */
+void
+adapter_work(struct adapter *a, const char *fmt, ...)
+{
+	va_list	ap;
+
+	pthread_mutex_lock(&a->mtx);
+	a->deadline_ms = 0;
+	va_start(ap, fmt);
+	vsnprintf(a->what, sizeof(a->what), fmt, ap);
+	va_end(ap);
 	pthread_mutex_unlock(&a->mtx);
 }
 

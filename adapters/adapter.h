@@ -10,11 +10,13 @@
  * goes on: when exitd does not answer a request within ADAPTER_ANSWER_MS;
  * when the phase it runs outlasts the bound exitd announced for it (a
  * watcher thread follows exitd's snapshots) plus ADAPTER_MARGIN_MS; and
- * never later than the cap (drmgr-timeout) after the adapter started.
+ * never later than the cap (drmgr-timeout) after the adapter started,
+ * whatever it is doing then (its own work, such as reading a file, too).
  */
 #ifndef ADAPTER_H
 #define ADAPTER_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +33,7 @@ enum adapter_limit {
 	ADAPTER_LIMIT_ANSWER,	/* no answer, no progress from exitd */
 	ADAPTER_LIMIT_BOUND,	/* the running phase's announced bound */
 	ADAPTER_LIMIT_CAP,	/* drmgr-timeout */
+	ADAPTER_LIMIT_WORK,	/* drmgr-timeout, in the adapter's own work */
 };
 
 struct adapter {
@@ -48,11 +51,13 @@ struct adapter {
 	int		 watching;	/* the watcher was started */
 	pthread_mutex_t	 mtx;
 	pthread_cond_t	 cond;
-	int64_t		 deadline_ms;	/* 0: nothing is awaited */
+	int64_t		 deadline_ms;	/* 0: nothing is awaited (the cap
+					   still bounds the adapter) */
 	enum adapter_limit limit;
 	int64_t		 bound_ms;	/* the bound exitd announced */
 	int		 quit;
-	char		 what[128];	/* what exitd is doing for us */
+	char		 what[PATH_MAX + 64]; /* what exitd is doing for us,
+					   or the adapter's own work */
 };
 
 /* adapter.c */
@@ -61,6 +66,8 @@ void		 adapter_say(struct adapter *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 adapter_begin(struct adapter *, const char *);
 void		 adapter_end(struct adapter *);
+void		 adapter_work(struct adapter *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 int		 adapter_open(struct adapter *, const char *,
 		     struct exitpt_client **);
 int		 adapter_status(struct adapter *, struct exitpt_client *,

@@ -103,6 +103,22 @@ like "$out" "^exitpt: gave up on the migration check after 3 s, the most drmgr-t
 [ "$ms" -lt 3500 ]
 ok $? "within drmgr-timeout ($ms ms after exitd stopped)"
 
+# --- the hook's own work blocks (an identity file that is a FIFO):
+# drmgr-timeout bounds it too
+"$EXITCTL" remove QIBM_QWC_SUSPEND 10 >/dev/null
+mkfifo "$T/fifo-id"
+echo "drmgr-identity-file $T/fifo-id" >>"$EXITPT_CONFIG"
+t0=$(now_ms)
+run timeout -s KILL 20 "$DRMGR_RUN" "$HOOKS" pre
+ms=$(($(now_ms) - t0))
+: <>"$T/fifo-id"	# lets a hook blocked in open() go on, if any
+is "$status" 0 "a_blocking_identity_file_lets_pre_end"
+like "$out" "^exitpt: gave up on reading the machine identity $T/fifo-id after 3 s, the most drmgr-timeout allows" \
+    "saying what blocked, in one line"
+[ "$ms" -lt 4500 ]
+ok $? "gives_up_at_drmgr_timeout_on_its_own_work ($ms ms)"
+"$EXITCTL" cancel >/dev/null 2>&1
+
 stop_exitd
 ok $? "exitd stops cleanly"
 done_testing

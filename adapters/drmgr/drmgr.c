@@ -146,11 +146,13 @@ drmgr_identity(struct adapter *a, const char *path, unsigned char *buf,
 	size_t	len = 0;
 	int	fd, error = 0;
 
+	adapter_work(a, "reading the machine identity %s", path);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		error = -errno;
+		adapter_end(a);
 		adapter_say(a, "cannot read the machine identity %s: %s (set "
 		    "drmgr-identity-file in exitd.conf)", path,
-		    strerror(errno));
+		    strerror(-error));
 		return (error);
 	}
 	for (;;) {
@@ -170,6 +172,7 @@ drmgr_identity(struct adapter *a, const char *path, unsigned char *buf,
 		}
 	}
 	close(fd);
+	adapter_end(a);
 	if (error != 0) {
 		adapter_say(a, "cannot read the machine identity %s: %s (set "
 		    "drmgr-identity-file in exitd.conf to a file under %d "

@@ -19,6 +19,7 @@ typedef void	(*driver_prefix_cb)(FILE *, int, void *);
 static int	 driver_normal_end(int, int);
 static size_t	 driver_how(int, int, char *, size_t);
 static size_t	 driver_wait_text(int32_t, char *, size_t);
+static void	 driver_put_text(FILE *, const char *);
 static void	 driver_answer_print(FILE *, int, const struct exitpt_answer *,
 		     driver_prefix_cb, void *);
 static json_t	*driver_answer_json(int, const struct exitpt_answer *);
@@ -385,6 +386,19 @@ driver_check_text(const struct driver_check *k, char *buf, size_t len)
 }
 
 /*
+ * Print text that came from elsewhere (a participant's name, its reason)
+ * inside a line: control characters become spaces, so that it can neither
+ * end the line nor drive a terminal (the HMC shows what the drmgr hook
+ * prints).
+ */
+static void
+driver_put_text(FILE *fp, const char *s)
+{
+	for (; *s != '\0'; s++)
+		putc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, fp);
+}
+
+/*
  * One participant's line: "  #10 /path: VERDICT (exited 0, 12 ms):
  * reason".  The verdict is the Check answer in Check, else "done" or
  * "abnormal end".
@@ -401,10 +415,11 @@ driver_answer_print(FILE *fp, int phase, const struct exitpt_answer *a,
 	if (prefix != NULL)
 		prefix(fp, phase, arg);
 	if (exitpt_answer_kind(a) == EXITPT_PARTICIPANT_PROGRAM)
-		fprintf(fp, "  #%d %s: ", (int)exitpt_answer_number(a),
-		    exitpt_answer_who(a));
+		fprintf(fp, "  #%d ", (int)exitpt_answer_number(a));
 	else
-		fprintf(fp, "  %s: ", exitpt_answer_who(a));
+		fputs("  ", fp);
+	driver_put_text(fp, exitpt_answer_who(a));
+	fputs(": ", fp);
 	if (end == EXITPT_END_RUNNING) {
 		fprintf(fp, "running (%" PRIu64 " ms so far)\n",
 		    exitpt_answer_duration_ms(a));
@@ -419,13 +434,16 @@ driver_answer_print(FILE *fp, int phase, const struct exitpt_answer *a,
 	fprintf(fp, "%s (%s", verdict, exitpt_end_name(end));
 	if (end == EXITPT_END_EXITED || end == EXITPT_END_SIGNALED)
 		fprintf(fp, " %d", exitpt_answer_code(a));
-	fprintf(fp, ", %" PRIu64 " ms)%s%s\n", exitpt_answer_duration_ms(a),
-	    reason[0] != '\0' ? ": " : "", reason);
+	fprintf(fp, ", %" PRIu64 " ms)%s", exitpt_answer_duration_ms(a),
+	    reason[0] != '\0' ? ": " : "");
+	driver_put_text(fp, reason);
+	putc('\n', fp);
 }
 
 /*
  * After a vetoed Check: one line per participant whose veto counted,
- * each started by prefix (when not NULL).
+ * each started by prefix (when not NULL); names and reasons cannot break
+ * the line (driver_put_text).
  */
 void
 driver_vetoes_print(FILE *fp, const struct exitpt_report *r,
@@ -443,15 +461,21 @@ driver_vetoes_print(FILE *fp, const struct exitpt_report *r,
 		if (prefix != NULL)
 			prefix(fp, EXITPT_OP_CHECK, arg);
 		if (exitpt_answer_kind(a) != EXITPT_PARTICIPANT_PROGRAM) {
-			fprintf(fp, "vetoed by %s: %s\n", exitpt_answer_who(a),
-			    reason);
-			continue;
+			fputs("vetoed by ", fp);
+			driver_put_text(fp, exitpt_answer_who(a));
+		} else {
+			fprintf(fp, "vetoed by program %d (",
+			    (int)exitpt_answer_number(a));
+			driver_put_text(fp, exitpt_answer_who(a));
+			putc(')', fp);
+			if (reason[0] == '\0')
+				reason = exitpt_answer_end(a) ==
+				    EXITPT_END_EXITED ? "no reason given" :
+				    exitpt_end_name(exitpt_answer_end(a));
 		}
-		fprintf(fp, "vetoed by program %d (%s): %s\n",
-		    (int)exitpt_answer_number(a), exitpt_answer_who(a),
-		    reason[0] != '\0' ? reason :
-		    exitpt_answer_end(a) == EXITPT_END_EXITED ?
-		    "no reason given" : exitpt_end_name(exitpt_answer_end(a)));
+		fputs(": ", fp);
+		driver_put_text(fp, reason);
+		putc('\n', fp);
 	}
 }
 
