@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -402,17 +403,26 @@ adapter_run_cb(struct exitpt_client **cp, const struct driver_request *req,
 
 /*
  * Whether the report's operation was started by this adapter's driver
- * name ("uid U pid P (name)"), on this machine or by an earlier run.
+ * name under this process's uid ("uid U pid P (name)"), by this run or an
+ * earlier one.
  */
 int
 adapter_own(const struct adapter *a, const struct exitpt_report *r)
 {
-	const char	*d = exitpt_report_driver(r), *p;
+	const char	*d = exitpt_report_driver(r);
 	size_t		 n = strlen(a->name);
+	unsigned int	 uid;
+	int		 pid, off = -1;
 
-	if ((p = strrchr(d, '(')) == NULL)
+	/*
+	 * exitd writes "uid U pid P (NAME)" with U and P from the kernel;
+	 * NAME is the client's own text, which may hold '(' too, so the
+	 * whole string is matched, and the uid must be this process's.
+	 */
+	if (sscanf(d, "uid %u pid %d (%n", &uid, &pid, &off) != 2 ||
+	    off < 0 || uid != (unsigned int)getuid())
 		return (0);
-	return (strncmp(p + 1, a->name, n) == 0 && strcmp(p + 1 + n, ")") ==
+	return (strncmp(d + off, a->name, n) == 0 && strcmp(d + off + n, ")") ==
 	    0);
 }
 

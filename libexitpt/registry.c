@@ -92,7 +92,7 @@ registry_entry_validate(const struct registry_entry *e)
 	    e->number != REGISTRY_HIGH)
 		return (EXITPT_E_NUMBER);
 	if (e->program == NULL || e->program[0] != '/' ||
-	    strlen(e->program) >= PATH_MAX)
+	    strlen(e->program) >= PATH_MAX || text_has_control(e->program))
 		return (EXITPT_E_VALUE);
 	if (e->data != NULL && strlen(e->data) > EXITPT_DATA_MAX)
 		return (EXITPT_E_DATA_LENGTH);

@@ -125,3 +125,17 @@ text_parse_int(const char *s, long long min, long long max, long long *out)
 	*out = v;
 	return (0);
 }
+
+/*
+ * Whether s holds a control character (below 0x20, or DEL): such text
+ * cannot be one line of a listing, the journal or the log.
+ */
+int
+text_has_control(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return (1);
+	}
+	return (0);
+}

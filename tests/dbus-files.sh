@@ -9,7 +9,7 @@ DTD=/usr/share/xml/dbus-1/introspect.dtd
 XMLLINT=$(command -v xmllint)
 if [ -z "$XMLLINT" ] || [ ! -f "$DTD" ]; then
 	echo "1..0 # SKIP needs xmllint (Debian: libxml2-utils) and $DTD (libdbus-1-dev)"
-	exit 77
+	exit 0
 fi
 
 for i in Manager Voter; do

@@ -10,7 +10,7 @@
 
 DBUS_DAEMON=$(command -v dbus-daemon) || {
 	echo "1..0 # SKIP dbus-daemon is not installed (Debian: dbus-daemon)"
-	exit 77
+	exit 0
 }
 DBUS_SEND=$(command -v dbus-send)
 bus_pid=

@@ -15,7 +15,7 @@ export PKG_CONFIG_PATH LD_LIBRARY_PATH
 pc=${PKG_CONFIG:-pkg-config}
 if ! command -v "$pc" >/dev/null 2>&1; then
 	echo "1..0 # SKIP no pkg-config"
-	exit 77
+	exit 0
 fi
 # No exitd in this test: the library must find nothing to register with.
 export EXITPT_SOCKET="$TEST_TMP/none/exitd.sock"

@@ -23,6 +23,11 @@ is "$status" 0 "a program that does not exist yet may be registered"
 like "$err" "warning: program $TEST_TMP/missing is missing" "but add warns that it is missing"
 is "$out" "QIBM_QWC_SUSPEND 1 $TEST_TMP/missing" "*LOW picked 1"
 
+nl=$(printf '%s/odd\nname' "$TEST_TMP")
+run "$EXITCTL" add QIBM_QWC_SUSPEND "$nl" --number 5
+is "$status" 64 "a path with a newline is refused (exit 64)"
+like "$err" "holds a control character" "and add says why"
+
 run "$EXITCTL" add QIBM_QWC_SUSPEND "$TEST_TMP/check.sh" --number '*HIGH'
 is "$out" "QIBM_QWC_SUSPEND 2147483647 $TEST_TMP/check.sh" "*HIGH picked 2147483647"
 

@@ -176,6 +176,9 @@ test_limits(void)
 		e.program = "relative/prog";
 		is_int(registry_add(dir, &e, 0), EXITPT_E_VALUE,
 		    "a relative program path is refused");
+		e.program = "/bin/tr\nue";
+		is_int(registry_add(dir, &e, 0), EXITPT_E_VALUE,
+		    "a program path with a control character is refused");
 		e.program = "/bin/true";
 		e.check_timeout = 0;
 		is_int(registry_add(dir, &e, 0), EXITPT_E_VALUE,

@@ -139,6 +139,9 @@ ctl_registry_add(int argc, char **argv)
 	if ((pw = getpwnam(e.user)) == NULL)
 		return (ctl_fail("add", EXITPT_E_USER, "run-as user '%s'",
 		    e.user));
+	if (text_has_control(argv[1]))
+		return (ctl_usage_error("add", "the program's path holds a "
+		    "control character (a newline, a tab, ...): rename it"));
 	if (argv[1][0] == '/')
 		e.program = argv[1];
 	else {
