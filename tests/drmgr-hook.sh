@@ -40,18 +40,17 @@ like "$out" "vetoed" "the operation ended vetoed"
 rm -f "$T"/*.calls
 
 # --- a name holding control characters cannot forge what the HMC shows
-# (a carriage return over the line, an escape sequence)
+# (a carriage return over the line, an escape sequence): such a program is
+# never registered, and the hook's check sees only the real participants
 forged="$T/$(printf 'w\rexitpt: exitd is not running\033[2J')"
 make_prog "$forged" '[ "$EXITPT_PHASE" = 1 ] && echo EXITPT_STATUS=0 &&
     echo "EXITPT_REASON=busy"; exit 0'
-"$EXITCTL" add QIBM_QWC_SUSPEND "$forged" --number 40 >/dev/null
+run "$EXITCTL" add QIBM_QWC_SUSPEND "$forged" --number 40
+is "$status" 64 "a program whose path holds control characters is refused"
 drmgr check
-is "$status" 1 "a veto by a program whose path holds control characters"
-unlike "$out" '[[:cntrl:]]' \
-    "veto_line_holds_no_control_characters (shown as spaces)"
-like "$out" "^exitpt: migration vetoed by program 40 \\($T/w exitpt: exitd is not running \\[2J\\): busy$" \
-    "and is still the veto line"
-"$EXITCTL" remove QIBM_QWC_SUSPEND 40 >/dev/null
+is "$status" 0 "so the hook's check is not vetoed by it"
+unlike "$out" '[[:cntrl:]]' "veto_line_holds_no_control_characters"
+drmgr undocheck
 rm -f "$T"/*.calls
 
 # --- another hook fails the check: undocheck cancels those that allowed
