@@ -12,13 +12,13 @@
 #include <unistd.h>
 
 #include "exitpt-int.h"
+#include "benchdir.h"
 
 #define ROUNDS		5
 
 static double	 now(void);
 static double	 bench_critical(long);
 static double	 bench_sem(sem_t *, long);
-static void	 cleanup(void);
 
 /* Monotonic time in seconds. */
 static double
@@ -64,27 +64,9 @@ bench_sem(sem_t *s, long n)
 	return ((now() - t0) * 1e9 / (double)n);
 }
 
-/* Remove the benchmark's shared memory objects. */
-static void
-cleanup(void)
-{
-	char	**names;
-	size_t	  n, i;
-	int	  t;
-
-	for (t = IPCOBJ_CRITICAL; t <= IPCOBJ_PENDING; t++) {
-		if (ipcobj_list(t, &names, &n) != 0)
-			continue;
-		for (i = 0; i < n; i++)
-			ipcobj_unlink(t, names[i]);
-		ipcobj_list_free(names, n);
-	}
-}
-
 int
 main(int argc, char **argv)
 {
-	char	 prefix[64];
 	sem_t	*s;
 	double	 crit = 1e30, sem = 1e30, v;
 	long	 n = argc > 1 ? atol(argv[1]) : 2000000;
@@ -92,8 +74,8 @@ main(int argc, char **argv)
 
 	if (n <= 0)
 		n = 2000000;
-	snprintf(prefix, sizeof(prefix), "exitpt-bench%ld", (long)getpid());
-	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
+	if (benchdir_setup("critical-bench") != 0)
+		return (1);
 	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (s == MAP_FAILED || sem_init(s, 1, 1) == -1) {
@@ -111,6 +93,5 @@ main(int argc, char **argv)
 	    crit, ROUNDS, n);
 	printf("sem_wait+sem_post:    %.1f ns/pair (baseline)\n", sem);
 	printf("ratio:                %.2fx (target <= 2x)\n", crit / sem);
-	cleanup();
 	return (0);
 }

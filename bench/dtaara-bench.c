@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "exitpt-int.h"
+#include "benchdir.h"
 
 #define BENCH_LEN	64
 
@@ -153,7 +154,6 @@ main(int argc, char **argv)
 	struct exitpt_dtaara	*c, *n;
 	struct bench_base	*b;
 	pthread_mutexattr_t	 ma;
-	char			 prefix[64];
 	double			 secs = 1.0, rd, wr;
 	int			 rv;
 
@@ -161,8 +161,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: dtaara-bench [SECONDS_PER_FIGURE]\n");
 		return (2);
 	}
-	snprintf(prefix, sizeof(prefix), "dtaara-bench-%ld", (long)getpid());
-	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
+	if (benchdir_setup("dtaara-bench") != 0)
+		return (1);
 	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE, MAP_SHARED |
 	    MAP_ANONYMOUS, -1, 0);
 	if (b == MAP_FAILED) {

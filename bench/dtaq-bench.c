@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "exitpt-int.h"
+#include "benchdir.h"
 
 #define ENTRY	64
 #define DEPTH	10	/* Linux's default mq msg_max */
@@ -139,7 +140,6 @@ cmp_double(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	char	 prefix[32];
 	double	*d, *m, *ratio;
 	long	 n = 50000, rounds = 9, r;
 
@@ -157,8 +157,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "dtaq-bench: out of memory\n");
 		return (1);
 	}
-	snprintf(prefix, sizeof(prefix), "dtaqbench%d", (int)getpid());
-	setenv("EXITPT_IPC_PREFIX", prefix, 1);
+	if (benchdir_setup("dtaq-bench") != 0)
+		return (1);
 	printf("%ld entries of %d bytes per round, queue depth %d, producer "
 	    "and consumer processes, %ld rounds\n", n, ENTRY, DEPTH, rounds);
 	/*

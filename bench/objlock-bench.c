@@ -12,13 +12,13 @@
 #include <unistd.h>
 
 #include "exitpt-int.h"
+#include "benchdir.h"
 
 #define ROUNDS		5
 
 static double	 now(void);
 static double	 bench_objlock(long);
 static double	 bench_ofd(int, long);
-static void	 cleanup(void);
 
 /* Monotonic time in seconds. */
 static double
@@ -71,32 +71,18 @@ bench_ofd(int fd, long n)
 	return ((now() - t0) * 1e9 / (double)n);
 }
 
-/* Remove the benchmark's shared memory objects. */
-static void
-cleanup(void)
-{
-	char	**names;
-	size_t	  n, i;
-
-	if (ipcobj_list(IPCOBJ_LOCKTAB, &names, &n) != 0)
-		return;
-	for (i = 0; i < n; i++)
-		ipcobj_unlink(IPCOBJ_LOCKTAB, names[i]);
-	ipcobj_list_free(names, n);
-}
-
 int
 main(int argc, char **argv)
 {
-	char	 prefix[64], path[] = "/tmp/exitpt-objlock-bench.XXXXXX";
+	char	 path[] = "/tmp/exitpt-objlock-bench.XXXXXX";
 	double	 ol = 1e30, ofd = 1e30, v;
 	long	 n = argc > 1 ? atol(argv[1]) : 500000;
 	int	 fd, r;
 
 	if (n <= 0)
 		n = 500000;
-	snprintf(prefix, sizeof(prefix), "exitpt-bench%ld", (long)getpid());
-	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
+	if (benchdir_setup("objlock-bench") != 0)
+		return (1);
 	if ((fd = mkstemp(path)) == -1) {
 		perror("objlock-bench: mkstemp");
 		return (1);
@@ -114,6 +100,5 @@ main(int argc, char **argv)
 	printf("fcntl OFD lock pair: %.1f ns/pair (baseline)\n", ofd);
 	printf("ratio:               %.2fx (target <= 2x)\n", ol / ofd);
 	close(fd);
-	cleanup();
 	return (0);
 }

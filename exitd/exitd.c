@@ -201,12 +201,12 @@ main(int argc, char **argv)
 
 	exitd_grant(state);
 	/*
-	 * Own the object lock table as the daemon's user, so that a user's
-	 * logout (systemd-logind RemoveIPC) cannot remove it under others.
+	 * The IPC helpers' runtime directory is root's: system objects live
+	 * there, and users get their own directories under it (libexitpt(3)).
 	 */
-	if ((error = objlock_init()) != 0)
-		log_warnx("object locks: cannot create the lock table: %s",
-		    exitpt_strerror(error));
+	if ((error = ipcdir_init()) != 0)
+		log_warnx("IPC runtime directory: %s: %s",
+		    exitpt_strerror(error), exitpt_ipc_detail());
 	phase_init(exitd_base, state, &exitd_cfg);
 	ev_term = evsignal_new(exitd_base, SIGTERM, exitd_term_cb, NULL);
 	ev_int = evsignal_new(exitd_base, SIGINT, exitd_term_cb, NULL);

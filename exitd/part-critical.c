@@ -30,6 +30,7 @@ static void	 critical_free(struct part *);
 static void	 critical_list(part_list_cb, void *);
 static void	 critical_shutdown(void);
 static void	 critical_event_cb(const struct engine_event *, void *);
+static void	 critical_log_damage(void);
 
 const struct part_ops part_critical_ops = {
 	.kind = EXITPT_PARTICIPANT_CRITICAL,
@@ -89,6 +90,20 @@ critical_event_cb(const struct engine_event *ev, void *arg)
 }
 
 /*
+ * Say which tables the listing skipped as damaged: their sections veto
+ * nothing (only their own user can damage them), and the operator should
+ * know why an application's section was not seen.
+ */
+static void
+critical_log_damage(void)
+{
+	char	damage[1024];
+
+	if (critical_damaged(damage, sizeof(damage)) > 0)
+		log_warnx("critical sections: skipped as damaged: %s", damage);
+}
+
+/*
  * At the start of Check, raise the pending flag first and only then list
  * the sections held, so that none can start unseen in between.  Held
  * sections (or a flag that cannot be raised, or sections that cannot be
@@ -99,7 +114,7 @@ critical_collect(struct engine_op *op, int phase)
 {
 	struct part	*p;
 	char		 reason[EXITD_REASON_MAX], list[EXITD_REASON_MAX];
-	int		 error, held;
+	int		 error, held = 0;
 
 	if (phase != EXITPT_OP_CHECK)
 		return (0);
@@ -110,12 +125,15 @@ critical_collect(struct engine_op *op, int phase)
 	else if ((held = critical_reason(list, sizeof(list))) < 0)
 		snprintf(reason, sizeof(reason), "cannot list the critical "
 		    "sections: %s", exitpt_strerror(held));
-	else if (held == 0)
+	else if (held == 0) {
+		critical_log_damage();
 		return (0);
-	else
+	} else
 		/* list is "name (pid N, since HH:MM:SS), ..." */
 		snprintf(reason, sizeof(reason), "critical section%s held: %s",
 		    held > 1 ? "s" : "", list);
+	if (held > 0)
+		critical_log_damage();
 	if ((p = phase_add_part(op, &part_critical_ops, REGISTRY_SUSPEND,
 	    CRITICAL_WHO, CRITICAL_WHO)) != NULL)
 		part_set_data(p, xstrdup(reason));

@@ -579,12 +579,17 @@ runner_infofd(const struct runner_spec *spec, int *keep)
 	return (ro);
 }
 
-/* Build the environment SPEC section 4 gives an exit program. */
+/*
+ * Build the environment SPEC section 4 gives an exit program, and the
+ * IPC runtime directory exitd itself was told to use, so that exit
+ * programs reach the same objects (libexitpt(3)).
+ */
 static char **
 runner_env(const struct runner_spec *spec)
 {
-	char	**env;
-	size_t	  n = 0;
+	const char	 *v;
+	char		**env;
+	size_t		  n = 0;
 
 	env = xcalloc(RUNNER_NENV, sizeof(*env));
 	xasprintf(&env[n++], "EXITPT_EXIT_POINT=%s",
@@ -610,6 +615,10 @@ runner_env(const struct runner_spec *spec)
 	xasprintf(&env[n++], "EXITPT_PROGRAM_DATA=%s",
 	    spec->entry->data != NULL ? spec->entry->data : "");
 	xasprintf(&env[n++], "PATH=%s", RUNNER_PATH);
+	if ((v = getenv(EXITPT_RUNTIME_DIR_ENV)) != NULL)
+		xasprintf(&env[n++], "%s=%s", EXITPT_RUNTIME_DIR_ENV, v);
+	if ((v = getenv(EXITPT_IPC_PREFIX_ENV)) != NULL)
+		xasprintf(&env[n++], "%s=%s", EXITPT_IPC_PREFIX_ENV, v);
 	env[n] = NULL;
 	return (env);
 }

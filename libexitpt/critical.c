@@ -1,25 +1,32 @@
 /*
  * Critical sections (see exitpt/critical.h) and the suspend-pending flag.
  *
- * Each user has a table of slots (object "u<uid>", mode 0600).  A slot is
- * claimed and released by compare-and-swap on one 64-bit word holding a
- * generation, the holder's pid and a state (free, being written, held),
- * so entering and leaving take no lock and a holder killed at any point
- * leaves a slot that readers recognise as dead by its pid and start time.
+ * Each user has a table of slots, "critical" in the user's own directory
+ * of the runtime directory (mode 0600, so only that user and root read
+ * it, and only that user writes it).  A slot is claimed and released by
+ * compare-and-swap on one 64-bit word holding a generation, the holder's
+ * pid and a state (free, being written, held), so entering and leaving
+ * take no lock and a holder killed at any point leaves a slot that
+ * readers recognise as dead by its pid and start time.
  *
- * The suspend-pending flag is one published object ("pending", written
- * only by its owner, read-only for everyone else).  Entering claims its
- * slot first and reads the flag second; exitd raises the flag first and
- * lists holders second.  All four accesses are sequentially consistent,
- * so either the enter sees the flag and backs out, or the listing sees
- * the slot (and waits for it to leave the "being written" state, or,
- * if its writer stalls, counts it as entering): a section can never
- * start unseen after Check.
+ * The suspend-pending flag is one system object ("pending" in the runtime
+ * directory, owned by its owner, root, and read-only for everyone else).
+ * Entering claims its slot first and reads the flag second; exitd raises
+ * the flag first and lists holders second.  All four accesses are
+ * sequentially consistent, so either the enter sees the flag and backs
+ * out, or the listing sees the slot (and waits a moment for it to leave
+ * the "being written" state, or, if its writer stalls, counts it as
+ * entering): a section can never start unseen after Check.  A participant
+ * of the pending operation (EXITPT_OPERATION_ID in its environment, as
+ * exitd gives its exit programs) is granted the section instead: nothing
+ * may wait for its own operation to end.
  *
- * The flag is trusted only when root or the caller owns it, so another
- * user cannot block everyone's sections with a flag of their own; root's
- * critical_set_pending replaces such a flag, and every process watching
- * the old one sees it deleted and opens the new one.
+ * Readers other than the table's owner (root listing every user's, for
+ * exitd's Check) never map a table: they copy it with pread and check each
+ * slot, and count a holder only if that process runs, started when the
+ * slot says, and belongs to the table's owner.  A user can thus neither
+ * fault nor stall exitd with its table, nor name a process it does not
+ * own (pid 1, another user's) as a holder.
  */
 #include <sys/types.h>
 
@@ -29,6 +36,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,9 +54,10 @@
 #define CRITICAL_WORD(g, p, s)	(((uint64_t)(g) << 32) | \
 				    ((uint64_t)(uint32_t)(p) << 2) | (s))
 #define CRITICAL_SLOTS		1024	/* sections held at once, per user */
+#define CRITICAL_TABLE_NAME	"critical"
 #define CRITICAL_FLAG_NAME	"pending"
 #define CRITICAL_RETIRED_MAX	16
-#define CRITICAL_WRITING_WAIT_NS (50 * 1000 * 1000LL)
+#define CRITICAL_WRITING_WAIT_NS (2 * 1000 * 1000LL)
 
 struct critical_slot {
 	_Atomic uint64_t	 word;
@@ -63,6 +72,7 @@ _Static_assert(sizeof(struct critical_slot) == 64, "one slot, one cache line");
 
 struct critical_table {
 	struct critical_slot	 slot[CRITICAL_SLOTS];
+	uint64_t		 op[CRITICAL_SLOTS];	/* participant's */
 };
 
 struct critical_flag {
@@ -85,11 +95,14 @@ struct critical_holder {
 	pid_t			 pid;
 	uid_t			 uid;
 	int64_t			 since;
+	uint64_t		 op;		/* granted as participant */
 };
 
 struct exitpt_critical_list {
 	struct critical_holder	*h;
 	size_t			 count;
+	size_t			 cap;
+	struct ipcobj_damage	 damage;
 };
 
 /*
@@ -102,7 +115,6 @@ static struct {
 	struct ipcobj			*table_obj;
 	_Atomic(struct critical_table *) table;
 	_Atomic(struct ipcobj *)	 flag;
-	_Atomic int			 flag_trusted;
 	struct ipcobj			*retired[CRITICAL_RETIRED_MAX];
 	size_t				 nretired;
 } critical_cache = { .mtx = PTHREAD_MUTEX_INITIALIZER };
@@ -124,18 +136,20 @@ static struct exitpt_critical *critical_handle_get(void);
 static void	 critical_handle_put(struct exitpt_critical *);
 static int	 critical_flag_init(void *, size_t, void *);
 static int	 critical_table_get(struct critical_table **);
-static int	 critical_flag_get(struct ipcobj **, int *);
+static int	 critical_flag_get(struct ipcobj **);
 static int	 critical_flag_refresh(struct ipcobj *);
-static int	 critical_trusted(const struct ipcobj *);
+static int	 critical_flag_read(struct ipcobj *, uint32_t *, uint64_t *);
 static void	 critical_release(struct critical_slot *, uint64_t);
 static int	 critical_claim(struct critical_table *, const char *,
 		     const struct ipcobj_proc *, int64_t, uint32_t *,
 		     uint64_t *);
-static int	 critical_sweep(struct critical_table *, int);
-static int	 critical_scan_slot(struct ipcobj *, struct critical_slot *,
-		     int64_t *, struct critical_holder *);
-static int	 critical_scan(struct ipcobj *, struct critical_holder **,
-		     size_t *, size_t *);
+static int	 critical_sweep(struct critical_table *);
+static int	 critical_slot_check(const struct critical_slot *, uint64_t,
+		     const char **);
+static int	 critical_scan_slot(struct ipcobj *, uint32_t,
+		     struct critical_table *, int64_t *,
+		     struct critical_holder *, struct exitpt_critical_list *);
+static int	 critical_scan_cb(struct ipcobj *, void *);
 static int	 critical_holder_cmp(const void *, const void *);
 
 /* Initialise a new flag object with the value passed in arg. */
@@ -225,48 +239,50 @@ critical_handle_put(struct exitpt_critical *c)
 
 /*
  * The calling user's table, opened or created on first use (the user of
- * the first use, or of the first use after fork).
+ * the first use, or of the first use after fork).  It must be mapped:
+ * a table that others can write is refused as damaged.
  */
 static int
 critical_table_get(struct critical_table **out)
 {
-	char	name[EXITPT_NAME_MAX + 1];
-	int	error = 0;
+	struct ipcobj	*o;
+	int		 error = 0;
 
 	if ((*out = atomic_load(&critical_cache.table)) != NULL)
 		return (0);
 	pthread_once(&critical_once, critical_atfork);
 	pthread_mutex_lock(&critical_cache.mtx);
 	if (critical_cache.table_obj == NULL) {
-		snprintf(name, sizeof(name), "u%lu", (unsigned long)geteuid());
-		error = ipcobj_open_or_create(IPCOBJ_CRITICAL, name,
-		    IPCOBJ_READ | IPCOBJ_WRITE, 0600,
-		    sizeof(struct critical_table), 0, NULL, NULL,
-		    &critical_cache.table_obj);
-		if (error == 0)
-			atomic_store(&critical_cache.table,
-			    ipcobj_data(critical_cache.table_obj));
+		error = ipcobj_open_or_create(IPCOBJ_CRITICAL, IPCDIR_SELF,
+		    CRITICAL_TABLE_NAME, IPCOBJ_READ | IPCOBJ_WRITE, 0600,
+		    sizeof(struct critical_table), NULL, NULL, &o);
+		if (error == 0 && (ipcobj_data(o) == NULL ||
+		    ipcobj_size(o) != sizeof(struct critical_table))) {
+			error = ipcobj_damaged("critical section table of uid "
+			    "%lu: mode %04o or size %zu is not its own",
+			    (unsigned long)geteuid(),
+			    (unsigned)ipcobj_mode(o), ipcobj_size(o));
+			ipcobj_close(o);
+		}
+		if (error == 0) {
+			critical_cache.table_obj = o;
+			atomic_store(&critical_cache.table, ipcobj_data(o));
+		}
 	}
 	*out = atomic_load(&critical_cache.table);
 	pthread_mutex_unlock(&critical_cache.mtx);
 	return (error);
 }
 
-/* 1 if a flag object's value counts for the caller. */
-static int
-critical_trusted(const struct ipcobj *o)
-{
-	return (ipcobj_owner(o) == 0 || ipcobj_owner(o) == geteuid());
-}
-
 /*
- * Open the flag (creating a lowered one if there is none) and make it
- * the watched flag, replacing old, a flag seen deleted.
+ * Open the flag (creating a lowered one if there is none and the caller
+ * owns the runtime directory) and make it the watched flag, replacing
+ * old, a flag seen deleted.  -ENOENT: there is no flag (none is raised).
  */
 static int
 critical_flag_refresh(struct ipcobj *old)
 {
-	struct ipcobj	*o;
+	struct ipcobj	*o = NULL;
 	uint64_t	 zero = 0;
 	int		 error = 0;
 
@@ -274,10 +290,20 @@ critical_flag_refresh(struct ipcobj *old)
 	pthread_mutex_lock(&critical_cache.mtx);
 	if (atomic_load(&critical_cache.flag) != old)
 		goto out;	/* another thread got there first */
-	error = ipcobj_open_or_create(IPCOBJ_PENDING, CRITICAL_FLAG_NAME,
-	    IPCOBJ_READ, 0644, sizeof(struct critical_flag), IPCOBJ_PUBLISH,
-	    critical_flag_init, &zero, &o);
-	if (error != 0)
+	error = ipcobj_open(IPCOBJ_PENDING, IPCDIR_ROOT, CRITICAL_FLAG_NAME,
+	    IPCOBJ_READ, &o);
+	if (error == -ENOENT && geteuid() == ipcdir_sysuid())
+		error = ipcobj_open_or_create(IPCOBJ_PENDING, IPCDIR_ROOT,
+		    CRITICAL_FLAG_NAME, IPCOBJ_READ, 0644,
+		    sizeof(struct critical_flag), critical_flag_init, &zero,
+		    &o);
+	if (error == 0 && ipcobj_size(o) != sizeof(struct critical_flag)) {
+		error = ipcobj_damaged("suspend-pending flag: %zu bytes",
+		    ipcobj_size(o));
+		ipcobj_close(o);
+		o = NULL;
+	}
+	if (error != 0 && error != -ENOENT)
 		goto out;
 	if (old != NULL) {
 		if (critical_cache.nretired == CRITICAL_RETIRED_MAX) {
@@ -290,36 +316,46 @@ critical_flag_refresh(struct ipcobj *old)
 		}
 		critical_cache.retired[critical_cache.nretired++] = old;
 	}
-	atomic_store(&critical_cache.flag_trusted, critical_trusted(o));
 	atomic_store(&critical_cache.flag, o);
 out:
 	pthread_mutex_unlock(&critical_cache.mtx);
 	return (error);
 }
 
-/* The watched flag object and whether its value counts. */
+/*
+ * The watched flag object, or NULL when there is none: exitd has never
+ * raised one, which is a lowered flag.
+ */
 static int
-critical_flag_get(struct ipcobj **out, int *trusted)
+critical_flag_get(struct ipcobj **out)
 {
-	struct ipcobj	*o;
-	int		 error;
+	int	error;
 
-	for (;;) {
-		if ((o = atomic_load(&critical_cache.flag)) == NULL) {
-			if ((error = critical_flag_refresh(NULL)) != 0)
-				return (error);
-			continue;
-		}
-		*trusted = atomic_load(&critical_cache.flag_trusted);
-		/* Replaced in between: the trust read may be the new one's. */
-		if (atomic_load(&critical_cache.flag) == o)
-			break;
-	}
-	*out = o;
+	if ((*out = atomic_load(&critical_cache.flag)) != NULL)
+		return (0);
+	if ((error = critical_flag_refresh(NULL)) != 0 && error != -ENOENT)
+		return (error);
+	*out = atomic_load(&critical_cache.flag);
 	return (0);
 }
 
-/* Free a slot we hold, keeping its generation. */
+/* Read the flag: raised or not, and the operation it is raised for. */
+static int
+critical_flag_read(struct ipcobj *o, uint32_t *pending, uint64_t *op)
+{
+	int	error;
+
+	if ((error = ipcobj_get32(o, offsetof(struct critical_flag, pending),
+	    pending)) != 0)
+		return (error);
+	*op = 0;
+	if (*pending != 0)
+		return (ipcobj_get64(o, offsetof(struct critical_flag, op),
+		    op));
+	return (0);
+}
+
+/* Free a slot we hold (or one of a dead holder), keeping its generation. */
 static void
 critical_release(struct critical_slot *s, uint64_t word)
 {
@@ -358,6 +394,7 @@ critical_claim(struct critical_table *t, const char *name,
 				continue;
 			s->start = me->start;
 			s->since = since;
+			t->op[i] = 0;
 			memcpy(s->name, name, strlen(name) + 1);
 			atomic_store_explicit(&s->filled,
 			    (uint32_t)CRITICAL_GEN(nw), memory_order_release);
@@ -365,18 +402,18 @@ critical_claim(struct critical_table *t, const char *name,
 			*word = nw;
 			return (0);
 		}
-		if (swept || critical_sweep(t, 1) == 0)
+		if (swept || critical_sweep(t) == 0)
 			return (EXITPT_E_FULL);
 		swept = 1;
 	}
 }
 
 /*
- * Free the slots of dead holders (held ones by pid and start time, ones
- * being written by pid alone).  Returns how many were freed.
+ * Free the slots of dead holders in our own table (held ones by pid and
+ * start time, ones being written by pid alone).  Returns how many.
  */
 static int
-critical_sweep(struct critical_table *t, int writable)
+critical_sweep(struct critical_table *t)
 {
 	struct critical_slot	*s;
 	struct ipcobj_proc	 p;
@@ -392,10 +429,10 @@ critical_sweep(struct critical_table *t, int writable)
 		p.pid = CRITICAL_PID(w);
 		p.start = s->start;
 		if (CRITICAL_STATE(w) == CRITICAL_HELD)
-			dead = !ipcobj_proc_alive(&p);
+			dead = !ipcproc_alive(&p);
 		else
 			dead = kill(p.pid, 0) == -1 && errno == ESRCH;
-		if (dead && writable && atomic_load(&s->word) == w) {
+		if (dead && atomic_load(&s->word) == w) {
 			critical_release(s, w);
 			freed++;
 		}
@@ -410,13 +447,12 @@ exitpt_critical_enter(const char *name, int flags, double wait,
 {
 	struct exitpt_critical	*c;
 	struct critical_table	*t;
-	struct critical_flag	*f;
 	struct ipcobj_deadline	 d;
 	struct ipcobj_proc	 me;
 	struct ipcobj		*fo;
-	uint64_t		 word;
-	uint32_t		 slot, seen;
-	int			 error, trusted, waited = 0;
+	uint64_t		 word, op, mine;
+	uint32_t		 slot, seen, pending;
+	int			 error, waited = 0;
 
 	*handle = NULL;
 	if ((error = exitpt_ipc_name_check(name)) != 0)
@@ -426,32 +462,40 @@ exitpt_critical_enter(const char *name, int flags, double wait,
 	/* Validate the wait now; start its clock only if we must wait. */
 	if (isnan(wait) || wait > EXITPT_IPC_WAIT_MAX)
 		return (EXITPT_E_VALUE);
-	if ((error = ipcobj_proc_self(&me)) != 0)
+	if ((error = ipcproc_self(&me)) != 0)
 		return (error);
 	if ((error = critical_table_get(&t)) != 0)
 		return (error);
 	if ((c = critical_handle_get()) == NULL)
 		return (-ENOMEM);
 	for (;;) {
-		if ((error = critical_flag_get(&fo, &trusted)) != 0)
-			break;
-		f = ipcobj_data(fo);
 		if ((error = critical_claim(t, name, &me, (int64_t)time(NULL),
 		    &slot, &word)) != 0)
 			break;
 		/* Claim first, then look at the flag: see the file comment. */
-		seen = ipcobj_seq(fo);
-		if (ipcobj_deleted(fo)) {
+		pending = 0;
+		seen = 0;
+		if ((error = critical_flag_get(&fo)) != 0 || (fo != NULL &&
+		    ((error = ipcobj_seq(fo, &seen)) != 0 ||
+		    (error = critical_flag_read(fo, &pending, &op)) != 0))) {
 			critical_release(&t->slot[slot], word);
-			if ((error = critical_flag_refresh(fo)) != 0)
+			break;
+		}
+		if (fo != NULL && ipcobj_deleted(fo)) {
+			critical_release(&t->slot[slot], word);
+			if ((error = critical_flag_refresh(fo)) != 0 &&
+			    error != -ENOENT)
 				break;
 			continue;
 		}
-		if (!trusted || atomic_load(&f->pending) == 0) {
+		mine = pending != 0 && op != 0 ? exitpt_exitprog_operation() :
+		    0;
+		if (pending == 0 || mine == op) {
 			/*
 			 * Release order suffices: the claim above was the
 			 * full barrier the flag protocol needs.
 			 */
+			t->op[slot] = mine;
 			word = CRITICAL_WORD(CRITICAL_GEN(word), me.pid,
 			    CRITICAL_HELD);
 			atomic_store_explicit(&t->slot[slot].word, word,
@@ -472,8 +516,9 @@ exitpt_critical_enter(const char *name, int flags, double wait,
 			break;
 		waited = 1;
 		error = ipcobj_wait(fo, seen, &d);
-		if (error == -ENOENT)
-			error = critical_flag_refresh(fo);
+		if (error == -ENOENT && (error = critical_flag_refresh(fo)) ==
+		    -ENOENT)
+			error = 0;
 		if (error != 0)
 			break;
 	}
@@ -496,7 +541,7 @@ exitpt_critical_leave(struct exitpt_critical *c)
 	if (c == NULL)
 		return (0);
 	s = &c->table->slot[c->slot];
-	if (ipcobj_proc_self(&me) != 0 || c->pid != me.pid ||
+	if (ipcproc_self(&me) != 0 || c->pid != me.pid ||
 	    atomic_load_explicit(&s->word, memory_order_relaxed) != c->word)
 		error = EXITPT_E_NOT_HELD;
 	else
@@ -512,60 +557,68 @@ int
 exitpt_critical_pending(void)
 {
 	struct ipcobj	*fo;
-	int		 error, trusted;
+	uint64_t	 op;
+	uint32_t	 pending;
+	int		 error;
 
 	for (;;) {
-		if ((error = critical_flag_get(&fo, &trusted)) != 0)
+		if ((error = critical_flag_get(&fo)) != 0)
 			return (error);
+		if (fo == NULL)
+			return (0);
 		if (!ipcobj_deleted(fo))
 			break;
-		if ((error = critical_flag_refresh(fo)) != 0)
+		if ((error = critical_flag_refresh(fo)) != 0 &&
+		    error != -ENOENT)
 			return (error);
 	}
-	return (trusted && atomic_load(&((struct critical_flag *)
-	    ipcobj_data(fo))->pending) != 0);
+	if ((error = critical_flag_read(fo, &pending, &op)) != 0)
+		return (error);
+	return (pending != 0);
 }
 
 /*
  * Raise (op != 0) or lower (op == 0) the suspend-pending flag and wake
- * every enter waiting for it.  Only root or the flag's owner may; root
- * replaces a flag another user made.
+ * every enter waiting for it.  Only the runtime directory's owner (root)
+ * may.  Never waits: no lock is taken, and the flag is the system
+ * user's own file.  A damaged flag is replaced.
  */
 int
 critical_set_pending(uint64_t op)
 {
-	struct critical_flag	*f;
-	struct ipcobj		*o;
-	int			 error;
+	struct ipcobj	*o;
+	int		 error, root;
 
-	error = ipcobj_open(IPCOBJ_PENDING, CRITICAL_FLAG_NAME,
+	if ((error = ipcdir_get(IPCDIR_ROOT, &root)) != 0)
+		return (error);
+	if (geteuid() != ipcdir_sysuid())
+		return (-EACCES);
+	error = ipcobj_open(IPCOBJ_PENDING, IPCDIR_ROOT, CRITICAL_FLAG_NAME,
 	    IPCOBJ_READ | IPCOBJ_WRITE, &o);
-	if (error == 0 && ipcobj_owner(o) != geteuid()) {
-		if (geteuid() != 0) {
-			ipcobj_close(o);
-			return (-EACCES);
-		}
-		if (ipcobj_lock(o) >= 0) {
-			ipcobj_remove(o);
-			ipcobj_unlock(o);
-		}
+	if (error == 0 && (ipcobj_size(o) != sizeof(struct critical_flag) ||
+	    ipcobj_data(o) == NULL)) {
+		ipcobj_remove(o);
 		ipcobj_close(o);
+		error = -ENOENT;
+	} else if (error == EXITPT_E_DAMAGED || error == EXITPT_E_TYPE) {
+		/* Not a flag at all: only its owner could have put it there. */
+		if (unlinkat(root, CRITICAL_FLAG_NAME, 0) == -1)
+			return (-errno);
 		error = -ENOENT;
 	}
 	if (error == -ENOENT)
-		error = ipcobj_open_or_create(IPCOBJ_PENDING,
+		error = ipcobj_open_or_create(IPCOBJ_PENDING, IPCDIR_ROOT,
 		    CRITICAL_FLAG_NAME, IPCOBJ_READ | IPCOBJ_WRITE, 0644,
-		    sizeof(struct critical_flag), IPCOBJ_PUBLISH,
-		    critical_flag_init, &op, &o);
+		    sizeof(struct critical_flag), critical_flag_init, &op, &o);
 	if (error != 0)
 		return (error);
-	f = ipcobj_data(o);
-	atomic_store(&f->op, op);
-	atomic_store(&f->since, (int64_t)time(NULL));
-	atomic_store(&f->pending, op != 0);
-	ipcobj_notify(o);
+	ipcobj_put64(o, offsetof(struct critical_flag, op), op);
+	ipcobj_put64(o, offsetof(struct critical_flag, since),
+	    (uint64_t)time(NULL));
+	ipcobj_put32(o, offsetof(struct critical_flag, pending), op != 0);
+	error = ipcobj_notify(o);
 	ipcobj_close(o);
-	return (0);
+	return (error);
 }
 
 /*
@@ -575,124 +628,171 @@ critical_set_pending(uint64_t op)
 int
 critical_get_pending(uint64_t *op, int64_t *since)
 {
-	struct critical_flag	*f;
-	struct ipcobj		*o;
-	int			 error, raised;
+	struct ipcobj	*o;
+	uint64_t	 v;
+	uint32_t	 pending;
+	int		 error;
 
 	*op = 0;
 	*since = 0;
-	error = ipcobj_open(IPCOBJ_PENDING, CRITICAL_FLAG_NAME, IPCOBJ_READ,
-	    &o);
+	error = ipcobj_open(IPCOBJ_PENDING, IPCDIR_ROOT, CRITICAL_FLAG_NAME,
+	    IPCOBJ_READ, &o);
 	if (error == -ENOENT)
 		return (0);
 	if (error != 0)
 		return (error);
-	f = ipcobj_data(o);
-	raised = critical_trusted(o) && atomic_load(&f->pending) != 0;
-	if (raised) {
-		*op = atomic_load(&f->op);
-		*since = atomic_load(&f->since);
+	if (ipcobj_size(o) != sizeof(struct critical_flag))
+		error = ipcobj_damaged("suspend-pending flag: %zu bytes",
+		    ipcobj_size(o));
+	else if ((error = critical_flag_read(o, &pending, op)) == 0 &&
+	    pending != 0 && (error = ipcobj_get64(o,
+	    offsetof(struct critical_flag, since), &v)) == 0) {
+		*since = (int64_t)v;
+		error = 1;
 	}
 	ipcobj_close(o);
-	return (raised);
+	return (error);
 }
 
 /*
- * Read one slot into a holder record.  Returns 1 if it holds a live
- * section, 0 if not.  A slot being written is about to count or back
- * out: it is waited for until *until (shared by the whole scan), and one
- * that stays (its writer stalled) counts, since its enter may already
- * have passed the flag.  A slot whose generation changes while it is
- * read was claimed after the flag went up, so that enter backs out.
+ * Check a copied slot whose state is not free.  Returns 0, or -1 with
+ * what is wrong.
  */
 static int
-critical_scan_slot(struct ipcobj *o, struct critical_slot *s,
-    int64_t *until, struct critical_holder *one)
+critical_slot_check(const struct critical_slot *s, uint64_t w,
+    const char **why)
 {
-	struct ipcobj_proc	p;
-	struct timespec		ts;
-	uint64_t		w, w2;
-	int64_t			t;
+	if (CRITICAL_STATE(w) != CRITICAL_WRITING &&
+	    CRITICAL_STATE(w) != CRITICAL_HELD) {
+		*why = "unknown state";
+		return (-1);
+	}
+	if (CRITICAL_PID(w) <= 0) {
+		*why = "no holder";
+		return (-1);
+	}
+	if (atomic_load(&s->filled) == (uint32_t)CRITICAL_GEN(w) &&
+	    (memchr(s->name, '\0', sizeof(s->name)) == NULL ||
+	    exitpt_ipc_name_check(s->name) != 0)) {
+		*why = "invalid name";
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Read slot i of a table (t: the copy made by critical_scan) into a
+ * holder record.  Returns 1 if it holds a live section, 0 if not.  A slot
+ * being written is about to count or back out: it is read again until
+ * *until (shared by the whole scan), and one that stays (its writer
+ * stalled) counts, since its enter may already have passed the flag.  A
+ * slot whose generation changes meanwhile was claimed after the flag went
+ * up, so that enter backs out.
+ */
+static int
+critical_scan_slot(struct ipcobj *o, uint32_t i, struct critical_table *t,
+    int64_t *until, struct critical_holder *one,
+    struct exitpt_critical_list *l)
+{
+	struct critical_slot	*s = &t->slot[i];
+	struct ipcobj_proc	 p;
+	const char		*why;
+	uint64_t		 w, w2;
+	int64_t			 now;
+	uid_t			 owner = ipcobj_owner(o);
 
 	w = atomic_load(&s->word);
 	for (;;) {
 		if (CRITICAL_STATE(w) == CRITICAL_FREE)
 			return (0);
-		if (CRITICAL_STATE(w) == CRITICAL_WRITING) {
-			if (kill(CRITICAL_PID(w), 0) == -1 && errno == ESRCH) {
-				if (ipcobj_writable(o))
-					critical_release(s, w);
-				return (0);
-			}
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			t = ts.tv_sec * 1000000000LL + ts.tv_nsec;
-			if (*until == 0)
-				*until = t + CRITICAL_WRITING_WAIT_NS;
-			if (t < *until) {
-				sched_yield();
-				w2 = atomic_load(&s->word);
-				if (CRITICAL_GEN(w2) != CRITICAL_GEN(w))
-					return (0);
-				w = w2;
-				continue;
-			}
+		if (critical_slot_check(s, w, &why) != 0) {
+			ipcobj_damage_add(&l->damage, "critical section table of uid %lu: "
+			    "slot %u: %s", (unsigned long)owner, i, why);
+			return (0);
 		}
-		/*
-		 * A stalled writer may not have written its name yet: such a
-		 * section is reported as "?" (still a holder, still a veto).
-		 */
-		if (atomic_load_explicit(&s->filled, memory_order_acquire) ==
-		    (uint32_t)CRITICAL_GEN(w)) {
-			memcpy(one->name, s->name, sizeof(one->name));
-			one->name[sizeof(one->name) - 1] = '\0';
-		} else
-			snprintf(one->name, sizeof(one->name), "?");
-		one->pid = CRITICAL_PID(w);
-		one->since = s->since;
-		one->entering = CRITICAL_STATE(w) == CRITICAL_WRITING;
-		p.pid = one->pid;
-		p.start = s->start;
-		w2 = atomic_load(&s->word);
-		if (w2 == w)
+		/* Gone (a zombie holds nothing), or not the owner's. */
+		if (ipcproc_get(CRITICAL_PID(w), &p) != 0 ||
+		    !ipcproc_owned(CRITICAL_PID(w), owner))
+			return (0);
+		if (CRITICAL_STATE(w) == CRITICAL_HELD)
 			break;
+		now = ipcobj_now();
+		if (*until == 0)
+			*until = now + CRITICAL_WRITING_WAIT_NS;
+		if (now >= *until)
+			break;
+		sched_yield();
+		if (ipcobj_get(o, (size_t)i * sizeof(*s), s, sizeof(*s)) != 0)
+			return (0);
+		w2 = atomic_load(&s->word);
 		if (CRITICAL_GEN(w2) != CRITICAL_GEN(w))
 			return (0);	/* left, or claimed after the flag */
-		w = w2;			/* published while read: again */
+		w = w2;
 	}
-	/* A writer's start time may be unset; kill said alive. */
-	if (CRITICAL_STATE(w) == CRITICAL_HELD && !ipcobj_proc_alive(&p)) {
-		if (ipcobj_writable(o))
-			critical_release(s, w);
+	/* A stalled writer may not have written its name yet: "?". */
+	if (atomic_load(&s->filled) == (uint32_t)CRITICAL_GEN(w))
+		memcpy(one->name, s->name, sizeof(one->name));
+	else
+		snprintf(one->name, sizeof(one->name), "?");
+	one->pid = CRITICAL_PID(w);
+	one->since = s->since;
+	one->entering = CRITICAL_STATE(w) == CRITICAL_WRITING;
+	one->op = one->entering ? 0 : t->op[i];
+	p.pid = one->pid;
+	p.start = s->start;
+	/* A writer's start time may be unset; /proc said it runs. */
+	if (!one->entering && !ipcproc_alive(&p))
 		return (0);
-	}
 	return (1);
 }
 
 /*
- * Add the live holders of one table to an array, sweeping dead ones when
- * the table is writable.
+ * Add the live holders of one table to the list (arg): a copy of the
+ * table is read, never the table itself.  Dead holders are swept when the
+ * table is the caller's own, mapped.
  */
 static int
-critical_scan(struct ipcobj *o, struct critical_holder **h, size_t *n,
-    size_t *cap)
+critical_scan_cb(struct ipcobj *o, void *arg)
 {
-	struct critical_table	*t = ipcobj_data(o);
+	struct exitpt_critical_list	*l = arg;
+	struct critical_table	*t, *mine;
 	struct critical_holder	 one, *tmp;
 	int64_t			 until = 0;
 	uint32_t		 i;
+	int			 error;
 
+	if (ipcobj_size(o) != sizeof(*t)) {
+		ipcobj_damage_add(&l->damage, "critical section table of uid %lu: %zu "
+		    "bytes, not %zu", (unsigned long)ipcobj_owner(o),
+		    ipcobj_size(o), sizeof(*t));
+		return (0);
+	}
+	if ((mine = ipcobj_data(o)) != NULL && ipcobj_writable(o))
+		critical_sweep(mine);
+	if ((t = malloc(sizeof(*t))) == NULL)
+		return (-ENOMEM);
+	if ((error = ipcobj_get(o, 0, t, sizeof(*t))) != 0) {
+		ipcobj_damage_add(&l->damage, "%s", exitpt_ipc_detail());
+		free(t);
+		return (0);
+	}
 	for (i = 0; i < CRITICAL_SLOTS; i++) {
-		if (!critical_scan_slot(o, &t->slot[i], &until, &one))
+		memset(&one, 0, sizeof(one));
+		if (!critical_scan_slot(o, i, t, &until, &one, l))
 			continue;
 		one.uid = ipcobj_owner(o);
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 16;
-			if ((tmp = reallocarray(*h, *cap, sizeof(**h))) == NULL)
+		if (l->count == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 16;
+			if ((tmp = reallocarray(l->h, l->cap,
+			    sizeof(*l->h))) == NULL) {
+				free(t);
 				return (-ENOMEM);
-			*h = tmp;
+			}
+			l->h = tmp;
 		}
-		(*h)[(*n)++] = one;
+		l->h[l->count++] = one;
 	}
+	free(t);
 	return (0);
 }
 
@@ -709,33 +809,22 @@ critical_holder_cmp(const void *a, const void *b)
 	return (strcmp(x->name, y->name));
 }
 
-/* The live holders the caller may see, oldest first. */
+/*
+ * The live holders the caller may see (its own user's; root sees every
+ * user's), oldest first, with the damaged tables and slots skipped.
+ */
 int
 exitpt_critical_list_get(struct exitpt_critical_list **out)
 {
 	struct exitpt_critical_list	*l;
-	struct ipcobj			*o;
-	char				**names;
-	size_t				 nnames, i, cap = 0;
 	int				 error;
 
 	*out = NULL;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return (-ENOMEM);
-	if ((error = ipcobj_list(IPCOBJ_CRITICAL, &names, &nnames)) != 0) {
-		free(l);
-		return (error);
-	}
-	for (i = 0; i < nnames && error == 0; i++) {
-		if (ipcobj_open(IPCOBJ_CRITICAL, names[i], IPCOBJ_READ,
-		    &o) != 0)
-			continue;	/* another user's, or going away */
-		if (ipcobj_size(o) == sizeof(struct critical_table))
-			error = critical_scan(o, &l->h, &l->count, &cap);
-		ipcobj_close(o);
-	}
-	ipcobj_list_free(names, nnames);
-	if (error != 0) {
+	if ((error = ipcobj_each_user(IPCOBJ_CRITICAL, CRITICAL_TABLE_NAME,
+	    geteuid() == 0 ? IPCOBJ_ANY_OWNER : geteuid(), critical_scan_cb,
+	    l, &l->damage)) != 0) {
 		exitpt_critical_list_free(l);
 		return (error);
 	}
@@ -790,12 +879,38 @@ exitpt_critical_list_since(const struct exitpt_critical_list *l, size_t i)
 	return (i < l->count ? l->h[i].since : 0);
 }
 
+/*
+ * The operation id holder i was granted its section for, as a participant
+ * of that pending operation; 0 if it entered while none was pending.
+ */
+uint64_t
+exitpt_critical_list_operation(const struct exitpt_critical_list *l,
+    size_t i)
+{
+	return (i < l->count ? l->h[i].op : 0);
+}
+
+/* How many damaged tables or slots the listing skipped. */
+size_t
+exitpt_critical_list_damaged(const struct exitpt_critical_list *l)
+{
+	return (l->damage.n);
+}
+
+/* What is wrong with damaged table or slot i (the first 16 are said). */
+const char *
+exitpt_critical_list_damage(const struct exitpt_critical_list *l, size_t i)
+{
+	return (ipcobj_damage_get(&l->damage, i));
+}
+
 /* Free a holder list. */
 void
 exitpt_critical_list_free(struct exitpt_critical_list *l)
 {
 	if (l == NULL)
 		return;
+	ipcobj_damage_clear(&l->damage);
 	free(l->h);
 	free(l);
 }
@@ -804,7 +919,9 @@ exitpt_critical_list_free(struct exitpt_critical_list *l)
  * A veto reason naming every live holder, "payroll (pid 123, since
  * 10:02:03), ...", for exitd's Check.  Returns the number of holders
  * (0: no veto, buf is empty) or an error.  Call it after raising the
- * pending flag, so that no section can start unseen.
+ * pending flag, so that no section can start unseen.  It never waits on
+ * another user's table: every table is copied with pread, and a slot
+ * being written is looked at again for at most 2 ms in all.
  */
 int
 critical_reason(char *buf, size_t len)
@@ -834,6 +951,35 @@ critical_reason(char *buf, size_t len)
 			off += (size_t)n;
 	}
 	n = (int)l->count;
+	exitpt_critical_list_free(l);
+	return (n);
+}
+
+/*
+ * What the holders' listing skipped as damaged, "critical section table
+ * of uid 1000: ...; ...", for exitd to log at Check (a damaged table
+ * vetoes nothing: only its own user could damage it).  Returns how many
+ * tables or slots were skipped, or an error.
+ */
+int
+critical_damaged(char *buf, size_t len)
+{
+	struct exitpt_critical_list	*l;
+	size_t				 i, off = 0;
+	int				 error, n;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if ((error = exitpt_critical_list_get(&l)) != 0)
+		return (error);
+	for (i = 0; i < exitpt_critical_list_damaged(l); i++) {
+		n = snprintf(off < len ? buf + off : NULL,
+		    off < len ? len - off : 0, "%s%s", i > 0 ? "; " : "",
+		    exitpt_critical_list_damage(l, i));
+		if (n > 0)
+			off += (size_t)n;
+	}
+	n = (int)exitpt_critical_list_damaged(l);
 	exitpt_critical_list_free(l);
 	return (n);
 }

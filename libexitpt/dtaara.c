@@ -1,14 +1,23 @@
 /*
  * Data areas (*DTAARA) on the shared object layer (ipcobj.c).
  *
- * The value is kept twice: a change writes the copy that is not current
- * and then flips the current index with a single store, all under the
- * object's robust consistency mutex.  A changer killed halfway leaves the
+ * The value is kept twice: a change writes the copy that is not current,
+ * counts the change, and then flips the current index with a single store,
+ * all under the object's lock.  A changer killed halfway leaves the
  * current copy untouched, so a reader never sees a half-written value and
- * nothing needs repairing when the mutex comes back EOWNERDEAD.
+ * nothing needs repairing.  A reader that may not write (read permission
+ * never gives write, so it cannot take the lock) copies the area and
+ * keeps the copy only if the change count did not move meanwhile.
+ *
+ * Nothing read from the area is trusted: its type, length and decimals
+ * must make a valid data area, its current index 0 or 1, a *DEC value
+ * must fit its digits and a *LGL be '0' or '1'; anything else is
+ * EXITPT_E_DAMAGED, with exitpt_ipc_detail() saying what.  Another user's
+ * area, or one that others can write, is read and written with pread and
+ * pwrite only (see ipcobj.c).
  *
  * The update lock (*EXCLRD) is a record of its holder (pid and start
- * time) in the data, not a mutex held across calls: a holder that dies is
+ * time) in the data, not a lock held across calls: a holder that dies is
  * recognised by its start time no longer matching, and the lock is taken
  * over, so a SIGKILL never leaves the area locked.  Waiters sleep on the
  * object's change counter, which only unlocking moves (nobody waits for
@@ -22,6 +31,8 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,11 +42,13 @@
 
 #define DTAARA_POLL_MS		100	/* look for a dead lock holder */
 #define DTAARA_CHAR_DEFAULT	' '
+#define DTAARA_TRIES		64	/* copies made by a reader */
+#define DTAARA_OFF(f)		offsetof(struct dtaara_data, f)
 
 /* An open data area. */
 struct exitpt_dtaara {
 	struct ipcobj	*obj;
-	int		 writable;	/* write access, checked at open */
+	int		 writable;	/* write access, decided at open */
 	int		 held;		/* this handle took the update lock */
 };
 
@@ -51,9 +64,14 @@ struct dtaara_init {
 static __int128	 dtaara_pow10(unsigned int);
 static int	 dtaara_check_shape(int, size_t, unsigned int);
 static int	 dtaara_init_cb(void *, size_t, void *);
-static int	 dtaara_begin(struct exitpt_dtaara *, struct dtaara_data **);
+static int	 dtaara_check(struct exitpt_dtaara *,
+		     const struct dtaara_data *);
+static int	 dtaara_load(struct exitpt_dtaara *, struct dtaara_data *);
+static int	 dtaara_read(struct exitpt_dtaara *, struct dtaara_data *);
+static int	 dtaara_commit(struct exitpt_dtaara *, struct dtaara_data *,
+		     unsigned int, size_t, size_t);
 static int	 dtaara_wait_free(struct exitpt_dtaara *, double, int,
-		     struct dtaara_data **);
+		     struct dtaara_data *);
 static int	 dtaara_range(const struct dtaara_data *, size_t, size_t,
 		     size_t *, size_t *);
 static int	 dtaara_lgl(const void *, size_t, char *);
@@ -276,8 +294,8 @@ exitpt_dtaara_create(const char *name, int type, size_t length,
 			return (error);
 		break;
 	}
-	if ((error = ipcobj_create(IPCOBJ_DTAARA, name, mode,
-	    sizeof(struct dtaara_data), 0, dtaara_init_cb, &in, &o)) != 0)
+	if ((error = ipcobj_create(IPCOBJ_DTAARA, IPCDIR_OBJECTS, name, mode,
+	    sizeof(struct dtaara_data), dtaara_init_cb, &in, &o)) != 0)
 		return (error);
 	ipcobj_close(o);
 	return (0);
@@ -287,10 +305,14 @@ exitpt_dtaara_create(const char *name, int type, size_t length,
 int
 exitpt_dtaara_delete(const char *name)
 {
-	return (ipcobj_unlink(IPCOBJ_DTAARA, name));
+	int	error;
+
+	if ((error = exitpt_ipc_name_check(name)) != 0)
+		return (error);
+	return (ipcobj_unlink(IPCOBJ_DTAARA, IPCDIR_OBJECTS, name));
 }
 
-/* Open a data area. */
+/* Open a data area: write access if the mode allows, else read. */
 int
 exitpt_dtaara_open(const char *name, struct exitpt_dtaara **dp)
 {
@@ -298,20 +320,23 @@ exitpt_dtaara_open(const char *name, struct exitpt_dtaara **dp)
 	int			 error;
 
 	*dp = NULL;
+	if ((error = exitpt_ipc_name_check(name)) != 0)
+		return (error);
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return (-ENOMEM);
-	if ((error = ipcobj_open(IPCOBJ_DTAARA, name, IPCOBJ_READ,
+	if ((error = ipcobj_open(IPCOBJ_DTAARA, IPCDIR_OBJECTS, name, 0,
 	    &d->obj)) != 0) {
 		free(d);
 		return (error);
 	}
 	if (ipcobj_size(d->obj) != sizeof(struct dtaara_data)) {
+		error = ipcobj_damaged("data area %s: %zu bytes, not %zu", name,
+		    ipcobj_size(d->obj), sizeof(struct dtaara_data));
 		ipcobj_close(d->obj);
 		free(d);
-		return (EXITPT_E_MALFORMED);
+		return (error);
 	}
-	/* Authority is checked once, as at IBM i's open: no syscall later. */
-	d->writable = ipcobj_access(d->obj, IPCOBJ_WRITE);
+	d->writable = ipcobj_writable(d->obj);
 	*dp = d;
 	return (0);
 }
@@ -336,66 +361,163 @@ dtaara_obj(struct exitpt_dtaara *d)
 }
 
 /*
- * Take the consistency mutex.  A previous holder that died mid-change
- * needs no repair (see the top of the file).  Returns 0 or -errno.
+ * Check a copy of the area: a valid shape, a current index of 0 or 1,
+ * and a current value its type allows.  Returns 0 or EXITPT_E_DAMAGED.
  */
 static int
-dtaara_begin(struct exitpt_dtaara *d, struct dtaara_data **ap)
+dtaara_check(struct exitpt_dtaara *d, const struct dtaara_data *a)
 {
-	int	error;
+	const char	*name = ipcobj_name(d->obj);
+	__int128	 v;
 
-	if ((error = ipcobj_lock(d->obj)) < 0)
-		return (error);
-	*ap = ipcobj_data(d->obj);
+	if (dtaara_check_shape((int)a->type, a->length, a->decimals) != 0)
+		return (ipcobj_damaged("data area %s: type %u, length %u and "
+		    "%u decimals make no data area", name, a->type, a->length,
+		    a->decimals));
+	if (a->current > 1)
+		return (ipcobj_damaged("data area %s: current copy %u, not 0 "
+		    "or 1", name, a->current));
+	if (a->type == EXITPT_DTAARA_DEC) {
+		v = a->dec[a->current];
+		if (v >= dtaara_pow10(a->length) ||
+		    v <= -dtaara_pow10(a->length))
+			return (ipcobj_damaged("data area %s: value has more "
+			    "than its %u digits", name, a->length));
+	}
+	if (a->type == EXITPT_DTAARA_LGL && a->chr[a->current][0] != '0' &&
+	    a->chr[a->current][0] != '1')
+		return (ipcobj_damaged("data area %s: *LGL value is neither 0 "
+		    "nor 1", name));
 	return (0);
 }
 
+/* Copy the area (under its lock) and check the copy. */
+static int
+dtaara_load(struct exitpt_dtaara *d, struct dtaara_data *a)
+{
+	int	error;
+
+	if ((error = ipcobj_get(d->obj, 0, a, sizeof(*a))) != 0)
+		return (error);
+	return (dtaara_check(d, a));
+}
+
 /*
- * Take the consistency mutex once the update lock is free or ours (a dead
- * holder's is dropped), waiting at most wait seconds.  With take, also
- * record this process as the update lock's holder.  Returns 0 with the
- * mutex held, or EXITPT_E_TIMEOUT, EXITPT_E_VALUE, -errno without it.
+ * A checked copy of the area for reading.  A handle that may write takes
+ * the lock; one that may not (or whose lock stays held) copies without it
+ * and keeps the copy only if no change was counted meanwhile.
+ */
+static int
+dtaara_read(struct exitpt_dtaara *d, struct dtaara_data *a)
+{
+	struct ipcobj_deadline	dl;
+	uint64_t		c1, c2;
+	int			error, tries;
+
+	if (d->writable) {
+		ipcobj_deadline_set(&dl, EXITPT_WAIT_NOWAIT);
+		if ((error = ipcobj_lock(d->obj, &dl)) == 0) {
+			error = dtaara_load(d, a);
+			ipcobj_unlock(d->obj);
+			return (error);
+		}
+		if (error != EXITPT_E_TIMEOUT)
+			return (error);
+	}
+	for (tries = 0; tries < DTAARA_TRIES; tries++) {
+		if ((error = ipcobj_get64(d->obj, DTAARA_OFF(changes),
+		    &c1)) != 0)
+			return (error);
+		error = ipcobj_get(d->obj, 0, a, sizeof(*a));
+		if (error == 0 && (error = ipcobj_get64(d->obj,
+		    DTAARA_OFF(changes), &c2)) == 0 && c1 == c2)
+			return (dtaara_check(d, a));
+		if (error != 0 && error != EXITPT_E_DAMAGED)
+			return (error);
+		sched_yield();
+	}
+	return (EXITPT_E_TIMEOUT);
+}
+
+/*
+ * Take the lock once the update lock is free or ours (a dead holder's is
+ * dropped), waiting at most wait seconds, and leave a checked copy in a.
+ * With take, also record this process as the update lock's holder.
+ * Returns 0 with the lock held, or an error without it.
  */
 static int
 dtaara_wait_free(struct exitpt_dtaara *d, double wait, int take,
-    struct dtaara_data **ap)
+    struct dtaara_data *a)
 {
 	struct ipcobj_deadline	 dl, slice;
-	struct ipcobj_proc	 self;
-	struct dtaara_data	*a;
+	struct ipcobj_proc	 self, none;
 	uint32_t		 seq;
 	int			 error;
 
 	if ((error = ipcobj_deadline_set(&dl, wait)) != 0)
 		return (error);
-	if ((error = ipcobj_proc_self(&self)) != 0)
+	if ((error = ipcproc_self(&self)) != 0)
 		return (error);
+	memset(&none, 0, sizeof(none));
 	for (;;) {
-		if ((error = dtaara_begin(d, &a)) != 0)
+		if ((error = ipcobj_lock(d->obj, &dl)) != 0)
 			return (error);
+		if ((error = dtaara_load(d, a)) != 0)
+			goto fail;
 		if (a->holder.pid != 0 && !(a->holder.pid == self.pid &&
 		    a->holder.start == self.start) &&
-		    !ipcobj_proc_alive(&a->holder)) {
+		    !ipcproc_alive(&a->holder)) {
 			/* The holder died: its lock dies with it. */
-			memset(&a->holder, 0, sizeof(a->holder));
+			a->holder = none;
+			if ((error = ipcobj_put(d->obj, DTAARA_OFF(holder),
+			    &none, sizeof(none))) != 0)
+				goto fail;
 			ipcobj_notify(d->obj);
 		}
 		if (a->holder.pid == 0 || (a->holder.pid == self.pid &&
 		    a->holder.start == self.start)) {
-			if (take)
-				a->holder = self;
-			*ap = a;
+			if (take && (error = ipcobj_put(d->obj,
+			    DTAARA_OFF(holder), &self, sizeof(self))) != 0)
+				goto fail;
 			return (0);
 		}
-		seq = ipcobj_seq(d->obj);
+		if ((error = ipcobj_seq(d->obj, &seq)) != 0)
+			goto fail;
 		ipcobj_unlock(d->obj);
 		if (ipcobj_deadline_passed(&dl))
 			return (EXITPT_E_TIMEOUT);
 		ipcobj_deadline_cap(&dl, DTAARA_POLL_MS, &slice);
 		error = ipcobj_wait(d->obj, seq, &slice);
-		if (error == -ENOENT)
+		if (error == -ENOENT || error == EXITPT_E_DAMAGED)
 			return (error);
 	}
+
+fail:
+	ipcobj_unlock(d->obj);
+	return (error);
+}
+
+/*
+ * Make the spare copy current after it was written (n bytes of *CHAR at
+ * off, or the *DEC value): count the change, then flip with one store.
+ * Called with the lock held; a holds the copy the change was built on.
+ */
+static int
+dtaara_commit(struct exitpt_dtaara *d, struct dtaara_data *a,
+    unsigned int next, size_t off, size_t n)
+{
+	int	error;
+
+	if (a->type == EXITPT_DTAARA_DEC)
+		error = ipcobj_put(d->obj, DTAARA_OFF(dec) + next *
+		    sizeof(a->dec[0]), &a->dec[next], sizeof(a->dec[0]));
+	else
+		error = ipcobj_put(d->obj, DTAARA_OFF(chr) + next *
+		    sizeof(a->chr[0]) + off, a->chr[next] + off, n);
+	if (error != 0 || (error = ipcobj_put64(d->obj, DTAARA_OFF(changes),
+	    a->changes + 1)) != 0)
+		return (error);
+	return (ipcobj_put32(d->obj, DTAARA_OFF(current), next));
 }
 
 /*
@@ -429,8 +551,12 @@ exitpt_dtaara_info(struct exitpt_dtaara *d, struct exitpt_dtaara_info *info)
 	struct dtaara_data	*a;
 	int			 error;
 
-	if ((error = dtaara_begin(d, &a)) != 0)
+	if ((a = malloc(sizeof(*a))) == NULL)
+		return (-ENOMEM);
+	if ((error = dtaara_read(d, a)) != 0) {
+		free(a);
 		return (error);
+	}
 	memset(info, 0, sizeof(*info));
 	info->type = (int)a->type;
 	info->length = a->length;
@@ -438,10 +564,10 @@ exitpt_dtaara_info(struct exitpt_dtaara *d, struct exitpt_dtaara_info *info)
 	info->owner = ipcobj_owner(d->obj);
 	info->group = ipcobj_group(d->obj);
 	info->mode = ipcobj_mode(d->obj);
-	if (a->holder.pid != 0 && ipcobj_proc_alive(&a->holder))
+	if (a->holder.pid > 0 && ipcproc_alive(&a->holder))
 		info->locked_by = a->holder.pid;
 	info->changes = a->changes;
-	ipcobj_unlock(d->obj);
+	free(a);
 	return (0);
 }
 
@@ -456,20 +582,18 @@ exitpt_dtaara_retrieve(struct exitpt_dtaara *d, size_t start,
 	size_t			 off, n;
 	int			 error;
 
-	if ((error = dtaara_begin(d, &a)) != 0)
-		return (error);
+	if ((a = malloc(sizeof(*a))) == NULL)
+		return (-ENOMEM);
+	if ((error = dtaara_read(d, a)) != 0)
+		goto out;
 	if ((error = dtaara_range(a, start, length, &off, &n)) != 0)
 		goto out;
 	if (a->type == EXITPT_DTAARA_DEC) {
-		n = dtaara_dec_format(a->dec[a->current & 1], a->decimals,
-		    text, sizeof(text));
+		n = dtaara_dec_format(a->dec[a->current], a->decimals, text,
+		    sizeof(text));
 		src = text;
 	} else
-		src = a->chr[a->current & 1] + off;
-	if (n == 0 || a->length > EXITPT_DTAARA_CHAR_MAX) {
-		error = EXITPT_E_MALFORMED;
-		goto out;
-	}
+		src = a->chr[a->current] + off;
 	if (len != NULL)
 		*len = n;
 	if (n >= size) {
@@ -479,7 +603,7 @@ exitpt_dtaara_retrieve(struct exitpt_dtaara *d, size_t start,
 	memcpy(buf, src, n);
 	buf[n] = '\0';
 out:
-	ipcobj_unlock(d->obj);
+	free(a);
 	return (error);
 }
 
@@ -491,7 +615,7 @@ exitpt_dtaara_change(struct exitpt_dtaara *d, size_t start, size_t length,
 	struct dtaara_data	*a;
 	unsigned int		 next;
 	__int128		 dec;
-	size_t			 off, n;
+	size_t			 off = 0, n = 0;
 	char			 lgl;
 	int			 error;
 
@@ -499,8 +623,12 @@ exitpt_dtaara_change(struct exitpt_dtaara *d, size_t start, size_t length,
 		return (-EINVAL);
 	if (!d->writable)
 		return (-EACCES);
-	if ((error = dtaara_wait_free(d, wait, 0, &a)) != 0)
+	if ((a = malloc(sizeof(*a))) == NULL)
+		return (-ENOMEM);
+	if ((error = dtaara_wait_free(d, wait, 0, a)) != 0) {
+		free(a);
 		return (error);
+	}
 	if ((error = dtaara_range(a, start, length, &off, &n)) != 0)
 		goto out;
 	next = (a->current + 1) & 1;
@@ -510,11 +638,13 @@ exitpt_dtaara_change(struct exitpt_dtaara *d, size_t start, size_t length,
 			error = EXITPT_E_TOO_LONG;
 			goto out;
 		}
-		/* Write the spare copy; readers keep the current one. */
-		memcpy(a->chr[next], a->chr[a->current & 1], a->length);
+		/* Build the spare copy; readers keep the current one. */
+		memcpy(a->chr[next], a->chr[a->current], a->length);
 		memset(a->chr[next] + off, DTAARA_CHAR_DEFAULT, n);
 		if (valuelen > 0)
 			memcpy(a->chr[next] + off, value, valuelen);
+		off = 0;
+		n = a->length;
 		break;
 	case EXITPT_DTAARA_DEC:
 		if ((error = dtaara_dec_parse(value, valuelen, a->length,
@@ -526,15 +656,14 @@ exitpt_dtaara_change(struct exitpt_dtaara *d, size_t start, size_t length,
 		if ((error = dtaara_lgl(value, valuelen, &lgl)) != 0)
 			goto out;
 		a->chr[next][0] = lgl;
+		off = 0;
+		n = 1;
 		break;
-	default:
-		error = EXITPT_E_MALFORMED;
-		goto out;
 	}
-	__atomic_store_n(&a->current, next, __ATOMIC_RELEASE);
-	a->changes++;
+	error = dtaara_commit(d, a, next, off, n);
 out:
 	ipcobj_unlock(d->obj);
+	free(a);
 	return (error);
 }
 
@@ -552,8 +681,12 @@ exitpt_dtaara_add(struct exitpt_dtaara *d, const char *addend, double wait,
 		return (-EINVAL);
 	if (!d->writable)
 		return (-EACCES);
-	if ((error = dtaara_wait_free(d, wait, 0, &a)) != 0)
+	if ((a = malloc(sizeof(*a))) == NULL)
+		return (-ENOMEM);
+	if ((error = dtaara_wait_free(d, wait, 0, a)) != 0) {
+		free(a);
 		return (error);
+	}
 	if (a->type != EXITPT_DTAARA_DEC) {
 		error = EXITPT_E_TYPE;
 		goto out;
@@ -562,20 +695,21 @@ exitpt_dtaara_add(struct exitpt_dtaara *d, const char *addend, double wait,
 	    a->decimals, &add)) != 0)
 		goto out;
 	/* Both are below 10^24 in magnitude: the sum cannot overflow. */
-	sum = a->dec[a->current & 1] + add;
+	sum = a->dec[a->current] + add;
 	if (sum >= dtaara_pow10(a->length) || sum <= -dtaara_pow10(a->length)) {
 		error = EXITPT_E_DECIMAL;
 		goto out;
 	}
 	next = (a->current + 1) & 1;
 	a->dec[next] = sum;
-	__atomic_store_n(&a->current, next, __ATOMIC_RELEASE);
-	a->changes++;
+	if ((error = dtaara_commit(d, a, next, 0, 0)) != 0)
+		goto out;
 	if (result != NULL && size > 0 &&
 	    dtaara_dec_format(sum, a->decimals, result, size) == 0)
 		result[0] = '\0';
 out:
 	ipcobj_unlock(d->obj);
+	free(a);
 	return (error);
 }
 
@@ -589,43 +723,46 @@ exitpt_dtaara_lock(struct exitpt_dtaara *d, double wait)
 
 	if (!d->writable)
 		return (-EACCES);
-	if ((error = ipcobj_proc_self(&self)) != 0)
+	if ((error = ipcproc_self(&self)) != 0)
 		return (error);
-	if ((error = dtaara_begin(d, &a)) != 0)
-		return (error);
-	error = a->holder.pid == self.pid && a->holder.start == self.start;
-	ipcobj_unlock(d->obj);
-	if (error)
-		return (-EALREADY);
-	if ((error = dtaara_wait_free(d, wait, 1, &a)) != 0)
-		return (error);
-	d->held = 1;
-	ipcobj_unlock(d->obj);
-	return (0);
+	if ((a = malloc(sizeof(*a))) == NULL)
+		return (-ENOMEM);
+	if ((error = dtaara_read(d, a)) == 0 && a->holder.pid == self.pid &&
+	    a->holder.start == self.start)
+		error = -EALREADY;
+	if (error == 0 && (error = dtaara_wait_free(d, wait, 1, a)) == 0) {
+		d->held = 1;
+		ipcobj_unlock(d->obj);
+	}
+	free(a);
+	return (error);
 }
 
 /* Release the update lock. */
 int
 exitpt_dtaara_unlock(struct exitpt_dtaara *d)
 {
-	struct ipcobj_proc	 self;
-	struct dtaara_data	*a;
+	struct ipcobj_deadline	 dl;
+	struct ipcobj_proc	 self, none;
+	struct ipcobj_proc	 holder;
 	int			 error;
 
-	if ((error = ipcobj_proc_self(&self)) != 0)
+	d->held = 0;
+	if ((error = ipcproc_self(&self)) != 0)
 		return (error);
-	if ((error = dtaara_begin(d, &a)) != 0) {
-		d->held = 0;
+	ipcobj_deadline_set(&dl, EXITPT_WAIT_NOWAIT);
+	if ((error = ipcobj_lock(d->obj, &dl)) != 0)
 		return (error);
-	}
-	if (a->holder.pid != self.pid || a->holder.start != self.start)
-		error = EXITPT_E_NOT_HELD;
-	else {
-		memset(&a->holder, 0, sizeof(a->holder));
-		ipcobj_notify(d->obj);
+	memset(&none, 0, sizeof(none));
+	if ((error = ipcobj_get(d->obj, DTAARA_OFF(holder), &holder,
+	    sizeof(holder))) == 0) {
+		if (holder.pid != self.pid || holder.start != self.start)
+			error = EXITPT_E_NOT_HELD;
+		else if ((error = ipcobj_put(d->obj, DTAARA_OFF(holder), &none,
+		    sizeof(none))) == 0)
+			ipcobj_notify(d->obj);
 	}
 	ipcobj_unlock(d->obj);
-	d->held = 0;
 	return (error);
 }
 

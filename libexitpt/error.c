@@ -38,6 +38,8 @@ static const struct {
 	{ EXITPT_E_FULL, "object is full" },
 	{ EXITPT_E_KEY, "key missing or of the wrong length" },
 	{ EXITPT_E_DEAD, "target process no longer exists" },
+	{ EXITPT_E_DAMAGED, "object is damaged" },
+	{ EXITPT_E_RUNTIME_DIR, "runtime directory missing or not trusted" },
 };
 
 /* Describe a libexitpt error code (an exitpt code or a negated errno). */

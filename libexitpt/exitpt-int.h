@@ -141,17 +141,47 @@ int		 registry_add(const char *, struct registry_entry *, int);
 int		 registry_remove(const char *, int, int32_t);
 int		 registry_grant(const char *, gid_t);
 
-/* ipcobj.c: typed objects in POSIX shared memory (see exitpt/ipc.h) */
+/*
+ * ipcdir.c: the runtime directory (see exitpt/ipc.h and libexitpt(3)).
+ * Directory descriptors returned here belong to a per-process cache: they
+ * stay open until the runtime directory changes (EXITPT_RUNTIME_DIR).
+ */
+#define IPCDIR_ROOT		0	/* the runtime directory itself */
+#define IPCDIR_USERS		1	/* "u": one directory per user */
+#define IPCDIR_OBJECTS		2	/* "obj": data queues, data areas */
+#define IPCDIR_SELF		3	/* the calling user's own directory */
+struct ipcdir_user {
+	uid_t		 uid;
+	int		 fd;		/* the user's directory */
+	char		 name[32];	/* "<uid>" or "<uid>.<random>" */
+};
+int		 ipcdir_path(char *, size_t);
+int		 ipcdir_get(int, int *);
+uid_t		 ipcdir_sysuid(void);
+int		 ipcdir_init(void);
+int		 ipcdir_users(uid_t, struct ipcdir_user **, size_t *);
+void		 ipcdir_users_free(struct ipcdir_user *, size_t);
+int		 ipcdir_error(int, const char *, ...)
+		     __attribute__((format(printf, 2, 3)));
+
+/*
+ * ipcobj.c: typed objects, one file each in the runtime directory.  A
+ * handle maps an object only when nobody but the caller's user and root
+ * can write the file ("trusted"); any other object is reached with
+ * pread/pwrite and futex system calls only, which cannot fault.
+ */
 #define IPCOBJ_CRITICAL		1	/* critical sections of one user */
 #define IPCOBJ_PENDING		2	/* the suspend-pending flag */
-#define IPCOBJ_LOCKTAB		3	/* the object lock table */
+#define IPCOBJ_LOCKTAB		3	/* the object locks of one user */
 #define IPCOBJ_DTAQ		4	/* data queue */
 #define IPCOBJ_DTAARA		5	/* data area */
-#define IPCOBJ_JOBITP		6	/* job interrupt endpoint */
+#define IPCOBJ_JOBITP		6	/* job interrupt mailbox */
 #define IPCOBJ_READ		0x1	/* access wanted by ipcobj_open */
 #define IPCOBJ_WRITE		0x2
-#define IPCOBJ_PUBLISH		0x1	/* create: readers map read-only */
 #define IPCOBJ_SIZE_MAX		(64u << 20)
+#define IPCOBJ_ANY_OWNER	((uid_t)-1)
+#define IPCOBJ_GRACE_MS		100	/* a lock wanted "at once" */
+#define IPCOBJ_SLICE_MS		100	/* look for a dead holder this often */
 struct ipcobj;
 struct ipcobj_proc {
 	pid_t		 pid;
@@ -162,16 +192,16 @@ struct ipcobj_deadline {
 	int64_t		 at;		/* CLOCK_MONOTONIC, nanoseconds */
 };
 typedef int	 (*ipcobj_init_cb)(void *, size_t, void *);
-const char	*ipcobj_prefix(void);
 const char	*ipcobj_type_name(int);
-int		 ipcobj_shm_name(int, const char *, char *, size_t);
-int		 ipcobj_create(int, const char *, mode_t, size_t, int,
+int		 ipcobj_create(int, int, const char *, mode_t, size_t,
 		     ipcobj_init_cb, void *, struct ipcobj **);
-int		 ipcobj_open(int, const char *, int, struct ipcobj **);
-int		 ipcobj_open_or_create(int, const char *, int, mode_t, size_t,
-		     int, ipcobj_init_cb, void *, struct ipcobj **);
+int		 ipcobj_open(int, int, const char *, int, struct ipcobj **);
+int		 ipcobj_openat(int, int, const char *, uid_t, int,
+		     struct ipcobj **);
+int		 ipcobj_open_or_create(int, int, const char *, int, mode_t,
+		     size_t, ipcobj_init_cb, void *, struct ipcobj **);
 void		 ipcobj_close(struct ipcobj *);
-int		 ipcobj_unlink(int, const char *);
+int		 ipcobj_unlink(int, int, const char *);
 int		 ipcobj_remove(struct ipcobj *);
 void		*ipcobj_data(struct ipcobj *);
 size_t		 ipcobj_size(const struct ipcobj *);
@@ -179,32 +209,73 @@ const char	*ipcobj_name(const struct ipcobj *);
 uid_t		 ipcobj_owner(const struct ipcobj *);
 gid_t		 ipcobj_group(const struct ipcobj *);
 mode_t		 ipcobj_mode(const struct ipcobj *);
+int		 ipcobj_trusted(const struct ipcobj *);
 int		 ipcobj_writable(const struct ipcobj *);
-int		 ipcobj_deleted(const struct ipcobj *);
-int		 ipcobj_access(const struct ipcobj *, int);
-int		 ipcobj_lock(struct ipcobj *);
+int		 ipcobj_fd(const struct ipcobj *);
+int		 ipcobj_get(struct ipcobj *, size_t, void *, size_t);
+int		 ipcobj_put(struct ipcobj *, size_t, const void *, size_t);
+int		 ipcobj_get32(struct ipcobj *, size_t, uint32_t *);
+int		 ipcobj_put32(struct ipcobj *, size_t, uint32_t);
+int		 ipcobj_get64(struct ipcobj *, size_t, uint64_t *);
+int		 ipcobj_put64(struct ipcobj *, size_t, uint64_t);
+int		 ipcobj_deleted(struct ipcobj *);
+int		 ipcobj_lock(struct ipcobj *, const struct ipcobj_deadline *);
 void		 ipcobj_unlock(struct ipcobj *);
-uint32_t	 ipcobj_seq(const struct ipcobj *);
-void		 ipcobj_notify(struct ipcobj *);
+int		 ipcobj_seq(struct ipcobj *, uint32_t *);
+int		 ipcobj_notify(struct ipcobj *);
+int		 ipcobj_wait(struct ipcobj *, uint32_t,
+		     const struct ipcobj_deadline *);
+int		 ipcobj_futex_wait(struct ipcobj *, size_t, uint32_t,
+		     const struct ipcobj_deadline *);
+int		 ipcobj_futex_wake(struct ipcobj *, size_t);
+int		 ipcobj_ofd_lock(struct ipcobj *, off_t,
+		     const struct ipcobj_deadline *);
+void		 ipcobj_ofd_unlock(struct ipcobj *, off_t);
+int		 ipcobj_damaged(const char *, ...)
+		     __attribute__((format(printf, 1, 2)));
+int64_t		 ipcobj_now(void);
+long		 ipcobj_ncpu(void);
+#if defined(__x86_64__) || defined(__i386__)
+#define ipcobj_cpu_relax()	__builtin_ia32_pause()
+#else
+#define ipcobj_cpu_relax()	__asm__ __volatile__("" ::: "memory")
+#endif
 int		 ipcobj_deadline_set(struct ipcobj_deadline *, double);
 void		 ipcobj_deadline_cap(const struct ipcobj_deadline *, long,
 		     struct ipcobj_deadline *);
+void		 ipcobj_deadline_grace(const struct ipcobj_deadline *,
+		     struct ipcobj_deadline *);
 int		 ipcobj_deadline_passed(const struct ipcobj_deadline *);
-int		 ipcobj_wait(struct ipcobj *, uint32_t,
-		     const struct ipcobj_deadline *);
-int		 ipcobj_proc_self(struct ipcobj_proc *);
-int		 ipcobj_proc_get(pid_t, struct ipcobj_proc *);
-int		 ipcobj_proc_alive(const struct ipcobj_proc *);
 int		 ipcobj_list(int, char ***, size_t *);
 void		 ipcobj_list_free(char **, size_t);
+#define IPCOBJ_DAMAGE_MAX	16
+struct ipcobj_damage {			/* what a listing skipped, and why */
+	char		*what[IPCOBJ_DAMAGE_MAX];
+	size_t		 n;		/* how many (described: the first 16) */
+};
+typedef int	 (*ipcobj_each_cb)(struct ipcobj *, void *);
+int		 ipcobj_each_user(int, const char *, uid_t, ipcobj_each_cb,
+		     void *, struct ipcobj_damage *);
+void		 ipcobj_damage_add(struct ipcobj_damage *, const char *, ...)
+		     __attribute__((format(printf, 2, 3)));
+const char	*ipcobj_damage_get(const struct ipcobj_damage *, size_t);
+void		 ipcobj_damage_clear(struct ipcobj_damage *);
+
+/* ipcproc.c: processes and threads as holders of shared state */
+int		 ipcproc_self(struct ipcobj_proc *);
+int		 ipcproc_get(pid_t, struct ipcobj_proc *);
+int		 ipcproc_alive(const struct ipcobj_proc *);
+int		 ipcproc_owned(pid_t, uid_t);
+int		 ipcproc_euid(pid_t, uid_t *);
+int		 ipcproc_holder(const struct ipcobj_proc *, uid_t);
+pid_t		 ipcproc_tid(void);
+uint64_t	 ipcproc_tid_start(void);
 
 /* critical.c: the suspend-pending flag and Check's veto reason */
 int		 critical_set_pending(uint64_t);
 int		 critical_get_pending(uint64_t *, int64_t *);
 int		 critical_reason(char *, size_t);
-
-/* objlock.c */
-int		 objlock_init(void);
+int		 critical_damaged(char *, size_t);
 
 /* dtaara.c: data areas (see exitpt/dtaara.h) */
 struct dtaara_data {

@@ -1,25 +1,36 @@
 /*
- * Job interrupt (QWCJBITP): a process that opts in gets a mailbox, a POSIX
- * shared memory object named after its pid, and a service thread blocked
- * on the mailbox's request semaphore.  A caller writes a request, posts
- * the semaphore and waits for the service thread to run the named handler
- * and post its reply.  No signal is involved, so handlers run on an
- * ordinary thread and may do anything a thread may do.
+ * Job interrupt (QWCJBITP): a process that opts in gets a mailbox, an
+ * object "jobitp.<pid>" in its user's directory of the runtime directory
+ * (mode 0600: only that user and root can reach it), and a service
+ * thread asleep on the mailbox's request counter.  A caller writes a
+ * request, bumps the counter, and waits for the service thread to accept
+ * it, run the named handler and publish the reply.  No signal is
+ * involved, so handlers run on an ordinary thread and may do anything a
+ * thread may do.
+ *
+ * The caller trusts nothing in the mailbox, which its target can change
+ * at will: it never maps it for access (only for futex system calls), it
+ * reads and writes it with pread and pwrite, checks every field of the
+ * reply, and bounds every wait by its wait time.  A target that keeps the
+ * callers' lock, never answers, or cuts the file short costs a caller its
+ * wait time at most, never a hang or a fault.
  *
  * Failure of either side must never leave the mailbox stuck:
- * - callers are serialized by a robust mutex, so a caller killed mid-call
- *   only makes the next caller see EOWNERDEAD and carry on;
- * - the service thread holds a second robust mutex ("busy") while a handler
- *   runs and the caller waits for the reply by locking it, so a target
- *   that dies mid-handler wakes the caller at once with EOWNERDEAD;
+ * - callers take turns on a kernel (open file description) lock of the
+ *   mailbox, which the kernel drops when a caller dies;
  * - requests carry sequence numbers, so a reply or wake-up meant for a
- *   caller that gave up is recognised and ignored by the next one;
+ *   caller that gave up is recognised and ignored by the next one, and a
+ *   caller that gives up marks its request cancelled so that it is never
+ *   run late;
+ * - callers look at the target (pid and start time) and its service
+ *   thread every JOBITP_SLICE_MS while they wait, so a target that dies
+ *   mid-handler is noticed at once;
  * - the mailbox records the target's pid and start time: a mailbox left
  *   by a dead process, or by an earlier process with the same pid, is
  *   recognised as stale and removed by whoever finds it.
  */
-#include <sys/mman.h>
 #include <sys/stat.h>
+
 #include <sys/syscall.h>
 
 #include <errno.h>
@@ -27,9 +38,9 @@
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,48 +49,31 @@
 
 #include "exitpt-int.h"
 
-#define JOBITP_MAGIC	0x6a627470u	/* "jbtp" */
-#define JOBITP_VERSION	1
-#define JOBITP_SLICE_NS	100000000L	/* liveness check while unanswered */
-#define JOBITP_EXIT_MS	2000		/* a dying target's exit, at most */
-#define JOBITP_SHM_NAME_MAX	128
+#define JOBITP_SLICE_MS		20	/* liveness check while unanswered */
+#define JOBITP_EXIT_MS		2000	/* a dying target's exit, at most */
+#define JOBITP_CALLERS		1	/* byte of the callers' kernel lock */
+#define JOBITP_NAME_FMT		"jobitp.%ld"
+#define JOBITP_OFF(f)		offsetof(struct jobitp_box, f)
 
-/* States of the request slot. */
-#define JOBITP_REQ_NONE		0
-#define JOBITP_REQ_PENDING	1
-#define JOBITP_REQ_ACCEPTED	2
-#define JOBITP_REQ_CANCELLED	3
-
-/* The mailbox, in shared memory; see the comment at the top. */
+/* The mailbox (an object's data); see the comment at the top. */
 struct jobitp_box {
-	_Atomic uint32_t	 magic;		/* set last, once initialised */
-	uint32_t		 version;
-	pid_t			 pid;
-	uid_t			 uid;
-	unsigned long long	 start;		/* target start time, ticks */
-	_Atomic int		 enabled;
-	pthread_mutex_t		 callers;	/* one caller at a time */
-	pthread_mutex_t		 req;		/* guards the request slot */
-	pthread_mutex_t		 busy;		/* held while a handler runs */
-	sem_t			 request;	/* caller -> service thread */
-	sem_t			 accepted;	/* service thread -> caller */
-
-	/* Request slot, under req. */
-	uint64_t		 next_seq;
-	uint64_t		 req_seq;
-	int			 req_state;
-	pid_t			 caller_pid;
-	uid_t			 caller_uid;
-	char			 name[EXITPT_JOBITP_NAME_MAX + 1];
+	int32_t			 pid;
+	int32_t			 service_tid;
+	uint64_t		 start;		/* target start time, ticks */
+	_Atomic uint32_t	 enabled;
+	_Atomic uint32_t	 req_seq;	/* futex: caller -> service */
+	_Atomic uint32_t	 ack_seq;	/* futex: request accepted */
+	_Atomic uint32_t	 reply_seq;	/* futex: reply published */
+	_Atomic uint32_t	 cancel_seq;	/* the caller of it gave up */
+	int32_t			 caller_pid;
+	uint32_t		 caller_uid;
 	uint32_t		 datalen;
+	char			 name[EXITPT_JOBITP_NAME_MAX + 1];
+	char			 pad[3];
 	char			 data[EXITPT_JOBITP_DATA_MAX];
-
-	/* Reply, written by the service thread while it holds busy. */
-	_Atomic uint64_t	 accepted_seq;
-	_Atomic uint64_t	 reply_seq;
 	int32_t			 reply_error;	/* 0 or EXITPT_E_NO_HANDLER */
 	int32_t			 reply_status;
-	uint32_t		 replylen;	/* full length the handler set */
+	uint32_t		 replylen;	/* length the handler set */
 	char			 reply[EXITPT_JOBITP_REPLY_MAX];
 };
 
@@ -95,66 +89,27 @@ struct jobitp_handler {
 static pthread_mutex_t		 jobitp_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t		 jobitp_once = PTHREAD_ONCE_INIT;
 static struct jobitp_handler	*jobitp_handlers;
-static struct jobitp_box	*jobitp_own;
-static char			 jobitp_own_name[JOBITP_SHM_NAME_MAX];
+static struct ipcobj		*jobitp_own;
 static pthread_t		 jobitp_thread;
 static _Atomic int		 jobitp_stop;
 
-static int	 jobitp_proc(pid_t, unsigned long long *, int *);
 static int	 jobitp_name_valid(const char *);
-static int	 jobitp_box_name(pid_t, char *, size_t);
-static int	 jobitp_mutex_init(pthread_mutex_t *);
-static int	 jobitp_lock_robust(pthread_mutex_t *,
-		     const struct timespec *);
-static void	 jobitp_deadline(double, struct timespec *);
-static void	 jobitp_slice(const struct timespec *, struct timespec *);
-static int	 jobitp_past(const struct timespec *);
 static void	*jobitp_serve(void *);
+static void	 jobitp_serve_one(struct ipcobj *, struct jobitp_box *,
+		     uint32_t, char *, char *);
+static int	 jobitp_box_init(void *, size_t, void *);
 static void	 jobitp_atfork_child(void);
 static void	 jobitp_init_once(void);
-static int	 jobitp_open(pid_t, struct jobitp_box **);
-static void	 jobitp_unlink_stale(pid_t, int);
-static int	 jobitp_gone(pid_t, unsigned long long);
-static int	 jobitp_dead(pid_t);
-static int	 jobitp_exited(pid_t, unsigned long long, int);
-
-/*
- * Read a process's start time (clock ticks after boot, field 22 of
- * /proc/PID/stat) and whether it is a zombie.  Returns 0 or -ESRCH.
- */
-static int
-jobitp_proc(pid_t pid, unsigned long long *start, int *zombie)
-{
-	char			 path[64], buf[1024], *p;
-	unsigned long long	 v = 0;
-	ssize_t			 n;
-	int			 fd, field;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (-ESRCH);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return (-ESRCH);
-	buf[n] = '\0';
-	/* The command name may hold spaces and ')': skip to the last ')'. */
-	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
-		return (-ESRCH);
-	p += 2;
-	if (zombie != NULL)
-		*zombie = (*p == 'Z' || *p == 'X');
-	for (field = 3; field < 22; field++) {
-		if ((p = strchr(p, ' ')) == NULL)
-			return (-ESRCH);
-		p++;
-	}
-	while (*p >= '0' && *p <= '9')
-		v = v * 10 + (unsigned long long)(*p++ - '0');
-	if (start != NULL)
-		*start = v;
-	return (0);
-}
+static int	 jobitp_target(pid_t, struct ipcobj_proc *, uid_t *);
+static void	 jobitp_forget(uid_t, struct ipcobj *);
+static void	 jobitp_forget_pid(pid_t);
+static int	 jobitp_open(pid_t, const struct ipcobj_proc *, uid_t,
+		     struct ipcobj **);
+static void	 jobitp_unlink(int, const char *, struct ipcobj *);
+static int	 jobitp_gone(const struct ipcobj_proc *);
+static int	 jobitp_exited(const struct ipcobj_proc *, int);
+static int	 jobitp_await(struct ipcobj *, const struct ipcobj_proc *,
+		     size_t, uint32_t, const struct ipcobj_deadline *);
 
 /* A handler name is 1..32 characters of [A-Za-z0-9_.-]. */
 static int
@@ -177,150 +132,14 @@ jobitp_name_valid(const char *name)
 }
 
 /*
- * The shared memory name of pid's mailbox: the job interrupt endpoint
- * object named after the pid, under the IPC prefix (exitpt/ipc.h).
- * Returns 0 or EXITPT_E_NAME (a bad EXITPT_IPC_PREFIX).
- */
-static int
-jobitp_box_name(pid_t pid, char *buf, size_t len)
-{
-	char	num[24];
-
-	snprintf(num, sizeof(num), "%ld", (long)pid);
-	return (ipcobj_shm_name(IPCOBJ_JOBITP, num, buf, len));
-}
-
-/* Initialise a process-shared robust mutex. */
-static int
-jobitp_mutex_init(pthread_mutex_t *m)
-{
-	pthread_mutexattr_t	attr;
-	int			rv;
-
-	if ((rv = pthread_mutexattr_init(&attr)) != 0)
-		return (-rv);
-	if ((rv = pthread_mutexattr_setpshared(&attr,
-	    PTHREAD_PROCESS_SHARED)) == 0 &&
-	    (rv = pthread_mutexattr_setrobust(&attr,
-	    PTHREAD_MUTEX_ROBUST)) == 0)
-		rv = pthread_mutex_init(m, &attr);
-	pthread_mutexattr_destroy(&attr);
-	return (-rv);
-}
-
-/*
- * Lock a robust mutex until the monotonic deadline (NULL: forever).
- * Returns 0, 1 if the previous owner died (the mutex is made consistent
- * and held), or -ETIMEDOUT.
- */
-static int
-jobitp_lock_robust(pthread_mutex_t *m, const struct timespec *deadline)
-{
-	int	rv;
-
-	if (deadline == NULL)
-		rv = pthread_mutex_lock(m);
-	else
-		rv = pthread_mutex_clocklock(m, CLOCK_MONOTONIC, deadline);
-	if (rv == EOWNERDEAD) {
-		pthread_mutex_consistent(m);
-		return (1);
-	}
-	return (-rv);
-}
-
-/* Compute the monotonic deadline wait seconds from now. */
-static void
-jobitp_deadline(double wait, struct timespec *ts)
-{
-	/* wait is positive and finite here. */
-	time_t	whole = (time_t)wait;
-
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += whole;
-	ts->tv_nsec += (long)((wait - (double)whole) * 1e9);
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-/* The earlier of deadline (NULL: none) and one liveness slice from now. */
-static void
-jobitp_slice(const struct timespec *deadline, struct timespec *ts)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_nsec += JOBITP_SLICE_NS;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-	if (deadline != NULL && (deadline->tv_sec < ts->tv_sec ||
-	    (deadline->tv_sec == ts->tv_sec && deadline->tv_nsec <
-	    ts->tv_nsec)))
-		*ts = *deadline;
-}
-
-/* Whether the monotonic deadline (NULL: none) has passed. */
-static int
-jobitp_past(const struct timespec *deadline)
-{
-	struct timespec	now;
-
-	if (deadline == NULL)
-		return (0);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec > deadline->tv_sec || (now.tv_sec ==
-	    deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec));
-}
-
-/* Whether the process pid with that start time is gone (or a zombie). */
-static int
-jobitp_gone(pid_t pid, unsigned long long start)
-{
-	unsigned long long	now;
-	int			zombie;
-
-	if (jobitp_proc(pid, &now, &zombie) != 0)
-		return (1);
-	return (zombie || now != start);
-}
-
-/*
- * The service thread of pid died holding busy: that happens when its
- * process is being killed, and the robust mutex is released early in the
- * exit, before /proc shows the process gone.  Wait at most ms for the exit
- * itself (a pidfd becomes readable then) and say whether it happened.
- */
-static int
-jobitp_exited(pid_t pid, unsigned long long start, int ms)
-{
-	struct pollfd	pfd;
-	int		fd, rv;
-
-	if (jobitp_gone(pid, start))
-		return (1);
-	if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
-		return (errno == ESRCH);
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	while ((rv = poll(&pfd, 1, ms)) == -1 && errno == EINTR)
-		;
-	close(fd);
-	return (rv == 1 || jobitp_gone(pid, start));
-}
-
-/*
  * A forked child inherits the mailbox mapping but not the service thread
  * and not the pid: drop them so that the child may enable on its own.
  */
 static void
 jobitp_atfork_child(void)
 {
-	if (jobitp_own != NULL)
-		munmap(jobitp_own, sizeof(*jobitp_own));
+	ipcobj_close(jobitp_own);
 	jobitp_own = NULL;
-	jobitp_own_name[0] = '\0';
 	atomic_store(&jobitp_stop, 0);
 	pthread_mutex_init(&jobitp_lock, NULL);
 }
@@ -333,96 +152,119 @@ jobitp_init_once(void)
 }
 
 /*
- * The service thread: take each request, run its handler outside any lock
- * except busy, publish the reply, and go back to sleep on the semaphore.
+ * Serve request seq: take a copy of it (checked: a caller of the same
+ * user may have written anything), accept it, run its handler outside
+ * any lock, and publish the reply.
  */
+static void
+jobitp_serve_one(struct ipcobj *o, struct jobitp_box *box, uint32_t seq,
+    char *data, char *reply)
+{
+	struct jobitp_handler	*h;
+	exitpt_jobitp_handler	*fn = NULL;
+	void			*arg = NULL;
+	char			 name[EXITPT_JOBITP_NAME_MAX + 1];
+	size_t			 datalen, replylen = 0;
+	int			 status = 0, error = EXITPT_E_NO_HANDLER;
+
+	memcpy(name, box->name, sizeof(name));
+	name[EXITPT_JOBITP_NAME_MAX] = '\0';
+	datalen = box->datalen;
+	if (datalen > EXITPT_JOBITP_DATA_MAX)
+		datalen = EXITPT_JOBITP_DATA_MAX;
+	memcpy(data, box->data, datalen);
+	data[datalen] = '\0';
+	if (atomic_load(&box->cancel_seq) == seq)
+		return;		/* its caller left before we got to it */
+	atomic_store(&box->ack_seq, seq);
+	ipcobj_futex_wake(o, JOBITP_OFF(ack_seq));
+
+	pthread_mutex_lock(&jobitp_lock);
+	for (h = jobitp_handlers; h != NULL && jobitp_name_valid(name);
+	    h = h->next) {
+		if (strcmp(h->name, name) == 0) {
+			fn = h->fn;
+			arg = h->arg;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&jobitp_lock);
+	if (fn != NULL) {
+		replylen = EXITPT_JOBITP_REPLY_MAX;
+		status = fn(data, datalen, reply, &replylen, arg);
+		if (replylen > EXITPT_JOBITP_REPLY_MAX)
+			replylen = EXITPT_JOBITP_REPLY_MAX;
+		error = 0;
+	}
+	box->reply_error = error;
+	box->reply_status = status;
+	box->replylen = (uint32_t)replylen;
+	memcpy(box->reply, reply, replylen);
+	atomic_store(&box->reply_seq, seq);
+	ipcobj_futex_wake(o, JOBITP_OFF(reply_seq));
+}
+
+/* The service thread: serve each new request, sleep in between. */
 static void *
 jobitp_serve(void *p)
 {
-	struct jobitp_box	*box = p;
-	struct jobitp_handler	*h;
-	exitpt_jobitp_handler	*fn;
-	void			*arg;
-	char			 name[EXITPT_JOBITP_NAME_MAX + 1];
+	struct ipcobj_deadline	 forever;
+	struct ipcobj		*o = p;
+	struct jobitp_box	*box = ipcobj_data(o);
 	char			*data, *reply;
-	size_t			 datalen, replylen;
-	uint64_t		 seq, last = 0;
-	int			 status, error;
+	uint32_t		 seq, last;
 
+	ipcobj_deadline_set(&forever, EXITPT_WAIT_FOREVER);
+	box->service_tid = (int32_t)ipcproc_tid();
+	/*
+	 * The mailbox is new (its counter starts at 0) and visible before
+	 * this thread runs: a request may already be waiting.
+	 */
+	last = 0;
 	if ((data = malloc(EXITPT_JOBITP_DATA_MAX + 1)) == NULL ||
 	    (reply = malloc(EXITPT_JOBITP_REPLY_MAX)) == NULL) {
 		free(data);
 		atomic_store(&box->enabled, 0);
 		return (NULL);
 	}
-	for (;;) {
-		if (sem_wait(&box->request) == -1)
-			continue;	/* EINTR */
-		if (atomic_load(&jobitp_stop))
-			break;
-		jobitp_lock_robust(&box->req, NULL);
-		if (box->req_state != JOBITP_REQ_PENDING ||
-		    box->req_seq == last) {
-			/* A wake-up for a caller that gave up. */
-			pthread_mutex_unlock(&box->req);
+	while (!atomic_load(&jobitp_stop)) {
+		if ((seq = atomic_load(&box->req_seq)) == last) {
+			ipcobj_futex_wait(o, JOBITP_OFF(req_seq), last,
+			    &forever);
 			continue;
 		}
-		seq = last = box->req_seq;
-		memcpy(name, box->name, sizeof(name));
-		name[EXITPT_JOBITP_NAME_MAX] = '\0';
-		datalen = box->datalen;
-		if (datalen > EXITPT_JOBITP_DATA_MAX)
-			datalen = EXITPT_JOBITP_DATA_MAX;
-		memcpy(data, box->data, datalen);
-		data[datalen] = '\0';
-		box->req_state = JOBITP_REQ_ACCEPTED;
-		jobitp_lock_robust(&box->busy, NULL);
-		atomic_store(&box->accepted_seq, seq);
-		pthread_mutex_unlock(&box->req);
-		sem_post(&box->accepted);
-
-		fn = NULL;
-		arg = NULL;
-		pthread_mutex_lock(&jobitp_lock);
-		for (h = jobitp_handlers; h != NULL; h = h->next) {
-			if (strcmp(h->name, name) == 0) {
-				fn = h->fn;
-				arg = h->arg;
-				break;
-			}
-		}
-		pthread_mutex_unlock(&jobitp_lock);
-		status = 0;
-		replylen = 0;
-		error = EXITPT_E_NO_HANDLER;
-		if (fn != NULL) {
-			replylen = EXITPT_JOBITP_REPLY_MAX;
-			status = fn(data, datalen, reply, &replylen, arg);
-			if (replylen > EXITPT_JOBITP_REPLY_MAX)
-				replylen = EXITPT_JOBITP_REPLY_MAX;
-			error = 0;
-		}
-		box->reply_error = error;
-		box->reply_status = status;
-		box->replylen = (uint32_t)replylen;
-		memcpy(box->reply, reply, replylen);
-		atomic_store(&box->reply_seq, seq);
-		pthread_mutex_unlock(&box->busy);
+		last = seq;
+		jobitp_serve_one(o, box, seq, data, reply);
 	}
 	free(data);
 	free(reply);
 	return (NULL);
 }
 
+/* Fill in a new mailbox: the target is the calling process. */
+static int
+jobitp_box_init(void *data, size_t size, void *arg)
+{
+	struct jobitp_box		*box = data;
+	const struct ipcobj_proc	*me = arg;
+
+	if (size != sizeof(*box))
+		return (-EINVAL);
+	box->pid = me->pid;
+	box->start = me->start;
+	atomic_store(&box->enabled, 1);
+	return (0);
+}
+
 /* Opt this process in: create the mailbox and start the service thread. */
 int
 exitpt_jobitp_enable(void)
 {
-	struct jobitp_box	*box;
+	struct ipcobj_proc	 me;
+	struct ipcobj		*o;
 	sigset_t		 all, old;
-	char			 name[JOBITP_SHM_NAME_MAX];
-	unsigned long long	 start;
-	int			 fd, rv;
+	char			 name[32];
+	int			 dir, rv;
 
 	pthread_once(&jobitp_once, jobitp_init_once);
 	pthread_mutex_lock(&jobitp_lock);
@@ -430,68 +272,39 @@ exitpt_jobitp_enable(void)
 		pthread_mutex_unlock(&jobitp_lock);
 		return (-EALREADY);
 	}
-	if ((rv = jobitp_proc(getpid(), &start, NULL)) != 0) {
+	if ((rv = ipcproc_self(&me)) != 0 ||
+	    (rv = ipcdir_get(IPCDIR_SELF, &dir)) != 0) {
 		pthread_mutex_unlock(&jobitp_lock);
 		return (rv);
 	}
-	if ((rv = jobitp_box_name(getpid(), name, sizeof(name))) != 0) {
-		pthread_mutex_unlock(&jobitp_lock);
-		return (rv);
-	}
+	snprintf(name, sizeof(name), JOBITP_NAME_FMT, (long)me.pid);
 	/* A mailbox under our pid can only be left by a dead process. */
-	shm_unlink(name);
-	if ((fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) == -1) {
-		rv = -errno;
+	unlinkat(dir, name, 0);
+	if ((rv = ipcobj_create(IPCOBJ_JOBITP, IPCDIR_SELF, name, 0600,
+	    sizeof(struct jobitp_box), jobitp_box_init, &me, &o)) != 0) {
 		pthread_mutex_unlock(&jobitp_lock);
 		return (rv);
 	}
-	if (fchmod(fd, 0600) == -1 || ftruncate(fd, sizeof(*box)) == -1) {
-		rv = -errno;
+	if (ipcobj_data(o) == NULL) {
+		rv = ipcobj_damaged("job interrupt mailbox %s: not mapped",
+		    name);
 		goto fail;
-	}
-	box = mmap(NULL, sizeof(*box), PROT_READ | PROT_WRITE, MAP_SHARED,
-	    fd, 0);
-	if (box == MAP_FAILED) {
-		rv = -errno;
-		goto fail;
-	}
-	close(fd);
-	fd = -1;
-	box->version = JOBITP_VERSION;
-	box->pid = getpid();
-	box->uid = geteuid();
-	box->start = start;
-	atomic_store(&box->enabled, 1);
-	if ((rv = jobitp_mutex_init(&box->callers)) != 0 ||
-	    (rv = jobitp_mutex_init(&box->req)) != 0 ||
-	    (rv = jobitp_mutex_init(&box->busy)) != 0)
-		goto fail_map;
-	if (sem_init(&box->request, 1, 0) == -1 ||
-	    sem_init(&box->accepted, 1, 0) == -1) {
-		rv = -errno;
-		goto fail_map;
 	}
 	atomic_store(&jobitp_stop, 0);
 	/* Signals are for the application's threads, not for handlers. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rv = -pthread_create(&jobitp_thread, NULL, jobitp_serve, box);
+	rv = -pthread_create(&jobitp_thread, NULL, jobitp_serve, o);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rv != 0)
-		goto fail_map;
-	atomic_store(&box->magic, JOBITP_MAGIC);
-	jobitp_own = box;
-	snprintf(jobitp_own_name, sizeof(jobitp_own_name), "%s", name);
+		goto fail;
+	jobitp_own = o;
 	pthread_mutex_unlock(&jobitp_lock);
 	return (0);
 
-fail_map:
-	munmap(box, sizeof(*box));
 fail:
-	if (fd != -1)
-		close(fd);
-	shm_unlink(name);
+	unlinkat(dir, name, 0);
+	ipcobj_close(o);
 	pthread_mutex_unlock(&jobitp_lock);
 	return (rv);
 }
@@ -501,9 +314,11 @@ int
 exitpt_jobitp_disable(void)
 {
 	struct jobitp_box	*box;
+	struct ipcobj		*o;
+	int			 dir;
 
 	pthread_mutex_lock(&jobitp_lock);
-	if ((box = jobitp_own) == NULL) {
+	if ((o = jobitp_own) == NULL) {
 		pthread_mutex_unlock(&jobitp_lock);
 		return (EXITPT_E_NOT_ENABLED);
 	}
@@ -512,15 +327,17 @@ exitpt_jobitp_disable(void)
 		return (-EDEADLK);
 	}
 	jobitp_own = NULL;
+	box = ipcobj_data(o);
 	atomic_store(&box->enabled, 0);
-	shm_unlink(jobitp_own_name);
-	jobitp_own_name[0] = '\0';
+	if (ipcdir_get(IPCDIR_SELF, &dir) == 0)
+		jobitp_unlink(dir, ipcobj_name(o), o);
 	atomic_store(&jobitp_stop, 1);
-	sem_post(&box->request);
+	atomic_fetch_add(&box->req_seq, 1);
+	ipcobj_futex_wake(o, JOBITP_OFF(req_seq));
 	pthread_mutex_unlock(&jobitp_lock);
 	/* The thread finishes a running handler first; callers see enabled. */
 	pthread_join(jobitp_thread, NULL);
-	munmap(box, sizeof(*box));
+	ipcobj_close(o);
 	return (0);
 }
 
@@ -577,110 +394,197 @@ exitpt_jobitp_unregister(const char *name)
 }
 
 /*
- * Remove pid's mailbox if the name still refers to the object open on fd
- * (a new process with the same pid may have replaced it meanwhile).
+ * Remove a mailbox's name if it still refers to the object open in o (a
+ * new process with the same pid may have replaced it meanwhile).
  */
 static void
-jobitp_unlink_stale(pid_t pid, int fd)
+jobitp_unlink(int dir, const char *name, struct ipcobj *o)
 {
 	struct stat	a, b;
-	char		name[JOBITP_SHM_NAME_MAX];
-	char		path[JOBITP_SHM_NAME_MAX + 16];
 
-	if (jobitp_box_name(pid, name, sizeof(name)) != 0)
-		return;
-	snprintf(path, sizeof(path), "/dev/shm%s", name);
-	if (fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+	if (fstat(ipcobj_fd(o), &a) == 0 &&
+	    fstatat(dir, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
-		shm_unlink(name);
+		unlinkat(dir, name, 0);
+}
+
+/* 1 if the target (pid and start time) is gone, or a zombie. */
+static int
+jobitp_gone(const struct ipcobj_proc *t)
+{
+	return (!ipcproc_alive(t));
 }
 
 /*
- * Check the target and map its mailbox.  Returns 0, EXITPT_E_DEAD,
- * EXITPT_E_AUTH, EXITPT_E_NOT_ENABLED (no mailbox, or a stale one, which
- * is removed) or -errno.
+ * The service thread is gone: that happens when its process is being
+ * killed (threads go first, before /proc shows the process gone).  Wait
+ * at most ms for the exit itself (a pidfd becomes readable then) and say
+ * whether it happened.
  */
 static int
-jobitp_open(pid_t pid, struct jobitp_box **boxp)
+jobitp_exited(const struct ipcobj_proc *t, int ms)
 {
-	struct jobitp_box	*box;
-	struct stat		 st;
-	char			 name[JOBITP_SHM_NAME_MAX], path[64];
-	unsigned long long	 start;
-	int			 fd, zombie, rv;
+	struct pollfd	pfd;
+	int		fd, rv;
 
-	if (jobitp_proc(pid, &start, &zombie) != 0 || zombie)
-		return (EXITPT_E_DEAD);
-	snprintf(path, sizeof(path), "/proc/%ld", (long)pid);
-	if (stat(path, &st) == -1)
-		return (EXITPT_E_DEAD);
-	if (geteuid() != 0 && geteuid() != st.st_uid)
-		return (EXITPT_E_AUTH);
-	if ((rv = jobitp_box_name(pid, name, sizeof(name))) != 0)
-		return (rv);
-	if ((fd = shm_open(name, O_RDWR | O_CLOEXEC, 0)) == -1) {
-		if (errno == ENOENT)
-			return (EXITPT_E_NOT_ENABLED);
-		if (errno == EACCES)
-			return (EXITPT_E_AUTH);
-		return (-errno);
-	}
-	if (fstat(fd, &st) == -1) {
-		rv = -errno;
-		close(fd);
-		return (rv);
-	}
-	if ((size_t)st.st_size != sizeof(*box)) {
-		/* Being created right now, or not ours to understand. */
-		close(fd);
-		return (EXITPT_E_NOT_ENABLED);
-	}
-	box = mmap(NULL, sizeof(*box), PROT_READ | PROT_WRITE, MAP_SHARED,
-	    fd, 0);
-	if (box == MAP_FAILED) {
-		rv = -errno;
-		close(fd);
-		return (rv);
-	}
-	if (atomic_load(&box->magic) != JOBITP_MAGIC ||
-	    box->version != JOBITP_VERSION) {
-		/* Still being initialised by its target. */
-		munmap(box, sizeof(*box));
-		close(fd);
-		return (EXITPT_E_NOT_ENABLED);
-	}
-	if (box->pid != pid || box->start != start) {
-		/* Left by an earlier process that had this pid. */
-		jobitp_unlink_stale(pid, fd);
-		munmap(box, sizeof(*box));
-		close(fd);
-		return (EXITPT_E_NOT_ENABLED);
-	}
+	if (jobitp_gone(t))
+		return (1);
+	if ((fd = (int)syscall(SYS_pidfd_open, t->pid, 0)) == -1)
+		return (errno == ESRCH);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while ((rv = poll(&pfd, 1, ms)) == -1 && errno == EINTR)
+		;
 	close(fd);
-	if (!atomic_load(&box->enabled)) {
-		munmap(box, sizeof(*box));
-		return (EXITPT_E_NOT_ENABLED);
-	}
-	*boxp = box;
+	return (rv == 1 || jobitp_gone(t));
+}
+
+/*
+ * The target process: its identity and (effective) user, whose directory
+ * holds its mailbox.  Returns 0, EXITPT_E_DEAD, or EXITPT_E_AUTH when the
+ * caller is neither root nor that user.
+ */
+static int
+jobitp_target(pid_t pid, struct ipcobj_proc *t, uid_t *uid)
+{
+	if (ipcproc_get(pid, t) != 0 || ipcproc_euid(pid, uid) != 0)
+		return (EXITPT_E_DEAD);
+	if (geteuid() != 0 && geteuid() != *uid)
+		return (EXITPT_E_AUTH);
 	return (0);
 }
 
 /*
- * The target died while we held its mailbox: report it and remove the
- * mailbox so that nobody else waits on it.
+ * pid runs no more: remove mailboxes left under its name (of every user
+ * for root, else of the caller's) unless a new process with that pid has
+ * made one meanwhile.
+ */
+static void
+jobitp_forget_pid(pid_t pid)
+{
+	struct ipcdir_user	*u;
+	struct ipcobj_proc	 now;
+	struct ipcobj		*o;
+	struct jobitp_box	 head;
+	char			 name[32];
+	size_t			 n, i;
+
+	snprintf(name, sizeof(name), JOBITP_NAME_FMT, (long)pid);
+	if (ipcdir_users(geteuid() == 0 ? IPCOBJ_ANY_OWNER : geteuid(), &u,
+	    &n) != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (ipcobj_openat(IPCOBJ_JOBITP, u[i].fd, name, u[i].uid,
+		    IPCOBJ_READ, &o) != 0)
+			continue;
+		if (ipcobj_get(o, 0, &head, JOBITP_OFF(req_seq)) != 0 ||
+		    ipcproc_get(pid, &now) != 0 || now.start != head.start)
+			jobitp_unlink(u[i].fd, name, o);
+		ipcobj_close(o);
+	}
+	ipcdir_users_free(u, n);
+}
+
+/* The target died: remove its mailbox so that nobody waits on it. */
+static void
+jobitp_forget(uid_t uid, struct ipcobj *o)
+{
+	struct ipcdir_user	*u;
+	size_t			 n, i;
+
+	if (ipcdir_users(uid, &u, &n) != 0)
+		return;
+	for (i = 0; i < n; i++)
+		jobitp_unlink(u[i].fd, ipcobj_name(o), o);
+	ipcdir_users_free(u, n);
+}
+
+/*
+ * Find and open the target's mailbox among its user's directories, and
+ * check it is the target's own: a mailbox of an earlier process with this
+ * pid is stale and removed.  Returns 0, EXITPT_E_NOT_ENABLED,
+ * EXITPT_E_AUTH, EXITPT_E_DAMAGED or an error.
  */
 static int
-jobitp_dead(pid_t pid)
+jobitp_open(pid_t pid, const struct ipcobj_proc *t, uid_t uid,
+    struct ipcobj **out)
 {
-	char	name[JOBITP_SHM_NAME_MAX];
-	int	fd;
+	struct ipcdir_user	*u;
+	struct ipcobj		*o = NULL;
+	struct jobitp_box	 head;
+	char			 name[32];
+	size_t			 n, i;
+	int			 error = -ENOENT;
 
-	if (jobitp_box_name(pid, name, sizeof(name)) == 0 &&
-	    (fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) != -1) {
-		jobitp_unlink_stale(pid, fd);
-		close(fd);
+	snprintf(name, sizeof(name), JOBITP_NAME_FMT, (long)pid);
+	if ((error = ipcdir_users(uid, &u, &n)) != 0)
+		return (error);
+	for (i = 0, error = -ENOENT; i < n && error == -ENOENT; i++)
+		error = ipcobj_openat(IPCOBJ_JOBITP, u[i].fd, name, uid,
+		    IPCOBJ_WRITE, &o);
+	if (error == 0 && ipcobj_size(o) != sizeof(struct jobitp_box))
+		error = ipcobj_damaged("job interrupt mailbox of pid %ld: %zu "
+		    "bytes, not %zu", (long)pid, ipcobj_size(o),
+		    sizeof(struct jobitp_box));
+	else if (error == 0 && (error = ipcobj_get(o, 0, &head,
+	    JOBITP_OFF(req_seq))) == 0 && (head.pid != pid ||
+	    head.start != t->start)) {
+		/* Left by an earlier process that had this pid. */
+		jobitp_unlink(u[i - 1].fd, name, o);
+		error = EXITPT_E_NOT_ENABLED;
+	} else if (error == 0 && atomic_load(&head.enabled) == 0)
+		error = EXITPT_E_NOT_ENABLED;
+	ipcdir_users_free(u, n);
+	if (error != 0) {
+		ipcobj_close(o);
+		if (error == -ENOENT)
+			return (EXITPT_E_NOT_ENABLED);
+		if (error == -EACCES)
+			return (EXITPT_E_AUTH);
+		return (error);
 	}
-	return (EXITPT_E_DEAD);
+	*out = o;
+	return (0);
+}
+
+/*
+ * Wait until the mailbox's counter at off reaches seq, the target dies
+ * (EXITPT_E_DEAD), its service stops (EXITPT_E_NOT_ENABLED), or d passes
+ * (EXITPT_E_TIMEOUT).  Looks at the target every JOBITP_SLICE_MS.
+ */
+static int
+jobitp_await(struct ipcobj *o, const struct ipcobj_proc *t, size_t off,
+    uint32_t seq, const struct ipcobj_deadline *d)
+{
+	struct ipcobj_deadline	slice;
+	struct ipcobj_proc	svc;
+	uint32_t		cur, enabled;
+	int32_t			tid;
+	int			error;
+
+	for (;;) {
+		if ((error = ipcobj_get32(o, off, &cur)) != 0)
+			return (error);
+		if (cur == seq)
+			return (0);
+		if (jobitp_gone(t))
+			return (EXITPT_E_DEAD);
+		if ((error = ipcobj_get32(o, JOBITP_OFF(enabled),
+		    &enabled)) != 0 || (error = ipcobj_get(o,
+		    JOBITP_OFF(service_tid), &tid, sizeof(tid))) != 0)
+			return (error);
+		if (tid > 0 && ipcproc_get(tid, &svc) != 0)
+			return (jobitp_exited(t, JOBITP_EXIT_MS) ?
+			    EXITPT_E_DEAD : EXITPT_E_NOT_ENABLED);
+		if (enabled == 0)
+			return (EXITPT_E_NOT_ENABLED);
+		if (ipcobj_deadline_passed(d))
+			return (EXITPT_E_TIMEOUT);
+		ipcobj_deadline_cap(d, JOBITP_SLICE_MS, &slice);
+		if ((error = ipcobj_futex_wait(o, off, cur, &slice)) != 0 &&
+		    error != EXITPT_E_TIMEOUT)
+			return (error);
+	}
 }
 
 /* Run handler name in process pid and collect its reply. */
@@ -689,11 +593,14 @@ exitpt_jobitp_call(pid_t pid, const char *name, const void *data,
     size_t datalen, double wait, void *reply, size_t replysize,
     size_t *replylen, int *status)
 {
-	struct jobitp_box	*box = NULL;
-	struct timespec		 deadline, *dl = NULL, slice;
-	uint64_t		 seq;
-	size_t			 n;
-	int			 rv, r;
+	struct ipcobj_deadline	 d;
+	struct ipcobj_proc	 t;
+	struct ipcobj		*o;
+	char			 nbuf[EXITPT_JOBITP_NAME_MAX + 1];
+	uint32_t		 seq, len, caller[2];
+	int32_t			 res[2];
+	uid_t			 uid;
+	int			 rv;
 
 	if (pid <= 0)
 		return (EXITPT_E_VALUE);
@@ -705,89 +612,71 @@ exitpt_jobitp_call(pid_t pid, const char *name, const void *data,
 		return (-EINVAL);
 	if (isnan(wait) || wait == 0 || wait > EXITPT_IPC_WAIT_MAX)
 		return (EXITPT_E_VALUE);
-	if (wait > 0) {
-		jobitp_deadline(wait, &deadline);
-		dl = &deadline;
-	}
-	if ((rv = jobitp_open(pid, &box)) != 0) {
+	ipcobj_deadline_set(&d, wait);
+	if ((rv = jobitp_target(pid, &t, &uid)) != 0) {
 		if (rv == EXITPT_E_DEAD)
-			jobitp_dead(pid);
+			jobitp_forget_pid(pid);
 		return (rv);
 	}
-
-	if ((r = jobitp_lock_robust(&box->callers, dl)) < 0) {
-		rv = r == -ETIMEDOUT ? EXITPT_E_TIMEOUT : r;
+	if ((rv = jobitp_open(pid, &t, uid, &o)) != 0)
+		return (rv);
+	if ((rv = ipcobj_ofd_lock(o, JOBITP_CALLERS, &d)) != 0)
 		goto out;
-	}
-	jobitp_lock_robust(&box->req, NULL);
-	seq = ++box->next_seq;
-	box->req_seq = seq;
-	box->caller_pid = getpid();
-	box->caller_uid = geteuid();
-	snprintf(box->name, sizeof(box->name), "%s", name);
-	box->datalen = (uint32_t)datalen;
-	if (datalen > 0)
-		memcpy(box->data, data, datalen);
-	box->req_state = JOBITP_REQ_PENDING;
-	pthread_mutex_unlock(&box->req);
-	sem_post(&box->request);
-
-	/* Wait for the service thread to take the request. */
-	while (atomic_load(&box->accepted_seq) != seq) {
-		jobitp_slice(dl, &slice);
-		if (sem_clockwait(&box->accepted, CLOCK_MONOTONIC, &slice) == 0)
-			continue;
-		if (jobitp_gone(pid, box->start)) {
-			rv = jobitp_dead(pid);
-			goto unlock;
-		}
-		if (!atomic_load(&box->enabled) || jobitp_past(dl)) {
-			jobitp_lock_robust(&box->req, NULL);
-			if (atomic_load(&box->accepted_seq) == seq) {
-				pthread_mutex_unlock(&box->req);
-				break;
-			}
-			/* Never run a handler for a caller that left. */
-			box->req_state = JOBITP_REQ_CANCELLED;
-			pthread_mutex_unlock(&box->req);
-			rv = atomic_load(&box->enabled) ? EXITPT_E_TIMEOUT :
-			    EXITPT_E_NOT_ENABLED;
-			goto unlock;
-		}
-	}
-
-	/* The service thread holds busy until the reply is written. */
-	if ((r = jobitp_lock_robust(&box->busy, dl)) < 0) {
-		rv = r == -ETIMEDOUT ? EXITPT_E_TIMEOUT : r;
+	if ((rv = ipcobj_get32(o, JOBITP_OFF(req_seq), &seq)) != 0)
+		goto unlock;
+	if (++seq == 0)
+		seq = 1;
+	memset(nbuf, 0, sizeof(nbuf));
+	memcpy(nbuf, name, strlen(name));
+	caller[0] = (uint32_t)getpid();
+	caller[1] = (uint32_t)geteuid();
+	len = (uint32_t)datalen;
+	if ((rv = ipcobj_put(o, JOBITP_OFF(caller_pid), caller,
+	    sizeof(caller))) != 0 ||
+	    (rv = ipcobj_put(o, JOBITP_OFF(datalen), &len, sizeof(len))) != 0 ||
+	    (rv = ipcobj_put(o, JOBITP_OFF(name), nbuf, sizeof(nbuf))) != 0 ||
+	    (datalen > 0 && (rv = ipcobj_put(o, JOBITP_OFF(data), data,
+	    datalen)) != 0) ||
+	    (rv = ipcobj_put32(o, JOBITP_OFF(req_seq), seq)) != 0 ||
+	    (rv = ipcobj_futex_wake(o, JOBITP_OFF(req_seq))) != 0)
+		goto unlock;
+	if ((rv = jobitp_await(o, &t, JOBITP_OFF(ack_seq), seq, &d)) != 0) {
+		/* Never run a handler for a caller that left. */
+		ipcobj_put32(o, JOBITP_OFF(cancel_seq), seq);
 		goto unlock;
 	}
-	if (atomic_load(&box->reply_seq) != seq) {
-		/* The service thread's owner died in the handler. */
-		pthread_mutex_unlock(&box->busy);
-		if (jobitp_exited(pid, box->start, JOBITP_EXIT_MS))
-			rv = jobitp_dead(pid);
-		else {
-			/* Only the service thread ended: nobody serves. */
-			atomic_store(&box->enabled, 0);
-			rv = EXITPT_E_NOT_ENABLED;
-		}
+	if ((rv = jobitp_await(o, &t, JOBITP_OFF(reply_seq), seq, &d)) != 0)
+		goto unlock;
+	if ((rv = ipcobj_get(o, JOBITP_OFF(reply_error), res,
+	    sizeof(res))) != 0 ||
+	    (rv = ipcobj_get32(o, JOBITP_OFF(replylen), &len)) != 0)
+		goto unlock;
+	if (res[0] != 0 && res[0] != EXITPT_E_NO_HANDLER) {
+		rv = ipcobj_damaged("job interrupt mailbox of pid %ld: reply "
+		    "error %d", (long)pid, res[0]);
 		goto unlock;
 	}
-	rv = box->reply_error;
-	if (rv == 0) {
-		n = box->replylen;
-		if (reply != NULL && replysize > 0)
-			memcpy(reply, box->reply, n < replysize ? n :
-			    replysize);
+	if (len > EXITPT_JOBITP_REPLY_MAX) {
+		rv = ipcobj_damaged("job interrupt mailbox of pid %ld: reply "
+		    "of %u bytes, more than %d", (long)pid, len,
+		    EXITPT_JOBITP_REPLY_MAX);
+		goto unlock;
+	}
+	if ((rv = res[0]) == 0) {
+		if (reply != NULL && replysize > 0 && len > 0 &&
+		    (rv = ipcobj_get(o, JOBITP_OFF(reply), reply,
+		    len < replysize ? len : replysize)) != 0)
+			goto unlock;
 		if (replylen != NULL)
-			*replylen = n;
+			*replylen = len;
 		if (status != NULL)
-			*status = box->reply_status;
+			*status = res[1];
 	}
-	pthread_mutex_unlock(&box->busy);
 unlock:
-	pthread_mutex_unlock(&box->callers);
+	ipcobj_ofd_unlock(o, JOBITP_CALLERS);
 out:
-	munmap(box, sizeof(*box));
+	if (rv == EXITPT_E_DEAD && jobitp_gone(&t))
+		jobitp_forget(uid, o);
+	ipcobj_close(o);
 	return (rv);
 }

@@ -1,19 +1,42 @@
 /*
- * Object locks (see exitpt/objlock.h): one table of granted locks, shared
- * by every process, kept consistent by the table object's robust mutex.
+ * Object locks (see exitpt/objlock.h).
  *
- * Entries are packed at the front of the table: an entry is written in
- * full before the used count grows over it, and a released entry is
- * replaced by the last one before the count shrinks.  A holder killed in
- * the middle leaves at worst the last entry twice, which the next locker
- * (told by EOWNERDEAD) removes before sweeping dead holders.  Dead holders
- * never wake anyone, so waiters also look again every OBJLOCK_RECHECK_MS.
+ * Each user records the locks of its processes in a table of its own,
+ * "locks" in its directory of the runtime directory (mode 0644: everyone
+ * reads every table, only its user writes it).  Nobody can then remove,
+ * forge or block another user's locks by writing a shared table, and a
+ * holder counts only if its process runs, started when the entry says,
+ * and belongs to the table's user.
+ *
+ * Taking a lock is "claim, then look": the entry is written as pending
+ * (with a ticket, the claim's CLOCK_MONOTONIC time), then every table is
+ * read; a conflicting granted entry, or an older conflicting claim, makes
+ * the claim back off and wait; younger conflicting claims are waited out
+ * (they back off when they see ours); with none the entry becomes
+ * granted.  The claim is written with sequentially consistent order before
+ * the tables are read, so of two conflicting claims at least one sees the
+ * other, and the older one wins.
+ *
+ * Other users' tables are read with pread, never mapped, and read twice:
+ * an entry that differs between the two copies was being changed, and
+ * is read again (the kernel's copy gives no order within an entry).  New
+ * tables are noticed through inotify on the users' directories, looked at
+ * after the claim, so that a table made after our look only gets claims
+ * that will see ours.  Waiters sleep on the change counter of the table
+ * holding the conflict, and look again every IPCOBJ_SLICE_MS since a dead
+ * holder never wakes anyone.
  */
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,32 +45,62 @@
 
 #include "exitpt-int.h"
 
-#define OBJLOCK_ENTRIES		4096	/* locks granted at once, in all */
+#define OBJLOCK_ENTRIES		1024	/* locks held at once, per user */
 #define OBJLOCK_TABLE_NAME	"locks"
-#define OBJLOCK_RECHECK_MS	100
 #define OBJLOCK_BIT(s)		(1u << (s))
+#define OBJLOCK_FREE		0u
+#define OBJLOCK_PENDING		1u
+#define OBJLOCK_GRANTED		2u
+#define OBJLOCK_PAUSE_NS	(50 * 1000L)	/* waiting out a claim */
+#define OBJLOCK_PAUSE_MAX_NS	(10 * 1000 * 1000L)
 
 struct objlock_entry {
-	char		 object[EXITPT_NAME_MAX + 1];
-	uint8_t		 state;
-	uint8_t		 pad[2];
-	uint32_t	 takes;
-	int32_t		 pid;
-	uint64_t	 start;		/* holder's process start time */
-	uint32_t	 uid;
-	uint32_t	 pad2;
-	int64_t		 since;		/* CLOCK_REALTIME, seconds */
+	_Atomic uint32_t	 phase;		/* written last: the commit */
+	uint32_t		 takes;
+	char			 object[EXITPT_NAME_MAX + 1];
+	uint8_t			 state;
+	uint8_t			 pad[2];
+	int32_t			 pid;
+	uint64_t		 start;		/* holder's process start time */
+	uint64_t		 ticket;	/* CLOCK_MONOTONIC of the claim */
+	int64_t			 since;		/* CLOCK_REALTIME, seconds */
+	uint8_t			 pad2[8];
 };
 
+_Static_assert(sizeof(struct objlock_entry) == 80, "entry layout");
+
 struct objlock_table {
-	uint32_t		 nused;
-	uint32_t		 pad;
+	_Atomic uint32_t	 hwm;		/* entries in use lie below */
+	uint32_t		 pad[15];
 	struct objlock_entry	 e[OBJLOCK_ENTRIES];
 };
 
+/* Another user's table, as this process sees it. */
+struct objlock_peer {
+	struct ipcobj		*o;
+	uid_t			 uid;
+	int			 refs;
+	int			 gone;		/* left the view */
+};
+
+/* A conflict found by a scan: where to wait for it to change. */
+struct objlock_conflict {
+	struct objlock_peer	*peer;		/* NULL: our own table */
+	uint32_t		 seen;		/* its change counter then */
+	pid_t			 pid;
+};
+
+/* A lock as listed: the entry and the user whose table holds it. */
+struct objlock_item {
+	struct objlock_entry	 e;
+	uid_t			 uid;
+};
+
 struct exitpt_objlock_list {
-	struct objlock_entry	*e;
+	struct objlock_item	*it;
 	size_t			 count;
+	size_t			 cap;
+	struct ipcobj_damage	 damage;
 };
 
 /* States another process may take while one is held (IBM i's table). */
@@ -71,16 +124,51 @@ static const char *objlock_names[] = {
 	[EXITPT_LOCK_EXCL] = "*EXCL",
 };
 
-static pthread_mutex_t		 objlock_mtx = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic(struct ipcobj *)	 objlock_obj;
+/*
+ * The process's view: its own table, the other tables, and the inotify
+ * descriptor that says when to look for new ones.  Lock calls of the
+ * process's threads take turns on mtx, except while they wait.
+ */
+static struct {
+	pthread_mutex_t		 mtx;
+	char			 path[PATH_MAX];
+	uid_t			 uid;
+	struct ipcobj		*own;
+	struct objlock_table	*t;
+	int			 inotify;
+	int			 stale;
+	struct objlock_peer	**peer;
+	size_t			 npeer;
+} objlock_view = { PTHREAD_MUTEX_INITIALIZER, "", 0, NULL, NULL, -1, 1,
+    NULL, 0 };
+static pthread_once_t	 objlock_once = PTHREAD_ONCE_INIT;
 
 static int	 objlock_valid(int);
-static int	 objlock_table_get(struct ipcobj **);
-static int	 objlock_enter(struct ipcobj *, struct objlock_table **);
-static void	 objlock_remove(struct objlock_table *, uint32_t);
-static int	 objlock_sweep(struct objlock_table *);
-static int	 objlock_try(struct objlock_table *, const char *, int,
-		     const struct ipcobj_proc *, int *);
+static void	 objlock_atfork_child(void);
+static void	 objlock_init_once(void);
+static void	 objlock_peer_put(struct objlock_peer *);
+static void	 objlock_forget(void);
+static int	 objlock_own(void);
+static int	 objlock_watch(int, uint32_t);
+static int	 objlock_rescan(void);
+static int	 objlock_refresh(void);
+static int	 objlock_entry_ok(const struct objlock_entry *);
+static int	 objlock_read(struct ipcobj *, struct objlock_entry *,
+		     uint32_t *);
+static int	 objlock_before(const struct objlock_entry *, uid_t,
+		     uint64_t, pid_t, uid_t);
+static int	 objlock_judge(const struct objlock_entry *, uid_t,
+		     const char *, int, const struct ipcobj_proc *, uint64_t,
+		     uid_t);
+static int	 objlock_scan(const char *, int, const struct ipcobj_proc *,
+		     uint64_t, struct objlock_conflict *);
+static void	 objlock_shrink(struct objlock_table *);
+static int	 objlock_claim(const char *, int, const struct ipcobj_proc *,
+		     uint64_t, const struct ipcobj_deadline *, uint32_t *);
+static void	 objlock_free(uint32_t, int);
+static int	 objlock_list_add(struct exitpt_objlock_list *,
+		     const struct objlock_entry *, uid_t);
+static int	 objlock_list_cb(struct ipcobj *, void *);
 static int	 objlock_entry_cmp(const void *, const void *);
 
 /* 1 if state is one of the five lock states. */
@@ -125,167 +213,456 @@ exitpt_objlock_state_parse(const char *text, int *state)
 	return (EXITPT_E_VALUE);
 }
 
-/* The shared lock table, opened or created on first use and kept. */
-static int
-objlock_table_get(struct ipcobj **out)
-{
-	struct ipcobj	*o;
-	int		 error = 0;
-
-	if ((*out = atomic_load(&objlock_obj)) != NULL)
-		return (0);
-	pthread_mutex_lock(&objlock_mtx);
-	if ((o = atomic_load(&objlock_obj)) == NULL) {
-		error = ipcobj_open_or_create(IPCOBJ_LOCKTAB,
-		    OBJLOCK_TABLE_NAME, IPCOBJ_READ | IPCOBJ_WRITE, 0666,
-		    sizeof(struct objlock_table), 0, NULL, NULL, &o);
-		if (error == 0)
-			atomic_store(&objlock_obj, o);
-	}
-	pthread_mutex_unlock(&objlock_mtx);
-	*out = o;
-	return (error);
-}
-
-/* Lock the table, repairing it if the last holder of its mutex died. */
-static int
-objlock_enter(struct ipcobj *o, struct objlock_table **out)
-{
-	struct objlock_table	*t = ipcobj_data(o);
-	int			 rv;
-	uint32_t		 i;
-
-	if ((rv = ipcobj_lock(o)) < 0)
-		return (rv);
-	if (rv == 1) {
-		if (t->nused > OBJLOCK_ENTRIES)
-			t->nused = OBJLOCK_ENTRIES;
-		for (i = 0; t->nused > 1 && i + 1 < t->nused; i++) {
-			if (memcmp(&t->e[i], &t->e[t->nused - 1],
-			    sizeof(t->e[i])) == 0) {
-				t->nused--;
-				break;
-			}
-		}
-		if (objlock_sweep(t) > 0)
-			ipcobj_notify(o);
-	}
-	*out = t;
-	return (0);
-}
-
-/* Remove entry i, moving the last entry into its place. */
+/*
+ * A forked child holds none of its parent's locks and may change user:
+ * it starts from a new view.  It has one thread, so closing is safe.
+ */
 static void
-objlock_remove(struct objlock_table *t, uint32_t i)
+objlock_atfork_child(void)
 {
-	if (i + 1 < t->nused)
-		t->e[i] = t->e[t->nused - 1];
-	t->nused--;
+	pthread_mutex_init(&objlock_view.mtx, NULL);
+	objlock_forget();
 }
 
-/* Remove every entry of a dead process; returns how many. */
-static int
-objlock_sweep(struct objlock_table *t)
+/* Install the fork handler. */
+static void
+objlock_init_once(void)
 {
-	struct ipcobj_proc	p;
-	uint32_t		i;
-	int			n = 0;
+	pthread_atfork(NULL, NULL, objlock_atfork_child);
+}
 
-	for (i = 0; i < t->nused; ) {
-		p.pid = t->e[i].pid;
-		p.start = t->e[i].start;
-		if (!ipcobj_proc_alive(&p)) {
-			objlock_remove(t, i);
-			n++;
-		} else
-			i++;
+/* Drop a reference to a peer; the last one of a peer gone closes it. */
+static void
+objlock_peer_put(struct objlock_peer *p)
+{
+	if (--p->refs == 0 && p->gone) {
+		ipcobj_close(p->o);
+		free(p);
 	}
-	return (n);
+}
+
+/* Forget the whole view (another runtime directory, user, or a fork). */
+static void
+objlock_forget(void)
+{
+	size_t	i;
+
+	for (i = 0; i < objlock_view.npeer; i++) {
+		objlock_view.peer[i]->gone = 1;
+		objlock_peer_put(objlock_view.peer[i]);
+	}
+	free(objlock_view.peer);
+	objlock_view.peer = NULL;
+	objlock_view.npeer = 0;
+	ipcobj_close(objlock_view.own);
+	objlock_view.own = NULL;
+	objlock_view.t = NULL;
+	if (objlock_view.inotify != -1)
+		close(objlock_view.inotify);
+	objlock_view.inotify = -1;
+	objlock_view.stale = 1;
+	objlock_view.path[0] = '\0';
 }
 
 /*
- * Grant a state to me if no live process holds a conflicting one.  Dead
- * conflicting holders are removed (*changed is then set).  Returns 0
- * (granted), 1 (conflict) or EXITPT_E_FULL.
+ * Our own table, opened or created on first use (per runtime directory
+ * and user).  Called with the view's mutex held.
  */
 static int
-objlock_try(struct objlock_table *t, const char *object, int state,
-    const struct ipcobj_proc *me, int *changed)
+objlock_own(void)
 {
-	struct objlock_entry	*e, *mine = NULL;
-	struct ipcobj_proc	 p;
-	uint32_t		 i;
+	struct ipcobj	*o;
+	char		 path[PATH_MAX];
+	int		 error;
 
-	for (i = 0; i < t->nused; ) {
+	if ((error = ipcdir_path(path, sizeof(path))) != 0)
+		return (error);
+	if (objlock_view.own != NULL && objlock_view.uid == geteuid() &&
+	    strcmp(path, objlock_view.path) == 0 &&
+	    !ipcobj_deleted(objlock_view.own))
+		return (0);
+	objlock_forget();
+	error = ipcobj_open_or_create(IPCOBJ_LOCKTAB, IPCDIR_SELF,
+	    OBJLOCK_TABLE_NAME, IPCOBJ_READ | IPCOBJ_WRITE, 0644,
+	    sizeof(struct objlock_table), NULL, NULL, &o);
+	if (error != 0)
+		return (error);
+	if (ipcobj_data(o) == NULL ||
+	    ipcobj_size(o) != sizeof(struct objlock_table)) {
+		error = ipcobj_damaged("object lock table of uid %lu: mode "
+		    "%04o or size %zu is not its own",
+		    (unsigned long)geteuid(), (unsigned)ipcobj_mode(o),
+		    ipcobj_size(o));
+		ipcobj_close(o);
+		return (error);
+	}
+	objlock_view.own = o;
+	objlock_view.t = ipcobj_data(o);
+	objlock_view.uid = geteuid();
+	snprintf(objlock_view.path, sizeof(objlock_view.path), "%s", path);
+	objlock_view.inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	objlock_view.stale = 1;
+	return (0);
+}
+
+/* Watch a directory (by descriptor) for entries coming and going. */
+static int
+objlock_watch(int dirfd, uint32_t mask)
+{
+	char	path[64];
+
+	if (objlock_view.inotify == -1)
+		return (-1);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
+	return (inotify_add_watch(objlock_view.inotify, path, mask));
+}
+
+/*
+ * Look for every other table again: watch first, then list, so that a
+ * table made meanwhile is either listed or announced.
+ */
+static int
+objlock_rescan(void)
+{
+	struct objlock_peer	**np = NULL, *p;
+	struct ipcdir_user	 *u;
+	struct ipcobj		 *o;
+	struct stat		  own, st;
+	size_t			  n, i, k, count = 0;
+	int			  users, error, watched = 1;
+
+	if ((error = ipcdir_get(IPCDIR_USERS, &users)) != 0)
+		return (error);
+	if (objlock_watch(users, IN_CREATE | IN_DELETE | IN_MOVED_FROM |
+	    IN_MOVED_TO | IN_ONLYDIR) == -1)
+		watched = 0;
+	if ((error = ipcdir_users(IPCOBJ_ANY_OWNER, &u, &n)) != 0)
+		return (error);
+	if ((np = calloc(n + 1, sizeof(*np))) == NULL) {
+		ipcdir_users_free(u, n);
+		return (-ENOMEM);
+	}
+	fstat(ipcobj_fd(objlock_view.own), &own);
+	for (i = 0; i < n; i++) {
+		if (objlock_watch(u[i].fd, IN_CREATE | IN_DELETE |
+		    IN_MOVED_FROM | IN_MOVED_TO) == -1)
+			watched = 0;
+		if (ipcobj_openat(IPCOBJ_LOCKTAB, u[i].fd, OBJLOCK_TABLE_NAME,
+		    u[i].uid, IPCOBJ_READ, &o) != 0)
+			continue;	/* none, or damaged: nothing to honour */
+		if (fstat(ipcobj_fd(o), &st) == 0 && st.st_dev == own.st_dev &&
+		    st.st_ino == own.st_ino) {
+			ipcobj_close(o);
+			continue;
+		}
+		if ((p = calloc(1, sizeof(*p))) == NULL) {
+			ipcobj_close(o);
+			continue;
+		}
+		p->o = o;
+		p->uid = u[i].uid;
+		p->refs = 1;
+		np[count++] = p;
+	}
+	ipcdir_users_free(u, n);
+	for (k = 0; k < objlock_view.npeer; k++) {
+		objlock_view.peer[k]->gone = 1;
+		objlock_peer_put(objlock_view.peer[k]);
+	}
+	free(objlock_view.peer);
+	objlock_view.peer = np;
+	objlock_view.npeer = count;
+	/* Without inotify, every lock looks for new tables. */
+	objlock_view.stale = !watched;
+	return (0);
+}
+
+/* Look again for tables if the directories changed since the last look. */
+static int
+objlock_refresh(void)
+{
+	char	buf[4096];
+	ssize_t	n;
+
+	if (objlock_view.inotify != -1) {
+		while ((n = read(objlock_view.inotify, buf, sizeof(buf))) > 0)
+			objlock_view.stale = 1;
+	}
+	if (!objlock_view.stale)
+		return (0);
+	return (objlock_rescan());
+}
+
+/* 1 if an entry copied from a table makes sense (phase not free). */
+static int
+objlock_entry_ok(const struct objlock_entry *e)
+{
+	return ((e->phase == OBJLOCK_PENDING || e->phase == OBJLOCK_GRANTED) &&
+	    objlock_valid(e->state) && e->pid > 0 && e->takes > 0 &&
+	    memchr(e->object, '\0', sizeof(e->object)) != NULL &&
+	    exitpt_ipc_name_check(e->object) == 0);
+}
+
+/*
+ * Copy another user's table entries (up to its high-water mark) into e,
+ * twice, and keep only what both copies agree on: an entry that changed
+ * between them is marked by a zero pid and phase pending, to be looked
+ * at again.  Returns 0 and the entries' count, or an error.
+ */
+static int
+objlock_read(struct ipcobj *o, struct objlock_entry *e, uint32_t *count)
+{
+	struct objlock_entry	*again;
+	uint32_t		 hwm;
+	size_t			 i;
+	int			 error;
+
+	if ((error = ipcobj_get32(o, 0, &hwm)) != 0)
+		return (error);
+	if (hwm > OBJLOCK_ENTRIES)
+		return (ipcobj_damaged("object lock table of uid %lu: %u "
+		    "entries, more than %u", (unsigned long)ipcobj_owner(o),
+		    hwm, OBJLOCK_ENTRIES));
+	*count = hwm;
+	if (hwm == 0)
+		return (0);
+	if ((again = calloc(hwm, sizeof(*again))) == NULL)
+		return (-ENOMEM);
+	if ((error = ipcobj_get(o, offsetof(struct objlock_table, e), e,
+	    hwm * sizeof(*e))) == 0)
+		error = ipcobj_get(o, offsetof(struct objlock_table, e), again,
+		    hwm * sizeof(*e));
+	for (i = 0; error == 0 && i < hwm; i++) {
+		if (memcmp(&e[i], &again[i], sizeof(e[i])) != 0) {
+			memset(&e[i], 0, sizeof(e[i]));
+			e[i].phase = OBJLOCK_PENDING;
+		}
+	}
+	free(again);
+	return (error);
+}
+
+/*
+ * 1 if the claim of entry e (of user uid) was made before ours (ticket,
+ * pid, user me): the older claim wins; equal tickets are ordered by user,
+ * then pid.
+ */
+static int
+objlock_before(const struct objlock_entry *e, uid_t uid, uint64_t ticket,
+    pid_t pid, uid_t me)
+{
+	if (e->ticket != ticket)
+		return (e->ticket < ticket);
+	if (uid != me)
+		return (uid < me);
+	return (e->pid < pid);
+}
+
+/*
+ * How an entry of user uid's table bears on our claim of state on
+ * object (we run as user myuid): 0 not at all, 1 a conflict to wait for,
+ * 2 a younger claim to wait out, 3 an entry that was changing (look
+ * again).
+ */
+static int
+objlock_judge(const struct objlock_entry *e, uid_t uid, const char *object,
+    int state, const struct ipcobj_proc *me, uint64_t ticket, uid_t myuid)
+{
+	struct ipcobj_proc	p;
+
+	if (e->phase == OBJLOCK_PENDING && e->pid == 0)
+		return (3);
+	if (!objlock_entry_ok(e) || strcmp(e->object, object) != 0)
+		return (0);
+	if (uid == myuid && e->pid == me->pid && e->start == me->start)
+		return (0);	/* a process never conflicts with itself */
+	if (exitpt_objlock_compatible(e->state, state))
+		return (0);
+	p.pid = e->pid;
+	p.start = e->start;
+	if (!ipcproc_holder(&p, uid))
+		return (0);	/* dead, or not that user's */
+	if (e->phase == OBJLOCK_GRANTED ||
+	    objlock_before(e, uid, ticket, me->pid, myuid))
+		return (1);
+	return (2);
+}
+
+/*
+ * Look at every table for what bears on our claim.  Returns 0 (none),
+ * 1 (a conflict, in c), 2 (younger claims only), or an error.
+ */
+static int
+objlock_scan(const char *object, int state, const struct ipcobj_proc *me,
+    uint64_t ticket, struct objlock_conflict *c)
+{
+	struct objlock_table	*t = objlock_view.t;
+	struct objlock_entry	*copy, e;
+	struct objlock_peer	*p;
+	uint32_t		 hwm, i, seen;
+	size_t			 k;
+	int			 r, worst = 0;
+
+	ipcobj_seq(objlock_view.own, &seen);
+	hwm = atomic_load(&t->hwm);
+	for (i = 0; i < hwm && i < OBJLOCK_ENTRIES; i++) {
+		if (atomic_load_explicit(&t->e[i].phase,
+		    memory_order_acquire) == OBJLOCK_FREE)
+			continue;
+		memcpy(&e, &t->e[i], sizeof(e));
+		if ((r = objlock_judge(&e, objlock_view.uid, object, state,
+		    me, ticket, objlock_view.uid)) == 1) {
+			c->peer = NULL;
+			c->seen = seen;
+			c->pid = e.pid;
+			return (1);
+		}
+		if (r > worst)
+			worst = 2;
+	}
+	if (objlock_view.npeer == 0)
+		return (worst);
+	if ((copy = calloc(OBJLOCK_ENTRIES, sizeof(*copy))) == NULL)
+		return (-ENOMEM);
+	for (k = 0; k < objlock_view.npeer; k++) {
+		p = objlock_view.peer[k];
+		if (ipcobj_seq(p->o, &seen) != 0 ||
+		    objlock_read(p->o, copy, &hwm) != 0)
+			continue;	/* damaged: it holds nothing for us */
+		for (i = 0; i < hwm; i++) {
+			if ((r = objlock_judge(&copy[i], p->uid, object, state,
+			    me, ticket, objlock_view.uid)) == 1) {
+				p->refs++;
+				c->peer = p;
+				c->seen = seen;
+				c->pid = copy[i].pid;
+				free(copy);
+				return (1);
+			}
+			if (r > worst)
+				worst = 2;
+		}
+	}
+	free(copy);
+	return (worst);
+}
+
+/* Lower our table's high-water mark over free entries at its top. */
+static void
+objlock_shrink(struct objlock_table *t)
+{
+	uint32_t	hwm = atomic_load(&t->hwm);
+
+	while (hwm > 0 && atomic_load(&t->e[hwm - 1].phase) == OBJLOCK_FREE)
+		hwm--;
+	atomic_store(&t->hwm, hwm);
+}
+
+/*
+ * Under our table's lock: add one take to a state we hold, or write a
+ * pending claim.  Returns 0 with *slot set and *held telling which, or
+ * an error (EXITPT_E_FULL).
+ */
+static int
+objlock_claim(const char *object, int state, const struct ipcobj_proc *me,
+    uint64_t ticket, const struct ipcobj_deadline *d, uint32_t *slot)
+{
+	struct objlock_table	*t = objlock_view.t;
+	struct objlock_entry	*e;
+	struct ipcobj_proc	 p;
+	uint32_t		 i, hwm, free_slot = OBJLOCK_ENTRIES;
+	int			 error;
+
+	if ((error = ipcobj_lock(objlock_view.own, d)) != 0)
+		return (error);
+	hwm = atomic_load(&t->hwm);
+	if (hwm > OBJLOCK_ENTRIES)
+		hwm = OBJLOCK_ENTRIES;
+	for (i = 0; i < hwm; i++) {
 		e = &t->e[i];
-		if (strcmp(e->object, object) != 0) {
-			i++;
+		if (atomic_load(&e->phase) == OBJLOCK_FREE) {
+			if (free_slot == OBJLOCK_ENTRIES)
+				free_slot = i;
 			continue;
 		}
-		if (e->pid == me->pid && e->start == me->start) {
-			if (e->state == state)
-				mine = e;
-			i++;
-			continue;
+		if (e->pid == me->pid && e->start == me->start &&
+		    e->state == state && strcmp(e->object, object) == 0 &&
+		    atomic_load(&e->phase) == OBJLOCK_GRANTED) {
+			e->takes++;
+			ipcobj_unlock(objlock_view.own);
+			*slot = OBJLOCK_ENTRIES;	/* one more take */
+			return (0);
 		}
-		if (exitpt_objlock_compatible(e->state, state)) {
-			i++;
-			continue;
-		}
+	}
+	/* Full: the locks of holders that died die with them. */
+	for (i = 0; free_slot == OBJLOCK_ENTRIES && hwm == OBJLOCK_ENTRIES &&
+	    i < hwm; i++) {
+		e = &t->e[i];
 		p.pid = e->pid;
 		p.start = e->start;
-		if (ipcobj_proc_alive(&p))
-			return (1);
-		objlock_remove(t, i);
-		*changed = 1;
-		if (mine == &t->e[t->nused])
-			mine = e;	/* our entry moved into slot i */
+		if (!ipcproc_alive(&p)) {
+			atomic_store(&e->phase, OBJLOCK_FREE);
+			free_slot = i;
+		}
 	}
-	if (mine != NULL) {
-		mine->takes++;
-		return (0);
+	if (free_slot == OBJLOCK_ENTRIES && hwm == OBJLOCK_ENTRIES) {
+		ipcobj_unlock(objlock_view.own);
+		return (EXITPT_E_FULL);
 	}
-	if (t->nused == OBJLOCK_ENTRIES) {
-		if (objlock_sweep(t) == 0)
-			return (EXITPT_E_FULL);
-		*changed = 1;
-	}
-	e = &t->e[t->nused];
-	memset(e, 0, sizeof(*e));
-	memcpy(e->object, object, strlen(object) + 1);
+	i = free_slot != OBJLOCK_ENTRIES ? free_slot : hwm;
+	e = &t->e[i];
+	memset(e->object, 0, sizeof(e->object));
+	memcpy(e->object, object, strlen(object));
 	e->state = (uint8_t)state;
 	e->takes = 1;
 	e->pid = me->pid;
 	e->start = me->start;
-	e->uid = (uint32_t)geteuid();
+	e->ticket = ticket;
 	e->since = (int64_t)time(NULL);
-	t->nused++;		/* last: the entry is complete now */
+	atomic_store_explicit(&e->phase, OBJLOCK_PENDING,
+	    memory_order_release);
+	if (i >= hwm)
+		atomic_store(&t->hwm, i + 1);
+	ipcobj_unlock(objlock_view.own);
+	*slot = i;
 	return (0);
 }
 
 /*
- * Open or create the lock table now.  exitd calls this at start so that
- * root owns the table: systemd-logind's RemoveIPC removes the shared
- * memory of a regular user who logs out, which would split the table.
+ * Free our entry in slot i, and wake waiters if it was granted (nobody
+ * waits on a claim: a claim that backs off must not wake the others, or
+ * they would run into it again and again).  Only this process changes its
+ * entries (under the view's mutex), so the table's lock is needed only to
+ * lower the high-water mark, and is not waited for long.
  */
-int
-objlock_init(void)
+static void
+objlock_free(uint32_t i, int granted)
 {
-	struct ipcobj	*o;
+	struct ipcobj_deadline	d;
 
-	return (objlock_table_get(&o));
+	ipcobj_deadline_set(&d, EXITPT_WAIT_NOWAIT);
+	atomic_store_explicit(&objlock_view.t->e[i].phase, OBJLOCK_FREE,
+	    memory_order_release);
+	if (ipcobj_lock(objlock_view.own, &d) == 0) {
+		objlock_shrink(objlock_view.t);
+		ipcobj_unlock(objlock_view.own);
+	}
+	if (granted)
+		ipcobj_notify(objlock_view.own);
 }
 
 /* Take a lock state on an object (see exitpt/objlock.h). */
 int
 exitpt_objlock_lock(const char *object, int state, double wait)
 {
+	struct objlock_conflict	 c;
 	struct ipcobj_deadline	 d, cap;
-	struct objlock_table	*t;
 	struct ipcobj_proc	 me;
-	struct ipcobj		*o;
-	uint32_t		 seen;
-	int			 error, changed;
+	struct timespec		 pause = { 0, OBJLOCK_PAUSE_NS };
+	struct ipcobj		*wo;
+	uint64_t		 ticket = (uint64_t)ipcobj_now();
+	uint32_t		 slot;
+	int			 error, r;
 
 	if ((error = exitpt_ipc_name_check(object)) != 0)
 		return (error);
@@ -293,27 +670,60 @@ exitpt_objlock_lock(const char *object, int state, double wait)
 		return (EXITPT_E_VALUE);
 	if ((error = ipcobj_deadline_set(&d, wait)) != 0)
 		return (error);
-	if ((error = ipcobj_proc_self(&me)) != 0)
+	if ((error = ipcproc_self(&me)) != 0)
 		return (error);
-	if ((error = objlock_table_get(&o)) != 0)
-		return (error);
+	pthread_once(&objlock_once, objlock_init_once);
+	memset(&c, 0, sizeof(c));
 	for (;;) {
-		if ((error = objlock_enter(o, &t)) != 0)
+		pthread_mutex_lock(&objlock_view.mtx);
+		if ((error = objlock_own()) != 0 ||
+		    (error = objlock_claim(object, state, &me, ticket, &d,
+		    &slot)) != 0 || slot == OBJLOCK_ENTRIES) {
+			pthread_mutex_unlock(&objlock_view.mtx);
 			return (error);
-		changed = 0;
-		error = objlock_try(t, object, state, &me, &changed);
-		seen = ipcobj_seq(o);
-		if (changed)
-			ipcobj_notify(o);
-		ipcobj_unlock(o);
-		if (error <= 0)
+		}
+		/* The claim is visible before we look: see the top. */
+		atomic_thread_fence(memory_order_seq_cst);
+		pause.tv_nsec = OBJLOCK_PAUSE_NS;
+		while ((error = objlock_refresh()) == 0 &&
+		    (r = objlock_scan(object, state, &me, ticket, &c)) == 2) {
+			if (ipcobj_deadline_passed(&d)) {
+				error = EXITPT_E_TIMEOUT;
+				break;
+			}
+			/*
+			 * A younger claim is backing off: give it a moment,
+			 * longer each time (a stopped process may never).
+			 */
+			nanosleep(&pause, NULL);
+			if (pause.tv_nsec < OBJLOCK_PAUSE_MAX_NS)
+				pause.tv_nsec *= 2;
+		}
+		if (error == 0 && r < 0)
+			error = r;
+		if (error == 0 && r == 0) {
+			atomic_store(&objlock_view.t->e[slot].phase,
+			    OBJLOCK_GRANTED);
+			pthread_mutex_unlock(&objlock_view.mtx);
+			return (0);
+		}
+		objlock_free(slot, 0);
+		if (error != 0) {
+			pthread_mutex_unlock(&objlock_view.mtx);
 			return (error);
-		ipcobj_deadline_cap(&d, OBJLOCK_RECHECK_MS, &cap);
-		error = ipcobj_wait(o, seen, &cap);
-		if (error == EXITPT_E_TIMEOUT && !ipcobj_deadline_passed(&d))
-			continue;
-		if (error != 0)
-			return (error);
+		}
+		/* A conflict: wait for its table to change, then again. */
+		wo = c.peer != NULL ? c.peer->o : objlock_view.own;
+		pthread_mutex_unlock(&objlock_view.mtx);
+		ipcobj_deadline_cap(&d, IPCOBJ_SLICE_MS, &cap);
+		r = ipcobj_wait(wo, c.seen, &cap);
+		if (c.peer != NULL) {
+			pthread_mutex_lock(&objlock_view.mtx);
+			objlock_peer_put(c.peer);
+			pthread_mutex_unlock(&objlock_view.mtx);
+		}
+		if (ipcobj_deadline_passed(&d))
+			return (EXITPT_E_TIMEOUT);
 	}
 }
 
@@ -321,45 +731,114 @@ exitpt_objlock_lock(const char *object, int state, double wait)
 int
 exitpt_objlock_unlock(const char *object, int state)
 {
-	struct objlock_table	*t;
 	struct objlock_entry	*e;
 	struct ipcobj_proc	 me;
-	struct ipcobj		*o;
-	uint32_t		 i;
+	uint32_t		 i, hwm;
 	int			 error;
 
 	if ((error = exitpt_ipc_name_check(object)) != 0)
 		return (error);
 	if (!objlock_valid(state))
 		return (EXITPT_E_VALUE);
-	if ((error = ipcobj_proc_self(&me)) != 0)
+	if ((error = ipcproc_self(&me)) != 0)
 		return (error);
-	if ((error = objlock_table_get(&o)) != 0)
-		return (error);
-	if ((error = objlock_enter(o, &t)) != 0)
-		return (error);
+	pthread_once(&objlock_once, objlock_init_once);
+	pthread_mutex_lock(&objlock_view.mtx);
+	if ((error = objlock_own()) != 0)
+		goto out;
 	error = EXITPT_E_NOT_HELD;
-	for (i = 0; i < t->nused; i++) {
-		e = &t->e[i];
-		if (e->pid != me.pid || e->start != me.start ||
+	hwm = atomic_load(&objlock_view.t->hwm);
+	for (i = 0; i < hwm && i < OBJLOCK_ENTRIES; i++) {
+		e = &objlock_view.t->e[i];
+		if (atomic_load(&e->phase) != OBJLOCK_GRANTED ||
+		    e->pid != me.pid || e->start != me.start ||
 		    e->state != state || strcmp(e->object, object) != 0)
 			continue;
-		if (--e->takes == 0) {
-			objlock_remove(t, i);
-			ipcobj_notify(o);
-		}
+		if (e->takes > 1)
+			e->takes--;
+		else
+			objlock_free(i, 1);
 		error = 0;
 		break;
 	}
-	ipcobj_unlock(o);
+out:
+	pthread_mutex_unlock(&objlock_view.mtx);
 	return (error);
 }
 
-/* Order entries by object, state, then pid. */
+/* Append a live granted entry of user uid to a list. */
+static int
+objlock_list_add(struct exitpt_objlock_list *l, const struct objlock_entry *e,
+    uid_t uid)
+{
+	struct objlock_item	*n;
+
+	if (l->count == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		if ((n = reallocarray(l->it, l->cap, sizeof(*n))) == NULL)
+			return (-ENOMEM);
+		l->it = n;
+	}
+	l->it[l->count].e = *e;
+	l->it[l->count].uid = uid;
+	l->count++;
+	return (0);
+}
+
+/* Add the live locks of one table to the list (arg), read as a copy. */
+static int
+objlock_list_cb(struct ipcobj *o, void *arg)
+{
+	struct exitpt_objlock_list	*l = arg;
+	struct objlock_entry	*copy;
+	struct ipcobj_proc	 p;
+	uint32_t		 n, i;
+	int			 error;
+
+	if (ipcobj_size(o) != sizeof(struct objlock_table)) {
+		ipcobj_damage_add(&l->damage, "object lock table of uid %lu: %zu bytes, "
+		    "not %zu", (unsigned long)ipcobj_owner(o), ipcobj_size(o),
+		    sizeof(struct objlock_table));
+		return (0);
+	}
+	if ((copy = calloc(OBJLOCK_ENTRIES, sizeof(*copy))) == NULL)
+		return (-ENOMEM);
+	if ((error = objlock_read(o, copy, &n)) != 0) {
+		free(copy);
+		if (error == -ENOMEM)
+			return (error);
+		ipcobj_damage_add(&l->damage, "%s", exitpt_ipc_detail());
+		return (0);
+	}
+	for (i = 0; i < n && error == 0; i++) {
+		if (copy[i].phase == OBJLOCK_FREE ||
+		    (copy[i].phase == OBJLOCK_PENDING && copy[i].pid == 0))
+			continue;
+		if (!objlock_entry_ok(&copy[i])) {
+			ipcobj_damage_add(&l->damage, "object lock table of uid %lu: "
+			    "entry %u makes no sense",
+			    (unsigned long)ipcobj_owner(o), i);
+			continue;
+		}
+		p.pid = copy[i].pid;
+		p.start = copy[i].start;
+		if (copy[i].phase != OBJLOCK_GRANTED ||
+		    !ipcproc_holder(&p, ipcobj_owner(o)))
+			continue;
+		error = objlock_list_add(l, &copy[i], ipcobj_owner(o));
+	}
+	free(copy);
+	return (error);
+}
+
+/* Order listed locks by object, state, then pid. */
 static int
 objlock_entry_cmp(const void *a, const void *b)
 {
-	const struct objlock_entry	*x = a, *y = b;
+	const struct objlock_entry	*x = &((const struct objlock_item *)
+					    a)->e;
+	const struct objlock_entry	*y = &((const struct objlock_item *)
+					    b)->e;
 	int				 c;
 
 	if ((c = strcmp(x->object, y->object)) != 0)
@@ -369,37 +848,26 @@ objlock_entry_cmp(const void *a, const void *b)
 	return (x->pid < y->pid ? -1 : x->pid > y->pid);
 }
 
-/* Every live lock, swept of dead holders first. */
+/*
+ * Every live lock of every user, with damaged tables and entries skipped
+ * and described.
+ */
 int
 exitpt_objlock_list_get(struct exitpt_objlock_list **out)
 {
 	struct exitpt_objlock_list	*l;
-	struct objlock_table		*t;
-	struct ipcobj			*o;
 	int				 error;
 
 	*out = NULL;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return (-ENOMEM);
-	if ((error = objlock_table_get(&o)) != 0 ||
-	    (error = objlock_enter(o, &t)) != 0) {
-		free(l);
+	if ((error = ipcobj_each_user(IPCOBJ_LOCKTAB, OBJLOCK_TABLE_NAME,
+	    IPCOBJ_ANY_OWNER, objlock_list_cb, l, &l->damage)) != 0) {
+		exitpt_objlock_list_free(l);
 		return (error);
 	}
-	if (objlock_sweep(t) > 0)
-		ipcobj_notify(o);
-	if (t->nused > 0 &&
-	    (l->e = calloc(t->nused, sizeof(*l->e))) == NULL) {
-		ipcobj_unlock(o);
-		free(l);
-		return (-ENOMEM);
-	}
-	if (t->nused > 0)
-		memcpy(l->e, t->e, t->nused * sizeof(*l->e));
-	l->count = t->nused;
-	ipcobj_unlock(o);
-	if (l->count > 0)
-		qsort(l->e, l->count, sizeof(*l->e), objlock_entry_cmp);
+	if (l->count > 1)
+		qsort(l->it, l->count, sizeof(*l->it), objlock_entry_cmp);
 	*out = l;
 	return (0);
 }
@@ -415,42 +883,56 @@ exitpt_objlock_list_count(const struct exitpt_objlock_list *l)
 const char *
 exitpt_objlock_list_object(const struct exitpt_objlock_list *l, size_t i)
 {
-	return (i < l->count ? l->e[i].object : NULL);
+	return (i < l->count ? l->it[i].e.object : NULL);
 }
 
 /* State of lock i. */
 int
 exitpt_objlock_list_state(const struct exitpt_objlock_list *l, size_t i)
 {
-	return (i < l->count ? l->e[i].state : 0);
+	return (i < l->count ? l->it[i].e.state : 0);
 }
 
 /* Takes of lock i. */
 unsigned
 exitpt_objlock_list_takes(const struct exitpt_objlock_list *l, size_t i)
 {
-	return (i < l->count ? l->e[i].takes : 0);
+	return (i < l->count ? l->it[i].e.takes : 0);
 }
 
 /* Holder pid of lock i. */
 pid_t
 exitpt_objlock_list_pid(const struct exitpt_objlock_list *l, size_t i)
 {
-	return (i < l->count ? l->e[i].pid : -1);
+	return (i < l->count ? l->it[i].e.pid : -1);
 }
 
-/* Holder user of lock i. */
+/* Holder user of lock i: the user whose table records it. */
 uid_t
 exitpt_objlock_list_uid(const struct exitpt_objlock_list *l, size_t i)
 {
-	return (i < l->count ? (uid_t)l->e[i].uid : (uid_t)-1);
+	return (i < l->count ? l->it[i].uid : (uid_t)-1);
 }
 
 /* When lock i was first taken. */
 int64_t
 exitpt_objlock_list_since(const struct exitpt_objlock_list *l, size_t i)
 {
-	return (i < l->count ? l->e[i].since : 0);
+	return (i < l->count ? l->it[i].e.since : 0);
+}
+
+/* How many damaged tables or entries the listing skipped. */
+size_t
+exitpt_objlock_list_damaged(const struct exitpt_objlock_list *l)
+{
+	return (l->damage.n);
+}
+
+/* What is wrong with damaged table or entry i (the first 16 are said). */
+const char *
+exitpt_objlock_list_damage(const struct exitpt_objlock_list *l, size_t i)
+{
+	return (ipcobj_damage_get(&l->damage, i));
 }
 
 /* Free a lock list. */
@@ -459,6 +941,7 @@ exitpt_objlock_list_free(struct exitpt_objlock_list *l)
 {
 	if (l == NULL)
 		return;
-	free(l->e);
+	ipcobj_damage_clear(&l->damage);
+	free(l->it);
 	free(l);
 }

@@ -2,13 +2,16 @@
  * Tests of critical sections (critical.c): holders listed with pid and
  * since, the veto reason, dead holders (SIGKILL) never counting, the
  * pending flag refusing or delaying a new section, waits that time out
- * and waits that are woken, who sees whose sections, and trust of the
- * pending flag.
+ * and waits that are woken, participants of the pending operation being
+ * granted their section, who sees whose sections, and who may make and
+ * raise the pending flag.
  */
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,6 +30,7 @@
 static char	prefix[64];
 
 
+static int	 enter_cb(void *);
 static pid_t	 holder(const char *, int);
 static int	 count_named(const char *, pid_t *);
 static void	 test_semantics(void);
@@ -35,39 +39,24 @@ static void	 test_pending(void);
 static void	 test_pending_race(void);
 static void	*thread_main(void *);
 static void	 test_threads(void);
+static void	 test_participant(void);
 static void	 test_users(void);
-static void	 test_foreign_flag(void);
+static void	 test_flag_is_roots(void);
 
-/*
- * Fork a process (as nobody if asked) that enters a section, says so on
- * a pipe, and waits to be killed.  Returns its pid.
- */
+/* Enter a section and keep it (an ipctest_spawn take). */
+static int
+enter_cb(void *name)
+{
+	struct exitpt_critical	*c;
+
+	return (exitpt_critical_enter(name, 0, 0, &c));
+}
+
+/* Fork a process (as nobody if asked) that holds a section until killed. */
 static pid_t
 holder(const char *name, int nobody)
 {
-	struct exitpt_critical	*c;
-	pid_t			 pid;
-	int			 p[2];
-	char			 b = 0;
-
-	if (pipe(p) == -1 || (pid = fork()) == -1)
-		tap_bail("fork");
-	if (pid == 0) {
-		close(p[0]);
-		if (nobody && (setgroups(0, NULL) == -1 ||
-		    setgid(NOBODY) == -1 || setuid(NOBODY) == -1))
-			_exit(1);
-		if (exitpt_critical_enter(name, 0, 0, &c) != 0)
-			_exit(1);
-		write(p[1], "x", 1);
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	if (read(p[0], &b, 1) != 1)
-		tap_bail("holder did not start");
-	close(p[0]);
-	return (pid);
+	return (ipctest_spawn(enter_cb, (void *)name, nobody));
 }
 
 /* How many live holders of name are listed; the first one's pid. */
@@ -470,49 +459,96 @@ test_users(void)
 }
 
 /*
- * A flag made by another user is ignored; root replaces it, and a
- * process watching the old flag follows to the new one.
+ * Only the runtime directory's owner (root) makes and raises the flag:
+ * another user can neither raise it nor put a file of its own in its
+ * place, so nobody can hold every section back, or let them all start.
  */
 static void
-test_foreign_flag(void)
+test_flag_is_roots(void)
 {
-	struct exitpt_critical	*c;
-	char			 p2[80];
-	pid_t			 pid, nb;
+	char	path[PATH_MAX + 16];
+	pid_t	pid;
+	int	fd;
 
+	critical_set_pending(0);
+	if (ipcdir_path(path, sizeof(path) - 16) != 0)
+		tap_bail("runtime directory");
+	strncat(path, "/pending", 9);
 	if ((pid = fork()) == -1)
 		tap_bail("fork");
 	if (pid == 0) {
-		/* A fresh process and prefix: nothing cached yet. */
-		snprintf(p2, sizeof(p2), "%s-f", prefix);
-		setenv(EXITPT_IPC_PREFIX_ENV, p2, 1);
-		if ((nb = fork()) == -1)
-			_exit(9);
-		if (nb == 0) {
-			if (setgroups(0, NULL) == -1 ||
-			    setgid(NOBODY) == -1 || setuid(NOBODY) == -1)
-				_exit(3);
-			_exit(critical_set_pending(5) == 0 ? 0 : 1);
-		}
-		if (ipctest_child_status(nb) != 0)
-			_exit(2);
-		if (exitpt_critical_pending() != 0)
+		if (setgroups(0, NULL) == -1 || setgid(NOBODY) == -1 ||
+		    setuid(NOBODY) == -1)
 			_exit(3);
-		if (exitpt_critical_enter("x", EXITPT_CRITICAL_FAIL_IF_PENDING,
-		    0, &c) != 0)
-			_exit(4);
-		exitpt_critical_leave(c);
-		if (critical_set_pending(6) != 0)
-			_exit(5);
-		if (exitpt_critical_enter("x", EXITPT_CRITICAL_FAIL_IF_PENDING,
-		    0, &c) != EXITPT_E_PENDING)
-			_exit(6);
-		critical_set_pending(0);
-		ipctest_cleanup();
-		_exit(0);
+		if (critical_set_pending(5) != -EACCES)
+			_exit(1);
+		unlink(path);
+		if ((fd = open(path, O_RDWR)) != -1 || errno != EACCES)
+			_exit(2);
+		_exit(exitpt_critical_pending() == 0 ? 0 : 4);
 	}
 	is_int(ipctest_child_status(pid), 0,
-	    "foreign_flag_ignored_until_root_replaces_it");
+	    "another_user_can_neither_raise_nor_replace_the_flag");
+	is_int(critical_set_pending(6), 0, "root_raises_it");
+	if ((pid = fork()) == -1)
+		tap_bail("fork");
+	if (pid == 0) {
+		if (setgroups(0, NULL) == -1 || setgid(NOBODY) == -1 ||
+		    setuid(NOBODY) == -1)
+			_exit(3);
+		_exit(exitpt_critical_pending() == 1 ? 0 : 1);
+	}
+	is_int(ipctest_child_status(pid), 0, "and_every_user_sees_it_raised");
+	critical_set_pending(0);
+}
+
+/*
+ * A participant of the pending operation (EXITPT_OPERATION_ID, as exitd
+ * gives its exit programs) is granted its section instead of waiting for
+ * its own operation; anyone else still waits or is refused.
+ */
+static void
+test_participant(void)
+{
+	struct exitpt_critical_list	*l;
+	struct exitpt_critical		*c;
+	pid_t				 pid;
+	int				 p[2], rv;
+	char				 b;
+
+	is_int(critical_set_pending(0x2a), 0, "raise_for_operation_2a");
+	setenv("EXITPT_OPERATION_ID", "000000000000002b", 1);
+	is_int(exitpt_critical_enter("flush", EXITPT_CRITICAL_FAIL_IF_PENDING,
+	    0, &c), EXITPT_E_PENDING,
+	    "a_participant_of_another_operation_is_refused");
+	unsetenv("EXITPT_OPERATION_ID");
+	is_int(exitpt_critical_enter("flush", EXITPT_CRITICAL_FAIL_IF_PENDING,
+	    0, &c), EXITPT_E_PENDING, "so_is_a_process_of_no_operation");
+	if (pipe(p) == -1 || (pid = fork()) == -1)
+		tap_bail("fork");
+	if (pid == 0) {
+		close(p[0]);
+		setenv("EXITPT_OPERATION_ID", "000000000000002a", 1);
+		rv = exitpt_critical_enter("flush",
+		    EXITPT_CRITICAL_FAIL_IF_PENDING, 0, &c);
+		write(p[1], &rv, sizeof(rv));
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	rv = -1;
+	read(p[0], &rv, sizeof(rv));
+	close(p[0]);
+	is_int(rv, 0, "participant_of_the_pending_operation_is_granted");
+	exitpt_critical_list_get(&l);
+	ok(exitpt_critical_list_count(l) == 1 &&
+	    exitpt_critical_list_pid(l, 0) == pid &&
+	    exitpt_critical_list_operation(l, 0) == 0x2a,
+	    "and_listed_as_a_participant_of_2a");
+	exitpt_critical_list_free(l);
+	ipctest_reap(pid);
+	(void)b;
+	critical_set_pending(0);
 }
 
 int
@@ -527,9 +563,10 @@ main(void)
 	test_pending();
 	test_pending_race();
 	test_threads();
+	test_participant();
 	if (geteuid() == 0) {
 		test_users();
-		test_foreign_flag();
+		test_flag_is_roots();
 	} else
 		ok(1, "# SKIP user tests need root to become nobody");
 	ipctest_cleanup();

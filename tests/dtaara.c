@@ -373,8 +373,8 @@ test_wrong_type(void)
 	struct exitpt_dtaara	*d;
 	struct ipcobj		*o;
 
-	if (ipcobj_create(IPCOBJ_DTAQ, "aqueue", 0600, 64, 0, NULL, NULL,
-	    &o) != 0)
+	if (ipcobj_create(IPCOBJ_DTAQ, IPCDIR_OBJECTS, "aqueue", 0600, 64,
+	    NULL, NULL, &o) != 0)
 		tap_bail("create a data queue object");
 	ipcobj_close(o);
 	is_int(exitpt_dtaara_open("aqueue", &d), EXITPT_E_TYPE,
@@ -383,7 +383,7 @@ test_wrong_type(void)
 	    "delete_data_queue_as_data_area_is_e_type");
 	is_int(exitpt_dtaara_create("aqueue", EXITPT_DTAARA_LGL, 1, 0, NULL,
 	    0, 0600), -EEXIST, "create over a data queue is eexist");
-	ipcobj_unlink(IPCOBJ_DTAQ, "aqueue");
+	ipcobj_unlink(IPCOBJ_DTAQ, IPCDIR_OBJECTS, "aqueue");
 }
 
 /* The update lock: readers pass, other changers and lockers wait. */
@@ -502,8 +502,10 @@ test_killed_holders(void)
 		tap_bail("pipe");
 	if ((pid = fork()) == 0) {
 		struct exitpt_dtaara	*c2 = xopen("kl");
+		struct ipcobj_deadline	 dl;
 
-		if (ipcobj_lock(dtaara_obj(c2)) < 0)
+		ipcobj_deadline_set(&dl, 1);
+		if (ipcobj_lock(dtaara_obj(c2), &dl) != 0)
 			_exit(1);
 		a = ipcobj_data(dtaara_obj(c2));
 		memcpy(a->chr[(a->current + 1) & 1], "TORN", 4);
@@ -716,20 +718,6 @@ test_permissions(void)
 	    "not delete it");
 }
 
-/* Remove everything this test created under its prefix. */
-static void
-cleanup(void)
-{
-	char	**names;
-	size_t	  n, i;
-
-	if (exitpt_dtaara_list(&names, &n) != 0)
-		return;
-	for (i = 0; i < n; i++)
-		exitpt_dtaara_delete(names[i]);
-	exitpt_dtaara_list_free(names, n);
-}
-
 /* Run every data area test under a private object prefix. */
 int
 main(void)
@@ -740,7 +728,7 @@ main(void)
 	snprintf(prefix, sizeof(prefix), "dtaara-test-%ld", (long)getpid());
 	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
 	alarm(60);	/* a hung test fails instead of hanging the suite */
-	atexit(cleanup);
+	ipctest_atexit();
 	test_decimal_table();
 	test_create_table();
 	test_substring_table();

@@ -318,6 +318,7 @@ main(void)
 
 	snprintf(prefix, sizeof(prefix), "dtaqkill%d", (int)getpid());
 	setenv("EXITPT_IPC_PREFIX", prefix, 1);
+	ipctest_atexit();
 	srandom((unsigned int)getpid());
 	alarm(120);
 	run_type(EXITPT_DTAQ_FIFO);

@@ -31,7 +31,6 @@ static int	 rcv(struct exitpt_dtaq *, int, const char *, double, char *);
 static void	 append(char *, const char *, size_t);
 static void	 drain(struct exitpt_dtaq *, int, const char *, char *, size_t);
 static void	 wait_asleep(pid_t);
-static void	 cleanup(void);
 
 /* Create (replacing) and open a queue; bail out if that fails. */
 static struct exitpt_dtaq *
@@ -135,20 +134,6 @@ wait_asleep(pid_t pid)
 		nanosleep(&ts, NULL);
 	}
 	tap_bail("child never blocked");
-}
-
-/* Remove every queue this test may have left. */
-static void
-cleanup(void)
-{
-	static const char	*names[] = { "fifo", "lifo", "keyed", "full",
-	    "waitq", "multi", "sender", "nosender", "bad", "wrongtype",
-	    "gone", "clearq", "peekq", "dead", "threads" };
-	size_t			 i;
-
-	for (i = 0; i < nitems(names); i++)
-		exitpt_dtaq_delete(names[i]);
-	ipcobj_unlink(IPCOBJ_DTAARA, "wrongtype");
 }
 
 /* FIFO and LIFO receive order, with sends and receives interleaved. */
@@ -528,8 +513,12 @@ test_dead_holder(void)
 	if (pipe(fd) == -1)
 		tap_bail("pipe");
 	if ((holder = fork()) == 0) {
-		if (ipcobj_open(IPCOBJ_DTAQ, "dead", IPCOBJ_READ | IPCOBJ_WRITE,
-		    &o) != 0 || ipcobj_lock(o) != 0)
+		struct ipcobj_deadline	d;
+
+		ipcobj_deadline_set(&d, 1);
+		if (ipcobj_open(IPCOBJ_DTAQ, IPCDIR_OBJECTS, "dead",
+		    IPCOBJ_READ | IPCOBJ_WRITE, &o) != 0 ||
+		    ipcobj_lock(o, &d) != 0)
 			_exit(1);
 		if (write(fd[1], "L", 1) != 1)
 			_exit(1);
@@ -698,8 +687,8 @@ test_bad(void)
 	exitpt_dtaq_delete("bad");
 
 	/* A data area shares the namespace: it is not a queue. */
-	if (ipcobj_create(IPCOBJ_DTAARA, "wrongtype", 0600, 64, 0, NULL, NULL,
-	    &o) != 0)
+	if (ipcobj_create(IPCOBJ_DTAARA, IPCDIR_OBJECTS, "wrongtype", 0600, 64,
+	    NULL, NULL, &o) != 0)
 		tap_bail("cannot create a data area object");
 	ipcobj_close(o);
 	is_int(exitpt_dtaq_open("wrongtype", &q), EXITPT_E_TYPE,
@@ -708,7 +697,7 @@ test_bad(void)
 	    0600), -EEXIST, "nor can a queue take its name");
 	is_int(exitpt_dtaq_delete("wrongtype"), EXITPT_E_TYPE,
 	    "nor can dtaq delete remove it");
-	ipcobj_unlink(IPCOBJ_DTAARA, "wrongtype");
+	ipcobj_unlink(IPCOBJ_DTAARA, IPCDIR_OBJECTS, "wrongtype");
 	is_int(exitpt_dtaq_open("gone", &q), -ENOENT, "a missing queue is "
 	    "-ENOENT");
 	is_int(exitpt_dtaq_delete("gone"), -ENOENT, "deleting one too");
@@ -721,7 +710,7 @@ main(void)
 
 	snprintf(prefix, sizeof(prefix), "dtaqtest%d", (int)getpid());
 	setenv("EXITPT_IPC_PREFIX", prefix, 1);
-	atexit(cleanup);
+	ipctest_atexit();
 	alarm(90);	/* a hang is a failure, not a stuck test run */
 	test_sequence();
 	test_keyed_orders();

@@ -4,9 +4,6 @@
 # leaving no holder, and the errors with their exit codes.
 . "$top_srcdir/tests/lib.sh"
 
-export EXITPT_IPC_PREFIX="t-ctlcrit$$"
-shm_cleanup() { rm -f /dev/shm/"$EXITPT_IPC_PREFIX".*; }
-at_exit shm_cleanup
 
 run "$EXITCTL" critical list
 is "$status" 0 "list with no holder exits 0"
@@ -30,7 +27,7 @@ run "$EXITCTL" critical list
 is "$out" "" "no holder is left behind"
 
 # The pending flag.
-run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$EXITCTL" critical pending on
+run as_user nobody "$EXITCTL" critical pending on
 is "$status" 77 "a non-admin cannot raise the pending flag"
 like "$err" "^exitctl: critical: setting the pending flag requires root" "and is told why"
 run "$EXITCTL" critical pending on 42
@@ -38,7 +35,7 @@ is "$status" 0 "pending on"
 run "$EXITCTL" critical pending show
 like "$out" "^pending: yes \(operation 0000000000000042, since [0-9]{4}-" \
     "pending show names the operation in hex, as everywhere"
-run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$EXITCTL" --json critical pending show
+run as_user nobody "$EXITCTL" --json critical pending show
 is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["pending"], d["operation"])')" \
     "True 0000000000000042" "anyone may read the flag, also as JSON"
 run "$EXITCTL" critical batch --fail-if-pending -- echo ran
@@ -69,18 +66,52 @@ is "$(cat "$TEST_TMP/delayed")" "ran" "and its command ran"
 run "$EXITCTL" critical pending show
 is "$out" "pending: no" "pending show after off"
 
-# A holder killed by SIGKILL leaves nothing behind.
+# exitctl killed while it waits to enter: its command never runs later.
+"$EXITCTL" critical pending on 43
+"$EXITCTL" critical late --wait 30 -- touch "$TEST_TMP/ran-late" &
+waiting=$!
+i=0
+while [ $i -lt 500 ] && [ -z "$(pgrep -P $waiting)" ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+child=$(pgrep -P $waiting)
+kill -9 $waiting
+wait $waiting 2>/dev/null
+# gone PID: no such process, or a zombie.
+gone() { ! grep -qv ') Z' "/proc/$1/stat" 2>/dev/null; }
+i=0
+while [ -n "$child" ] && ! gone "$child" && [ $i -lt 200 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+"$EXITCTL" critical pending off
+ok "$(test -n "$child" && gone "$child"; echo $?)" \
+    "exitctl_killed_while_waiting_takes_its_waiting_child_along"
+ok "$(test ! -e "$TEST_TMP/ran-late"; echo $?)" "so the command never runs"
+
+# The section lasts exactly as long as the command (flock(1)-like): the
+# command's process holds it, so a SIGKILLed exitctl ends nothing early,
+# and nothing holds it once the command has ended.
 mkfifo "$TEST_TMP/ready"
 "$EXITCTL" critical victim -- sh -c 'echo $$ >"$1"; exec sleep 30' sh "$TEST_TMP/ready" &
 victim=$!
 read sleeper <"$TEST_TMP/ready"
 run "$EXITCTL" critical list
-like "$out" "^victim +$victim " "the holder is exitctl itself"
+like "$out" "^victim +$sleeper " "the holder is the command's process"
 kill -9 $victim
 wait $victim 2>/dev/null
-kill $sleeper
 run "$EXITCTL" critical list
-is "$out" "" "a SIGKILLed holder is no longer listed"
+like "$out" "^victim +$sleeper " "exitctl_sigkilled_keeps_the_section_while_the_command_runs"
+kill $sleeper
+i=0
+while [ -e /proc/$sleeper ] && ! grep -q ') Z' /proc/$sleeper/stat 2>/dev/null &&
+    [ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+run "$EXITCTL" critical list
+is "$out" "" "the section ends when the command ends"
 
 # Errors: one line on stderr each, with its exit code.
 run "$EXITCTL" critical 'a/b' -- true

@@ -4,8 +4,6 @@
 # stderr with its exit code (usage 64, data 65, missing 69, permission 77).
 . "$top_srcdir/tests/lib.sh"
 
-EXITPT_IPC_PREFIX="exitctl-dtaara-$$"
-export EXITPT_IPC_PREFIX
 
 # Delete whatever the test left behind.
 cleanup_areas() {
@@ -127,14 +125,14 @@ ok "$(printf '%s\n' "$out" | grep -c '^x ' | grep -qx 0; echo $?)" "failed creat
 
 # Another user: mode 0644 lets it read but not change or delete; 0600 hides.
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
-	run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$EXITCTL" dtaara show msg
+	run as_user nobody "$EXITCTL" dtaara show msg
 	is "$out" "X     WORLD " "another user may read a 0644 data area"
-	run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$EXITCTL" dtaara change msg y
+	run as_user nobody "$EXITCTL" dtaara change msg y
 	is "$status" 77 "permission_denied: another user may not change it (77)"
 	like "$err" "^exitctl: dtaara change: data area 'msg': " "and says which data area"
-	run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$EXITCTL" dtaara delete msg
+	run as_user nobody "$EXITCTL" dtaara delete msg
 	is "$status" 77 "permission_denied: nor delete it (77)"
-	run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$EXITCTL" dtaara show amt
+	run as_user nobody "$EXITCTL" dtaara show amt
 	is "$status" 77 "permission_denied: a 0600 data area cannot be read (77)"
 else
 	for i in 1 2 3 4 5; do ok 0 "# SKIP needs root and user nobody"; done
@@ -154,6 +152,18 @@ for p in $pids; do wait "$p" || failed=$((failed + 1)); done
 is "$failed" 0 "four concurrent shell counters all succeeded"
 run "$EXITCTL" dtaara show hits
 is "$out" 100 "concurrent_add_from_shells_is_exact (4 x 25)"
+
+# A damaged *DEC (its decimals field) is named, not a crash or a "*LGL".
+"$EXITCTL" dtaara create cash --type dec --length 9 --decimals 2 --value 1.50
+poke "$EXITPT_RUNTIME_DIR/obj/cash" $((128 + 8)) '<I' 40
+run "$EXITCTL" dtaara show cash
+is "$status" 65 "a damaged data area exits 65 (show)"
+like "$err" "cash.*object is damaged: data area cash: type 2, length 9 and 40 decimals make no data area$" \
+    "and says which object and what is wrong"
+run "$EXITCTL" dtaara change cash --add 1
+is "$status" 65 "change --add on it exits 65"
+unlike "$err" "LGL|null" "never a type confusion"
+"$EXITCTL" dtaara delete cash
 
 run "$EXITCTL" dtaara delete msg
 is "$status" 0 "delete exits 0"

@@ -4,9 +4,6 @@
 # refusal of other users.
 . "$top_srcdir/tests/lib.sh"
 
-export EXITPT_IPC_PREFIX="ctldtaq$$"
-cleanup_shm() { rm -f /dev/shm/"$EXITPT_IPC_PREFIX".*; }
-at_exit cleanup_shm
 X=$EXITCTL
 json() { printf '%s' "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
@@ -119,7 +116,7 @@ done
 run "$X" dtaq send ../x data
 is "$status" 65 "a path as a name exits 65"
 like "$err" "invalid object name" "with a clear message"
-ok "$([ ! -e /dev/shm/x ] && [ ! -e "/dev/shm/$EXITPT_IPC_PREFIX.obj.." ] && echo 0 || echo 1)" "and created nothing"
+ok "$([ ! -e "$EXITPT_RUNTIME_DIR/x" ] && [ ! -e "$EXITPT_RUNTIME_DIR/obj/x" ] && echo 0 || echo 1)" "and created nothing"
 run "$X" dtaq create big --max-length 64513
 is "$status" 64 "max length over 64512 is a usage error"
 run "$X" dtaq create k --type keyed
@@ -140,21 +137,34 @@ is "$status" 64 "an unknown subcommand exits 64"
 
 # Permissions: nobody may read a 0644 queue but not change it.
 "$X" dtaq send jobs secret
-run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$X" dtaq peek jobs
+run as_user nobody "$X" dtaq peek jobs
 is "$out" "secret" "another user may peek at a 0644 queue"
-run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$X" dtaq send jobs intruder
+run as_user nobody "$X" dtaq send jobs intruder
 is "$status" 77 "but not send to it (exit 77)"
 like "$err" "Permission denied" "permission_denied_to_other_users"
-run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$X" dtaq receive jobs
+run as_user nobody "$X" dtaq receive jobs
 is "$status" 77 "nor receive from it"
-run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$X" dtaq delete jobs
+run as_user nobody "$X" dtaq delete jobs
 is "$status" 77 "nor delete it"
-run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$X" dtaq peek replies
+run as_user nobody "$X" dtaq peek replies
 is "$status" 77 "a 0600 queue is closed to other users"
-run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" "$X" dtaq list
+run as_user nobody "$X" dtaq list
 is "$(printf '%s\n' "$out" | awk 'NR > 1 { print $1 }')" "jobs" "list shows another user only the queues it may open"
 run "$X" dtaq peek jobs
 is "$out" "secret" "and the owner's entry is untouched"
+
+# A damaged queue (an entry longer than the maximum) is named, not a crash.
+"$X" dtaq create hurt --max-length 8 --capacity 2
+"$X" dtaq send hurt abc
+# The entry's length: object header 128, queue header 64, then 20 bytes.
+poke "$EXITPT_RUNTIME_DIR/obj/hurt" $((128 + 64 + 20)) '<I' 70000
+run "$X" dtaq peek hurt --hex
+is "$status" 65 "a damaged entry exits 65 (peek --hex)"
+is "$err" "exitctl: peek: data queue 'hurt': object is damaged: data queue hurt: entry at position 0 is 70000 bytes, more than its maximum 8" \
+    "and says which object and what is wrong"
+run "$X" dtaq receive hurt
+is "$status" 65 "receive of it exits 65 too"
+"$X" dtaq delete hurt
 
 run "$X" dtaq delete jobs
 is "$status" 0 "delete exits 0"

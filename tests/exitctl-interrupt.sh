@@ -5,8 +5,6 @@
 . "$top_srcdir/tests/lib.sh"
 
 TARGET="$top_builddir/tests/jobitp-target"
-EXITPT_IPC_PREFIX="exitctl-interrupt-$$"
-export EXITPT_IPC_PREFIX
 tpid=
 tn=0
 
@@ -71,7 +69,7 @@ is "$out" after "--wait forever waits for the slow handler, then gets its reply"
 
 # Another user may not interrupt root's process.
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
-	run as_user nobody env EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" \
+	run as_user nobody \
 	    "$EXITCTL" interrupt "$tpid" echo --data x
 	is "$status" 77 "another_users_process_exits_77"
 	like "$err" "not authorized$" "and says not authorized"
@@ -84,7 +82,7 @@ run "$EXITCTL" interrupt "$tpid" crash
 is "$status" 65 "a target killed mid-handler exits 65"
 like "$err" "target process no longer exists$" "and says it no longer exists"
 stop_target
-ok "$([ ! -e "/dev/shm/$EXITPT_IPC_PREFIX.jobitp.$pid" ]; echo $?)" \
+ok "$(ls "$EXITPT_RUNTIME_DIR"/u/*/jobitp."$pid" >/dev/null 2>&1; [ $? -ne 0 ]; echo $?)" \
     "the dead target's mailbox is gone"
 
 run "$EXITCTL" interrupt "$pid" echo

@@ -7,10 +7,15 @@
 
 #include <sys/types.h>
 
+#define IPCTEST_NOBODY	65534
+
 double	 ipctest_now(void);
 void	 ipctest_atexit(void);
 void	 ipctest_cleanup(void);
 void	 ipctest_reap(pid_t);
 int	 ipctest_child_status(pid_t);
+int	 ipctest_as_nobody(int (*)(void *), void *);
+pid_t	 ipctest_spawn(int (*)(void *), void *, int);
+void	 ipctest_path(char *, size_t, const char *);
 
 #endif /* IPCTEST_H */

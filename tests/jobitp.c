@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <math.h>
 #include <pwd.h>
@@ -117,15 +118,26 @@ target_kill(struct target *t)
 	target_stop(t);
 }
 
-/* Whether pid's mailbox exists in /dev/shm. */
+/* The path of pid's mailbox, if pid runs as the caller's user. */
+static void
+mailbox_path(pid_t pid, char *buf, size_t len)
+{
+	char	dir[PATH_MAX];
+
+	if (ipcdir_path(dir, sizeof(dir)) != 0)
+		tap_bail("runtime directory");
+	snprintf(buf, len, "%s/u/%lu/jobitp.%ld", dir,
+	    (unsigned long)geteuid(), (long)pid);
+}
+
+/* Whether pid's mailbox exists. */
 static int
 mailbox_exists(pid_t pid)
 {
-	char		path[64];
+	char		path[PATH_MAX + 64];
 	struct stat	st;
 
-	snprintf(path, sizeof(path), "/dev/shm/%s.jobitp.%ld", prefix,
-	    (long)pid);
+	mailbox_path(pid, path, sizeof(path));
 	return (stat(path, &st) == 0);
 }
 
@@ -174,9 +186,10 @@ test_round_trip(void)
 	ok(rv == 0 && len == EXITPT_JOBITP_REPLY_MAX && strlen(reply) == 10,
 	    "reply_truncated_to_buffer_with_full_length (%zu)", len);
 
-	/* Mailboxes live under the IPC prefix: another prefix sees none. */
+	/* Mailboxes live in the runtime directory: another sees none. */
 	setenv(EXITPT_IPC_PREFIX_ENV, "jobitp-elsewhere", 1);
 	rv = call_text(t.pid, "echo", "x", 5, reply, sizeof(reply), &status);
+	ipctest_cleanup();
 	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
 	is_int(rv, EXITPT_E_NOT_ENABLED, "another_ipc_prefix_sees_no_mailbox");
 
@@ -337,23 +350,33 @@ static void
 test_stale_reused_pid(void)
 {
 	struct target	dead, live;
-	char		from[64], to[64], reply[64], buf[65536];
+	char		from[PATH_MAX + 64], to[PATH_MAX + 64], reply[64];
+	char		buf[65536];
+	uint64_t	stale_start = 1;
 	ssize_t		n;
 	int		in, out, status, rv;
 
 	target_start(&dead, NULL, (uid_t)-1, 0);
 	target_kill(&dead);
 	target_start(&live, "--no-enable", (uid_t)-1, 0);
-	snprintf(from, sizeof(from), "/dev/shm/%s.jobitp.%ld", prefix,
-	    (long)dead.pid);
-	snprintf(to, sizeof(to), "/dev/shm/%s.jobitp.%ld", prefix,
-	    (long)live.pid);
+	mailbox_path(dead.pid, from, sizeof(from));
+	mailbox_path(live.pid, to, sizeof(to));
 	if ((in = open(from, O_RDONLY)) == -1 || (out = open(to,
 	    O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
 		tap_bail("cannot forge a stale mailbox");
 	while ((n = read(in, buf, sizeof(buf))) > 0)
 		if (write(out, buf, (size_t)n) != n)
 			tap_bail("write");
+	/*
+	 * It names the live pid, as a reused pid's would, with the start
+	 * time of an earlier process (the two targets may have started in
+	 * the same clock tick).
+	 */
+	snprintf(reply, sizeof(reply), "jobitp.%ld", (long)live.pid);
+	if (pwrite(out, reply, strlen(reply) + 1, 32) == -1 ||
+	    pwrite(out, &live.pid, sizeof(live.pid), 128) == -1 ||
+	    pwrite(out, &stale_start, sizeof(stale_start), 136) == -1)
+		tap_bail("cannot forge a stale mailbox");
 	close(in);
 	close(out);
 	unlink(from);
@@ -547,6 +570,7 @@ main(void)
 	/* The targets inherit it, so their mailboxes are private too. */
 	snprintf(prefix, sizeof(prefix), "jobitp-test-%ld", (long)getpid());
 	setenv(EXITPT_IPC_PREFIX_ENV, prefix, 1);
+	ipctest_atexit();
 	signal(SIGPIPE, SIG_IGN);
 	alarm(60);	/* a hung test fails instead of hanging the suite */
 	test_bad_input();

@@ -10,12 +10,12 @@ chmod 755 "$TEST_TMP"
 export EXITPT_STATE_DIR="$TEST_TMP/state"
 export EXITPT_CONFIG="$TEST_TMP/exitd.conf"
 : >"$EXITPT_CONFIG"
-# Shared-memory objects (critical sections, locks, queues...) of this test
-# only; removed at exit.
-export EXITPT_IPC_PREFIX="exitpt-t$$"
+# The IPC runtime directory (critical sections, locks, queues...) of this
+# test only, made by root's first use; removed with the rest at exit.
+export EXITPT_RUNTIME_DIR="$TEST_TMP/run"
+unset EXITPT_IPC_PREFIX
 tap_cleanup_hooks=
-trap 'for h in $tap_cleanup_hooks; do $h; done; rm -rf "$TEST_TMP";
-    rm -f /dev/shm/"$EXITPT_IPC_PREFIX".*' EXIT
+trap 'for h in $tap_cleanup_hooks; do $h; done; rm -rf "$TEST_TMP"' EXIT
 
 # Register a function to run at exit, before the temporary dir goes.
 at_exit() { tap_cleanup_hooks="$1 $tap_cleanup_hooks"; }
@@ -63,8 +63,16 @@ as_user() {
 	"$SETPRIV" --reuid="$u" --regid="$(id -g "$u")" --clear-groups \
 	    --reset-env -- env EXITPT_STATE_DIR="$EXITPT_STATE_DIR" \
 	    EXITPT_CONFIG="$EXITPT_CONFIG" \
-	    EXITPT_IPC_PREFIX="$EXITPT_IPC_PREFIX" ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
+	    EXITPT_RUNTIME_DIR="$EXITPT_RUNTIME_DIR" ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
 	    "$@"
+}
+
+# poke FILE OFFSET FORMAT VALUE: write VALUE packed by Python's struct
+# FORMAT into FILE at OFFSET, as a hostile writer of an IPC object would.
+poke() {
+	python3 -c 'import struct, sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2])); f.write(struct.pack(sys.argv[3], int(sys.argv[4])))' "$@"
 }
 
 # make_prog PATH [BODY]: an executable shell exit program.

@@ -258,14 +258,17 @@ test_sigkill(void)
 	ipctest_reap(pid);
 	exitpt_objlock_unlock("K2", EXITPT_LOCK_EXCL);
 
-	/* Killed while holding the table's own mutex. */
+	/* Killed while holding its user's table's own lock. */
 	if (pipe(p) == -1 || (pid = fork()) == -1)
 		tap_bail("fork");
 	if (pid == 0) {
+		struct ipcobj_deadline	d;
+
 		close(p[0]);
+		ipcobj_deadline_set(&d, 1);
 		if (exitpt_objlock_lock("M", EXITPT_LOCK_SHRRD, 0) != 0 ||
-		    ipcobj_open(IPCOBJ_LOCKTAB, "locks", IPCOBJ_WRITE,
-		    &o) != 0 || ipcobj_lock(o) < 0)
+		    ipcobj_open(IPCOBJ_LOCKTAB, IPCDIR_SELF, "locks",
+		    IPCOBJ_WRITE, &o) != 0 || ipcobj_lock(o, &d) != 0)
 			_exit(1);
 		write(p[1], "x", 1);
 		for (;;)
@@ -404,10 +407,9 @@ test_errors(void)
 	is_int(exitpt_objlock_unlock("X", EXITPT_LOCK_EXCL),
 	    EXITPT_E_NOT_HELD, "unlock_unheld_is_E_NOT_HELD");
 
-	is_int(objlock_init(), 0, "init_opens_the_table");
-	ok(ipcobj_open(IPCOBJ_LOCKTAB, "locks", IPCOBJ_READ, &o) == 0 &&
-	    ipcobj_owner(o) == geteuid() && ipcobj_mode(o) == 0666,
-	    "table_owned_by_its_creator_and_open_to_all");
+	ok(ipcobj_open(IPCOBJ_LOCKTAB, IPCDIR_SELF, "locks", IPCOBJ_READ,
+	    &o) == 0 && ipcobj_owner(o) == geteuid() &&
+	    ipcobj_mode(o) == 0644, "each_user_has_its_own_table_others_read");
 	ipcobj_close(o);
 	if (geteuid() != 0) {
 		ok(1, "# SKIP other user tests need root");

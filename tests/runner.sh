@@ -50,6 +50,10 @@ echo "extra_fds=$fds"
 echo "fd3=$(od -An -td4 -v <&3 | tr -s " " | sed "s/^ //")"
 echo "ids=$(id -u):$(id -g):$(id -G | tr " " ,)"'
 
+# The minimal environment: the runner adds EXITPT_RUNTIME_DIR only when
+# exitd itself was given one (checked at the end).
+rundir=$EXITPT_RUNTIME_DIR
+unset EXITPT_RUNTIME_DIR
 run "$H" -n 7 -d 'hello data' "$T/probe.sh"
 is "$status" 0 "the harness ran one program"
 is "$(result 7 end)" exited "a probe that exits 0 ends as exited"
@@ -257,5 +261,11 @@ run "$H" $progs
 is "$(printf '%s\n' "$out" | sed -n 's/^reports=//p')" 40 "40 programs at once: 40 reports"
 is "$(printf '%s\n' "$out" | grep -c '^number=.* end=exited code=0 ')" 40 "each exited 0"
 is "$(result 40 info)" "16,1,-1,40" "and each answer reaches its own job"
+
+# A private IPC runtime directory of exitd's is its programs' too, so that
+# they reach the same critical sections, queues and areas.
+EXITPT_RUNTIME_DIR=$rundir run "$H" -n 7 "$T/probe.sh"
+like "$(logged)" "^env=.* EXITPT_RUNTIME_DIR=$rundir " \
+    "exitd's own EXITPT_RUNTIME_DIR is passed on"
 
 done_testing

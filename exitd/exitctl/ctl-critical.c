@@ -2,11 +2,19 @@
  * exitctl's critical section commands: list the holders, show or set the
  * suspend-pending flag, and hold a section while a command runs (like
  * flock(1)).
+ *
+ * The section of "exitctl critical NAME -- COMMAND" is entered by the
+ * process that then becomes COMMAND (exec keeps the pid and start time
+ * that identify a holder), so it lasts exactly as long as COMMAND runs:
+ * killing exitctl, even by SIGKILL, does not end it early, and nothing
+ * holds it after COMMAND has ended.  exitctl lock works the same way.
  */
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <pwd.h>
@@ -18,9 +26,17 @@
 
 #include "exitctl.h"
 
+/* What the child of ctl_critical_hold enters. */
+struct ctl_critical_take {
+	const char	*name;
+	int		 flags;
+	double		 wait;
+};
+
 static int	 ctl_critical_list(int, char **);
 static int	 ctl_critical_pending(int, char **);
 static int	 ctl_critical_hold(int, char **);
+static int	 ctl_critical_take_cb(void *);
 
 /* The name of a user, or its number when it has none. */
 const char *
@@ -38,30 +54,78 @@ ctl_critical_user(uid_t uid, char *buf, size_t len)
 /*
  * Run a command and wait for it; returns its exit status, 128 + signal
  * when killed, 127 when it cannot be found and 126 when it cannot run.
+ * The child first calls take (if any), which takes what the command must
+ * hold: a failure there is passed back in *took (nonzero) and the command
+ * does not run.  Until it holds it, the child dies with exitctl (a killed
+ * exitctl must not leave a command to run later); from then on it is the
+ * command's, and outlives exitctl.
  */
 int
-ctl_critical_run(const char *cmd, char **argv)
+ctl_critical_run(const char *cmd, char **argv, ctl_take_cb take, void *arg,
+    int *took)
 {
-	pid_t	pid;
-	int	status, err;
+	ssize_t	n;
+	pid_t	pid, parent = getpid();
+	int	p[2], status, err, error = 0;
 
+	*took = 0;
 	fflush(stdout);
-	if ((pid = fork()) == -1)
-		return (ctl_fail(cmd, -errno, "fork"));
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return (ctl_fail(cmd, -errno, "pipe"));
+	if ((pid = fork()) == -1) {
+		err = errno;
+		close(p[0]);
+		close(p[1]);
+		return (ctl_fail(cmd, -err, "fork"));
+	}
 	if (pid == 0) {
+		close(p[0]);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    getppid() != parent)
+			_exit(70);
+		if (take != NULL && (error = take(arg)) != 0) {
+			if (write(p[1], &error, sizeof(error)) != sizeof(error))
+				_exit(70);
+			_exit(0);
+		}
+		if (prctl(PR_SET_PDEATHSIG, 0) == -1 || getppid() != parent)
+			_exit(70);
+		/* The pipe closes on exec: the parent reads end of file. */
 		execvp(argv[0], argv);
 		err = errno;
 		fprintf(stderr, "exitctl: %s: %s: %s\n", cmd, argv[0],
 		    strerror(err));
 		_exit(err == ENOENT ? 127 : 126);
 	}
+	close(p[1]);
+	while ((n = read(p[0], &error, sizeof(error))) == -1 && errno == EINTR)
+		;
+	close(p[0]);
+	if (n == (ssize_t)sizeof(error))
+		*took = error;
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR)
 			return (ctl_fail(cmd, -errno, "waitpid"));
 	}
+	if (*took != 0)
+		return (0);
 	if (WIFSIGNALED(status))
 		return (128 + WTERMSIG(status));
 	return (WEXITSTATUS(status));
+}
+
+/*
+ * Enter the section in the process that will become the command; the
+ * handle is left behind on purpose: the slot's holder is this process,
+ * whatever program it runs, until it ends.
+ */
+static int
+ctl_critical_take_cb(void *arg)
+{
+	struct ctl_critical_take	*t = arg;
+	struct exitpt_critical		*c;
+
+	return (exitpt_critical_enter(t->name, t->flags, t->wait, &c));
 }
 
 /* exitctl critical list: the live holders of critical sections. */
@@ -80,6 +144,10 @@ ctl_critical_list(int argc, char **argv)
 		return (ctl_usage_error("critical", "list takes no argument"));
 	if ((error = exitpt_critical_list_get(&l)) != 0)
 		return (ctl_fail("critical", error, "cannot list holders"));
+	/* Another user's damaged table is skipped, and said. */
+	for (i = 0; i < exitpt_critical_list_damaged(l); i++)
+		fprintf(stderr, "exitctl: critical: skipped, damaged: %s\n",
+		    exitpt_critical_list_damage(l, i));
 	n = exitpt_critical_list_count(l);
 	if (ctl_opts.json) {
 		if ((arr = json_array()) == NULL) {
@@ -89,14 +157,18 @@ ctl_critical_list(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			driver_time_iso(exitpt_critical_list_since(l, i) *
 			    1000, when, sizeof(when));
-			obj = json_pack("{s:s, s:b, s:I, s:I, s:s, s:s}",
+			obj = json_pack("{s:s, s:b, s:I, s:I, s:s, s:s, s:o}",
 			    "name", exitpt_critical_list_name(l, i),
 			    "entering", exitpt_critical_list_entering(l, i),
 			    "pid", (json_int_t)exitpt_critical_list_pid(l, i),
 			    "uid", (json_int_t)exitpt_critical_list_uid(l, i),
 			    "user", ctl_critical_user(
 			    exitpt_critical_list_uid(l, i), user, sizeof(user)),
-			    "since", when);
+			    "since", when, "operation",
+			    exitpt_critical_list_operation(l, i) == 0 ?
+			    json_null() : json_sprintf("%016llx",
+			    (unsigned long long)
+			    exitpt_critical_list_operation(l, i)));
 			if (obj == NULL || json_array_append_new(arr,
 			    obj) != 0) {
 				json_decref(arr);
@@ -112,12 +184,15 @@ ctl_critical_list(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		ctl_time(exitpt_critical_list_since(l, i) * 1000, when,
 		    sizeof(when));
-		printf("%-32s %8ld %-12s %s%s\n",
-		    exitpt_critical_list_name(l, i),
+		printf("%-32s %8ld %-12s %s%s", exitpt_critical_list_name(l, i),
 		    (long)exitpt_critical_list_pid(l, i),
 		    ctl_critical_user(exitpt_critical_list_uid(l, i), user,
 		    sizeof(user)), when, exitpt_critical_list_entering(l, i) ?
 		    " (entering)" : "");
+		if (exitpt_critical_list_operation(l, i) != 0)
+			printf(" (participant of %016llx)", (unsigned long long)
+			    exitpt_critical_list_operation(l, i));
+		putchar('\n');
 	}
 	exitpt_critical_list_free(l);
 	return (DRIVER_EXIT_OK);
@@ -192,7 +267,7 @@ ctl_critical_hold(int argc, char **argv)
 		{ "fail-if-pending", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct exitpt_critical		*c;
+	struct ctl_critical_take	 t;
 	const char			*name = argv[0];
 	double				 wait = EXITPT_WAIT_FOREVER;
 	int				 ch, error, flags = 0, rv;
@@ -219,16 +294,17 @@ ctl_critical_hold(int argc, char **argv)
 		return (ctl_usage_error("critical", "no command to run"));
 	if (exitpt_ipc_name_check(name) != 0)
 		return (ctl_fail("critical", EXITPT_E_NAME, "'%s'", name));
-	error = exitpt_critical_enter(name, flags, wait, &c);
+	t.name = name;
+	t.flags = flags;
+	t.wait = wait;
+	rv = ctl_critical_run("critical", argv, ctl_critical_take_cb, &t,
+	    &error);
 	if (error == EXITPT_E_PENDING || error == EXITPT_E_TIMEOUT) {
 		ctl_fail("critical", error, "%s", name);
 		return (DRIVER_EXIT_BUSY);
 	}
 	if (error != 0)
 		return (ctl_fail("critical", error, "%s", name));
-	rv = ctl_critical_run("critical", argv);
-	if ((error = exitpt_critical_leave(c)) != 0)
-		ctl_fail("critical", error, "leaving %s", name);
 	return (rv);
 }
 

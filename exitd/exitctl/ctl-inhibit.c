@@ -128,7 +128,7 @@ ctl_inhibit(int argc, char **argv)
 	const char	*who = NULL, *why = NULL, *mode = "block";
 	long long	 v;
 	long		 wait = 0;
-	int		 ch, fd, rv;
+	int		 ch, fd, rv, took;
 
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -169,7 +169,7 @@ ctl_inhibit(int argc, char **argv)
 		return (ctl_usage_error("inhibit", "missing COMMAND"));
 	if ((rv = ctl_inhibit_take(bus, who, why, mode, wait, &fd)) != 0)
 		return (rv);
-	rv = ctl_critical_run("inhibit", argv + optind);
+	rv = ctl_critical_run("inhibit", argv + optind, NULL, NULL, &took);
 	close(fd);
 	return (rv);
 }

@@ -14,8 +14,16 @@
 
 #include "exitctl.h"
 
+/* What the child of ctl_lock_hold takes. */
+struct ctl_lock_take {
+	const char	*name;
+	int		 state;
+	double		 wait;
+};
+
 static int	 ctl_lock_list(int, char **);
 static int	 ctl_lock_hold(int, char **);
+static int	 ctl_lock_take_cb(void *);
 
 /* exitctl lock list: every live lock. */
 static int
@@ -34,6 +42,10 @@ ctl_lock_list(int argc, char **argv)
 		return (ctl_usage_error("lock", "list takes no argument"));
 	if ((error = exitpt_objlock_list_get(&l)) != 0)
 		return (ctl_fail("lock", error, "cannot list locks"));
+	/* Another user's damaged table is skipped, and said. */
+	for (i = 0; i < exitpt_objlock_list_damaged(l); i++)
+		fprintf(stderr, "exitctl: lock: skipped, damaged: %s\n",
+		    exitpt_objlock_list_damage(l, i));
 	n = exitpt_objlock_list_count(l);
 	if ((arr = ctl_opts.json ? json_array() : NULL) == NULL &&
 	    ctl_opts.json) {
@@ -80,6 +92,18 @@ ctl_lock_list(int argc, char **argv)
 }
 
 /*
+ * Take the lock in the process that will become the command (see
+ * ctl-critical.c): it lasts exactly as long as the command runs.
+ */
+static int
+ctl_lock_take_cb(void *arg)
+{
+	struct ctl_lock_take	*t = arg;
+
+	return (exitpt_objlock_lock(t->name, t->state, t->wait));
+}
+
+/*
  * exitctl lock NAME STATE [--wait S] -- COMMAND...: hold the lock state
  * while the command runs and exit with its status.
  */
@@ -90,6 +114,7 @@ ctl_lock_hold(int argc, char **argv)
 		{ "wait", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct ctl_lock_take		 t;
 	const char			*name = argv[0];
 	double				 wait = EXITPT_WAIT_FOREVER;
 	int				 ch, error, state, rv;
@@ -115,7 +140,10 @@ ctl_lock_hold(int argc, char **argv)
 		return (ctl_usage_error("lock", "no command to run"));
 	if (exitpt_ipc_name_check(name) != 0)
 		return (ctl_fail("lock", EXITPT_E_NAME, "'%s'", name));
-	error = exitpt_objlock_lock(name, state, wait);
+	t.name = name;
+	t.state = state;
+	t.wait = wait;
+	rv = ctl_critical_run("lock", argv, ctl_lock_take_cb, &t, &error);
 	if (error == EXITPT_E_TIMEOUT) {
 		ctl_fail("lock", error, "%s %s", name,
 		    exitpt_objlock_state_name(state));
@@ -124,9 +152,6 @@ ctl_lock_hold(int argc, char **argv)
 	if (error != 0)
 		return (ctl_fail("lock", error, "%s %s", name,
 		    exitpt_objlock_state_name(state)));
-	rv = ctl_critical_run("lock", argv);
-	if ((error = exitpt_objlock_unlock(name, state)) != 0)
-		ctl_fail("lock", error, "unlocking %s", name);
 	return (rv);
 }
 

@@ -146,6 +146,10 @@ ctl_fail(const char *cmd, int error, const char *fmt, ...)
 	va_end(ap);
 	if (error != 0)
 		fprintf(stderr, ": %s", exitpt_strerror(error));
+	/* Which object (or directory), and what is wrong with it. */
+	if ((error == EXITPT_E_DAMAGED || error == EXITPT_E_RUNTIME_DIR) &&
+	    *exitpt_ipc_detail() != '\0')
+		fprintf(stderr, ": %s", exitpt_ipc_detail());
 	fputc('\n', stderr);
 	return (driver_exit_error(error));
 }

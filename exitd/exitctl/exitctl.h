@@ -50,8 +50,10 @@ int	ctl_status(int, char **);
 int	ctl_journal(int, char **);
 
 /* critical sections and object locks: ctl-critical.c, ctl-lock.c */
+typedef int	 (*ctl_take_cb)(void *);
 int		 ctl_critical(int, char **);
-int		 ctl_critical_run(const char *, char **);
+int		 ctl_critical_run(const char *, char **, ctl_take_cb, void *,
+		     int *);
 const char	*ctl_critical_user(uid_t, char *, size_t);
 int		 ctl_lock(int, char **);
 

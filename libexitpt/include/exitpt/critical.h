@@ -10,12 +10,21 @@
  * fails at once with EXITPT_E_PENDING (EXITPT_CRITICAL_FAIL_IF_PENDING, or
  * a wait time of EXITPT_WAIT_NOWAIT), or waits up to its wait time for the
  * operation to end (then EXITPT_E_TIMEOUT).  Sections already held stay
- * held.  A holder that dies, even by SIGKILL, stops counting at once: the
- * holder is recorded with its pid and process start time and checked.
+ * held.  A participant of the pending operation itself, a process whose
+ * environment has EXITPT_OPERATION_ID equal to the pending operation's id
+ * (exitd gives it to every exit program it runs), is granted its section
+ * at once instead: it would otherwise wait for its own operation.
+ *
+ * A holder is the process that entered, recorded with its pid and start
+ * time; it counts only while that process runs (a holder that dies, even
+ * by SIGKILL, stops counting at once) and only if it belongs to the user
+ * whose table records it.
  *
  * Sections live in one table per user, readable by that user and root;
- * see exitpt/ipc.h for names, wait times and EXITPT_IPC_PREFIX.  A handle
- * belongs to the process that entered: it does not survive fork.
+ * see exitpt/ipc.h for names, wait times and the runtime directory.  A
+ * handle belongs to the process that entered: it does not survive fork,
+ * but survives exec, where the new program keeps holding the section
+ * until it ends (exitctl critical runs its command that way).
  */
 #ifndef EXITPT_CRITICAL_H
 #define EXITPT_CRITICAL_H
@@ -76,6 +85,21 @@ EXITPT_EXPORT uid_t exitpt_critical_list_uid(
     const struct exitpt_critical_list *list, size_t i);
 /* When the section was entered, in seconds since the epoch. */
 EXITPT_EXPORT int64_t exitpt_critical_list_since(
+    const struct exitpt_critical_list *list, size_t i);
+/*
+ * The pending operation holder i was granted its section for as a
+ * participant, or 0 if it entered while no operation was pending.
+ */
+EXITPT_EXPORT uint64_t exitpt_critical_list_operation(
+    const struct exitpt_critical_list *list, size_t i);
+/*
+ * Damaged tables or slots that the listing skipped (another user's table
+ * is never trusted): how many, and what is wrong with each (i below the
+ * count; at most 16 are described).
+ */
+EXITPT_EXPORT size_t exitpt_critical_list_damaged(
+    const struct exitpt_critical_list *list);
+EXITPT_EXPORT const char *exitpt_critical_list_damage(
     const struct exitpt_critical_list *list, size_t i);
 EXITPT_EXPORT void exitpt_critical_list_free(struct exitpt_critical_list *list);
 

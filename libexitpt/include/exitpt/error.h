@@ -52,6 +52,8 @@ enum exitpt_error {
 	EXITPT_E_FULL = -1209,		/* object is full */
 	EXITPT_E_KEY = -1210,		/* key missing or of the wrong length */
 	EXITPT_E_DEAD = -1211,		/* target process no longer exists */
+	EXITPT_E_DAMAGED = -1212,	/* object is damaged (see detail) */
+	EXITPT_E_RUNTIME_DIR = -1213,	/* runtime directory unusable */
 };
 
 /* Describe an error code returned by any libexitpt function. */

@@ -16,9 +16,13 @@
  *	*EXCL		no	no	no	no	no
  *
  * Locks of a process that ends, even by SIGKILL, are released: a waiter
- * notices a dead holder within 100 ms, and every lock call sweeps the dead
- * holders it meets.  The lock table is shared by every user of the system
- * (like /run/lock), so any local user can see who holds what.
+ * notices a dead holder within 100 ms.  Each user's locks are recorded in
+ * a table of that user's, which only that user writes and everyone reads
+ * (like /run/lock, any local user can see who holds what); a lock counts
+ * only while its holder runs and belongs to that user, so nobody can
+ * remove, forge or block another user's locks by writing a shared table.
+ * A lock belongs to the process that took it: a forked child holds none,
+ * but the program a process execs keeps them until it ends.
  */
 #ifndef EXITPT_OBJLOCK_H
 #define EXITPT_OBJLOCK_H
@@ -86,6 +90,14 @@ EXITPT_EXPORT uid_t exitpt_objlock_list_uid(
     const struct exitpt_objlock_list *list, size_t i);
 /* When the state was first taken, in seconds since the epoch. */
 EXITPT_EXPORT int64_t exitpt_objlock_list_since(
+    const struct exitpt_objlock_list *list, size_t i);
+/*
+ * Damaged tables or entries that the listing skipped: how many, and what
+ * is wrong with each (i below the count; at most 16 are described).
+ */
+EXITPT_EXPORT size_t exitpt_objlock_list_damaged(
+    const struct exitpt_objlock_list *list);
+EXITPT_EXPORT const char *exitpt_objlock_list_damage(
     const struct exitpt_objlock_list *list, size_t i);
 EXITPT_EXPORT void exitpt_objlock_list_free(struct exitpt_objlock_list *list);
 
