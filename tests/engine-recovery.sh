@@ -107,14 +107,14 @@ start_exitd
 rm -f "$T"/*.calls
 "$EXITCTL" check >/dev/null
 t0=$(now_ms)
-run "$EXITCTL" status --follow
+follow_status
 t1=$(now_ms)
 like "$out" "cancelled" "recovery_timeout_cancels_by_itself (no driver after check)"
 is "$(calls a '^2 cancel')$(calls b '^2 cancel')" 11 "each got cancel once"
 [ $((t1 - t0)) -lt 5000 ]
 ok $? "within about the configured 1 s ($((t1 - t0)) ms)"
 crash_mid_prepare KILL
-run "$EXITCTL" status --follow
+follow_status
 like "$out" "cancelled" "a recovered operation with no driver is cancelled by itself"
 is "$(calls a '^2 cancel')$(calls b '^2 cancel')" 11 "each got cancel once"
 

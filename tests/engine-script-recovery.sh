@@ -104,7 +104,7 @@ script "a" "b"
 "$EXITCTL" check >/dev/null
 kill_exitd
 start_exitd
-run "$EXITCTL" status --follow
+follow_status
 like "$out" "cancelled" "recovery_timeout_cancels_a_recovered_operation"
 is "$(script_calls a cancel)$(script_calls b cancel)" 11 "each got cancel once"
 

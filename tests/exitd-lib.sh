@@ -92,6 +92,10 @@ wait_until() {
 	return 0
 }
 
+# follow_status: `exitctl status --follow`, as run does, at most 30 s: an
+# operation that never ends fails the test instead of hanging it.
+follow_status() { run timeout 30 "$EXITCTL" status --follow; }
+
 # log_has COUNT PATTERN: exitd's log holds COUNT lines matching PATTERN.
 log_has() { [ "$(grep -c -- "$2" "$exitd_log")" -ge "$1" ]; }
 
