@@ -646,11 +646,14 @@ svc_engine_error(DBusMessage *call, int error, int phase)
 
 /*
  * A string argument that must be text a person reads: not empty, at
- * most SVC_TEXT_MAX bytes.  Returns 0, or -1 with why in err.
+ * most SVC_TEXT_MAX bytes, no control characters (it reaches operators'
+ * terminals and the log).  Returns 0, or -1 with why in err.
  */
 static int
 svc_text(const char *what, const char *s, char *err, size_t len)
 {
+	const char	*p;
+
 	if (*s == '\0') {
 		snprintf(err, len, "%s: empty", what);
 		return (-1);
@@ -659,6 +662,14 @@ svc_text(const char *what, const char *s, char *err, size_t len)
 		snprintf(err, len, "%s: %zu bytes, at most %d", what,
 		    strlen(s), SVC_TEXT_MAX);
 		return (-1);
+	}
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			snprintf(err, len, "%s: control character 0x%02x at "
+			    "byte %zu", what, (unsigned char)*p,
+			    (size_t)(p - s));
+			return (-1);
+		}
 	}
 	return (0);
 }
