@@ -552,6 +552,7 @@ phase_new_part(struct engine_op *op, const struct part_ops *ops, int point,
 	p->point = point;
 	p->key = xstrdup(key);
 	p->who = xstrdup(who != NULL ? who : key);
+	phase_clean(p->who);
 	p->hash = phase_hash(ops, point, key);
 	p->hnext = op->hash[p->hash & (op->hashsize - 1)];
 	op->hash[p->hash & (op->hashsize - 1)] = p;
@@ -599,12 +600,13 @@ part_who(const struct part *p)
 	return (p->who);
 }
 
-/* Rename a participant for display. */
+/* Rename a participant for display (control characters become spaces). */
 void
 part_set_who(struct part *p, const char *who)
 {
 	free(p->who);
 	p->who = xstrdup(who);
+	phase_clean(p->who);
 }
 
 /* The exit point a participant answers on (REGISTRY_*). */
@@ -957,8 +959,8 @@ phase_find_call(struct engine_op *op, uint64_t id)
 }
 
 /*
- * Make a participant's reason safe for terminals and the log: control
- * characters become spaces (bytes of UTF-8 text are kept).
+ * Make a participant's name or reason safe for terminals and the log:
+ * control characters become spaces (bytes of UTF-8 text are kept).
  */
 static void
 phase_clean(char *s)
