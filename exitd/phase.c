@@ -164,6 +164,7 @@ static void	 phase_phase_clear(struct phase *);
 static uint32_t	 phase_hash(const struct part_ops *, int, const char *);
 static struct part *phase_find_part(const struct engine_op *,
 		     const struct part_ops *, int, const char *);
+static int	 phase_key_ok(const char *);
 static struct part *phase_new_part(struct engine_op *,
 		     const struct part_ops *, int, const char *, const char *);
 static struct call *phase_find_call(struct engine_op *, uint64_t);
@@ -560,6 +561,13 @@ phase_new_part(struct engine_op *op, const struct part_ops *ops, int point,
 	return (p);
 }
 
+/* Whether key can be a participant's key: one line, under PART_KEY_MAX. */
+static int
+phase_key_ok(const char *key)
+{
+	return (strlen(key) < PART_KEY_MAX && strchr(key, '\n') == NULL);
+}
+
 /*
  * A kind adds one of its participants to op (from collect).  NULL when op
  * already has it (restored from the journal: it was called already) or
@@ -569,7 +577,7 @@ struct part *
 phase_add_part(struct engine_op *op, const struct part_ops *ops, int point,
     const char *key, const char *who)
 {
-	if (strlen(key) >= PART_KEY_MAX || strchr(key, '\n') != NULL) {
+	if (!phase_key_ok(key)) {
 		log_warnx("%s participant skipped: its key is not one line "
 		    "of less than %d bytes", ops->name, PART_KEY_MAX);
 		return (NULL);
@@ -1799,9 +1807,15 @@ phase_replay_part(struct engine_op *op, const struct engine_record *rec,
 
 	if (rec->kind == NULL || rec->key == NULL)
 		return (NULL);
+	if (!phase_key_ok(rec->key)) {
+		log_warnx("journal: operation %016" PRIx64 ": participant "
+		    "skipped: a key of %zu bytes that is not one line of less "
+		    "than %d bytes", op->id, strlen(rec->key), PART_KEY_MAX);
+		return (NULL);
+	}
 	if ((ops = part_kind_find(rec->kind)) == NULL) {
 		log_warnx("journal: operation %016" PRIx64 ": participant "
-		    "'%s' of unknown kind '%s' skipped", op->id, rec->key,
+		    "'%s' of unknown kind '%.32s' skipped", op->id, rec->key,
 		    rec->kind);
 		return (NULL);
 	}
