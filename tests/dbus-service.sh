@@ -149,6 +149,9 @@ run timeout 10 "$VOTER" --name "$esc" --path /esc
 text 'name: control character 0x1b' "voter name with a control character"
 run timeout 10 "$VOTER" --name '' --path /empty
 text 'name: empty' "empty voter name"
+run timeout 10 "$VOTER" --name d --desc "$esc" --path /esc
+text 'description: control character 0x1b' \
+    "voter description with a control character"
 run "$DBUS_SEND" --bus="$BUS_ADDRESS" --print-reply --dest=org.exitpt.Exitd1 \
     /org/exitpt/Exitd1 org.freedesktop.DBus.Properties.Get \
     string:org.exitpt.Exitd1.Manager string:Nope
