@@ -342,9 +342,10 @@ phase_init(struct event_base *base, const char *state_dir,
 			n++;
 	}
 	log_info("operation %016" PRIx64 " recovered from the journal in "
-	    "phase %s; %zu suspend participants known; cancelling in %d s "
-	    "unless a driver continues it", op->id,
-	    exitpt_phase_name(op->cur), n, cfg->recovery_timeout);
+	    "phase %s; %zu suspend participants known; %s in %d s unless a "
+	    "driver continues it", op->id, exitpt_phase_name(op->cur), n,
+	    op->cur == EXITPT_OP_COMPLETE ? "finishing Complete" :
+	    "cancelling", cfg->recovery_timeout);
 	phase_arm_recovery(op);
 }
 

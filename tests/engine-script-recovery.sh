@@ -91,6 +91,8 @@ wait_calls r2 complete
 kill_exitd
 wait $drv
 start_exitd
+like "$(cat "$exitd_log")" "recovered from the journal in phase complete; .*; finishing Complete in 60 s" \
+    "the log says that the recovery timeout would finish Complete, not cancel"
 run "$EXITCTL" complete
 is "$status" 0 "complete after the restart"
 is "$(script_calls r1 complete)$(script_calls r2 complete)$(script_calls r3 complete)" 111 \
