@@ -118,6 +118,7 @@ static void	 svc_error(DBusMessage *, const char *, const char *, ...)
 static void	 svc_engine_error(DBusMessage *, int, int);
 static int	 svc_options(DBusMessageIter *, const char *const *,
 		     dbus_uint32_t *, int *, char *, size_t);
+static int	 svc_plain(const char *, const char *, char *, size_t);
 static int	 svc_text(const char *, const char *, char *, size_t);
 static void	 svc_strings(DBusMessage *, DBusMessageIter *, const char **,
 		     const char **, const char **);
@@ -645,9 +646,32 @@ svc_engine_error(DBusMessage *call, int error, int phase)
 }
 
 /*
- * A string argument that must be text a person reads: not empty, at
- * most SVC_TEXT_MAX bytes.  Returns 0, or -1 with why in err.
+ * A string argument that must be text a person reads: at most
+ * SVC_TEXT_MAX bytes, no control characters (it reaches operators'
+ * terminals and the log).  Returns 0, or -1 with why in err.
  */
+static int
+svc_plain(const char *what, const char *s, char *err, size_t len)
+{
+	const char	*p;
+
+	if (strlen(s) > SVC_TEXT_MAX) {
+		snprintf(err, len, "%s: %zu bytes, at most %d", what,
+		    strlen(s), SVC_TEXT_MAX);
+		return (-1);
+	}
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			snprintf(err, len, "%s: control character 0x%02x at "
+			    "byte %zu", what, (unsigned char)*p,
+			    (size_t)(p - s));
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* Text as svc_plain() says, and not empty.  Returns 0, or -1 with err. */
 static int
 svc_text(const char *what, const char *s, char *err, size_t len)
 {
@@ -655,12 +679,7 @@ svc_text(const char *what, const char *s, char *err, size_t len)
 		snprintf(err, len, "%s: empty", what);
 		return (-1);
 	}
-	if (strlen(s) > SVC_TEXT_MAX) {
-		snprintf(err, len, "%s: %zu bytes, at most %d", what,
-		    strlen(s), SVC_TEXT_MAX);
-		return (-1);
-	}
-	return (0);
+	return (svc_plain(what, s, err, len));
 }
 
 /*
@@ -808,11 +827,8 @@ svc_register(struct svc_call *sc)
 
 	svc_strings(sc->msg, &it, &path, &name, &desc);
 	if (svc_text("name", name, err, sizeof(err)) == -1 ||
-	    strlen(desc) > SVC_TEXT_MAX ||
+	    svc_plain("description", desc, err, sizeof(err)) == -1 ||
 	    svc_options(&it, keys, vals, set, err, sizeof(err)) == -1) {
-		if (strlen(desc) > SVC_TEXT_MAX)
-			snprintf(err, sizeof(err), "description: %zu bytes, "
-			    "at most %d", strlen(desc), SVC_TEXT_MAX);
 		svc_error(sc->msg, DBUS_ERROR_INVALID_ARGS, "%s", err);
 		return;
 	}

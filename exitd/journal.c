@@ -33,6 +33,7 @@ static void	 journal_write(json_t *);
 static json_t	*journal_record(const struct engine_event *, const char *);
 static void	 journal_event_cb(const struct engine_event *, void *);
 static void	 journal_call(json_t *, const struct engine_event *);
+static int	 journal_op_id(const char *);
 static int	 journal_phase_kind(const char *);
 static int	 journal_parse(json_t *, struct engine_record *, char *,
 		     size_t);
@@ -295,6 +296,22 @@ journal_observe(void)
 		journal_observer = phase_observe(journal_event_cb, NULL);
 }
 
+/*
+ * Whether id is an operation id as exitd writes it: 16 hex digits, not
+ * all zero (0 means "no operation" everywhere).
+ */
+static int
+journal_op_id(const char *id)
+{
+	size_t	i;
+
+	for (i = 0; id[i] != '\0'; i++) {
+		if (i == 16 || strchr("0123456789abcdef", id[i]) == NULL)
+			return (0);
+	}
+	return (i == 16 && strspn(id, "0") != 16);
+}
+
 /* Map a phase name of the journal to its kind, or 0. */
 static int
 journal_phase_kind(const char *name)
@@ -354,8 +371,14 @@ journal_parse(json_t *j, struct engine_record *rec, char *key, size_t keylen)
 	rec->resume_only = json_is_true(json_object_get(j, "resume_only"));
 	rec->phase = journal_phase_kind(json_string_value(json_object_get(j,
 	    "phase")));
+	/* Values exitd cannot have written count as not recorded. */
 	rec->window = (int)journal_int(j, "window", -1);
+	if (rec->window < 0 || rec->window > EXITPT_WAIT_MAX)
+		rec->window = -1;
 	rec->system_state = (int)journal_int(j, "system_state", -1);
+	if (rec->system_state != EXITPT_SYSTEM_NORMAL &&
+	    rec->system_state != EXITPT_SYSTEM_RESTRICTED)
+		rec->system_state = -1;
 	rec->driver = json_string_value(json_object_get(j, "driver"));
 	rec->kind = json_string_value(json_object_get(j, "kind"));
 	rec->point = registry_point_parse(json_string_value(json_object_get(j,
@@ -418,6 +441,13 @@ journal_recover(struct engine_op *op)
 		if (id == NULL || event == NULL) {
 			log_warnx("journal: %s:%d: record without op or "
 			    "event skipped", journal_file, lineno);
+			json_decref(j);
+			continue;
+		}
+		if (!journal_op_id(id)) {
+			log_warnx("journal: %s:%d: record with a malformed "
+			    "operation id '%.20s' skipped", journal_file,
+			    lineno, id);
 			json_decref(j);
 			continue;
 		}

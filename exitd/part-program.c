@@ -261,7 +261,11 @@ program_identity(const struct part *p)
 	    "complete_timeout", e->complete_timeout));
 }
 
-/* Rebuild a program from its journal identity. */
+/*
+ * Rebuild a program from its journal identity.  Every exitd wrote its
+ * user and data as strings: an identity without them is not used, so
+ * that a damaged record never runs a program as another user.
+ */
 static int
 program_restore(struct part *p, json_t *id)
 {
@@ -271,18 +275,19 @@ program_restore(struct part *p, json_t *id)
 
 	who = json_string_value(json_object_get(id, "who"));
 	number = json_integer_value(json_object_get(id, "number"));
-	if (who == NULL || *who == '\0' || number < 1 || number > INT32_MAX)
-		return (-1);
 	user = json_string_value(json_object_get(id, "user"));
 	data = json_string_value(json_object_get(id, "data"));
+	if (who == NULL || *who == '\0' || number < 1 || number > INT32_MAX ||
+	    user == NULL || *user == '\0' || data == NULL)
+		return (-1);
 	ct = json_integer_value(json_object_get(id, "check_timeout"));
 	pt = json_integer_value(json_object_get(id, "complete_timeout"));
 	prog = xcalloc(1, sizeof(*prog));
 	prog->entry.point = part_point(p);
 	prog->entry.number = (int32_t)number;
 	prog->entry.program = xstrdup(who);
-	prog->entry.user = xstrdup(user != NULL ? user : "root");
-	prog->entry.data = xstrdup(data != NULL ? data : "");
+	prog->entry.user = xstrdup(user);
+	prog->entry.data = xstrdup(data);
 	prog->entry.text = xstrdup("");
 	prog->entry.check_timeout = ct > 0 && ct <= REGISTRY_TIMEOUT_MAX ?
 	    (int)ct : REGISTRY_CHECK_TIMEOUT;

@@ -164,6 +164,7 @@ static void	 phase_phase_clear(struct phase *);
 static uint32_t	 phase_hash(const struct part_ops *, int, const char *);
 static struct part *phase_find_part(const struct engine_op *,
 		     const struct part_ops *, int, const char *);
+static int	 phase_key_ok(const char *);
 static struct part *phase_new_part(struct engine_op *,
 		     const struct part_ops *, int, const char *, const char *);
 static struct call *phase_find_call(struct engine_op *, uint64_t);
@@ -341,9 +342,10 @@ phase_init(struct event_base *base, const char *state_dir,
 			n++;
 	}
 	log_info("operation %016" PRIx64 " recovered from the journal in "
-	    "phase %s; %zu suspend participants known; cancelling in %d s "
-	    "unless a driver continues it", op->id,
-	    exitpt_phase_name(op->cur), n, cfg->recovery_timeout);
+	    "phase %s; %zu suspend participants known; %s in %d s unless a "
+	    "driver continues it", op->id, exitpt_phase_name(op->cur), n,
+	    op->cur == EXITPT_OP_COMPLETE ? "finishing Complete" :
+	    "cancelling", cfg->recovery_timeout);
 	phase_arm_recovery(op);
 }
 
@@ -552,11 +554,19 @@ phase_new_part(struct engine_op *op, const struct part_ops *ops, int point,
 	p->point = point;
 	p->key = xstrdup(key);
 	p->who = xstrdup(who != NULL ? who : key);
+	phase_clean(p->who);
 	p->hash = phase_hash(ops, point, key);
 	p->hnext = op->hash[p->hash & (op->hashsize - 1)];
 	op->hash[p->hash & (op->hashsize - 1)] = p;
 	op->parts[op->nparts++] = p;
 	return (p);
+}
+
+/* Whether key can be a participant's key: one line, under PART_KEY_MAX. */
+static int
+phase_key_ok(const char *key)
+{
+	return (strlen(key) < PART_KEY_MAX && strchr(key, '\n') == NULL);
 }
 
 /*
@@ -568,7 +578,7 @@ struct part *
 phase_add_part(struct engine_op *op, const struct part_ops *ops, int point,
     const char *key, const char *who)
 {
-	if (strlen(key) >= PART_KEY_MAX || strchr(key, '\n') != NULL) {
+	if (!phase_key_ok(key)) {
 		log_warnx("%s participant skipped: its key is not one line "
 		    "of less than %d bytes", ops->name, PART_KEY_MAX);
 		return (NULL);
@@ -599,12 +609,13 @@ part_who(const struct part *p)
 	return (p->who);
 }
 
-/* Rename a participant for display. */
+/* Rename a participant for display (control characters become spaces). */
 void
 part_set_who(struct part *p, const char *who)
 {
 	free(p->who);
 	p->who = xstrdup(who);
+	phase_clean(p->who);
 }
 
 /* The exit point a participant answers on (REGISTRY_*). */
@@ -957,8 +968,8 @@ phase_find_call(struct engine_op *op, uint64_t id)
 }
 
 /*
- * Make a participant's reason safe for terminals and the log: control
- * characters become spaces (bytes of UTF-8 text are kept).
+ * Make a participant's name or reason safe for terminals and the log:
+ * control characters become spaces (bytes of UTF-8 text are kept).
  */
 static void
 phase_clean(char *s)
@@ -1797,9 +1808,15 @@ phase_replay_part(struct engine_op *op, const struct engine_record *rec,
 
 	if (rec->kind == NULL || rec->key == NULL)
 		return (NULL);
+	if (!phase_key_ok(rec->key)) {
+		log_warnx("journal: operation %016" PRIx64 ": participant "
+		    "skipped: a key of %zu bytes that is not one line of less "
+		    "than %d bytes", op->id, strlen(rec->key), PART_KEY_MAX);
+		return (NULL);
+	}
 	if ((ops = part_kind_find(rec->kind)) == NULL) {
 		log_warnx("journal: operation %016" PRIx64 ": participant "
-		    "'%s' of unknown kind '%s' skipped", op->id, rec->key,
+		    "'%s' of unknown kind '%.32s' skipped", op->id, rec->key,
 		    rec->kind);
 		return (NULL);
 	}

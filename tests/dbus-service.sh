@@ -124,13 +124,34 @@ bad Check int32:1 boolean:false
 bad Prepare string:x
 bad Complete uint64:0 uint32:7
 bad Inhibit string:who string:why string:forever
-bad Inhibit string: string:why string:block
 bad Inhibit string:who string:why string:block int32:1
-bad RegisterVoter objpath:/x string: string:d
 bad UnregisterVoter string:/x
 bad ListParticipants string:extra
 long=$(head -c 300 /dev/zero | tr '\0' x)
-bad Inhibit string:"$long" string:why string:block
+# Text arguments, in calls whose signature is right (dbus-send cannot
+# build an a{sv}): exitctl inhibit and tests/dbus-voter (which, once
+# registered, would stay: bounded).
+text() {
+	like "$err" "InvalidArgs: $1|$1.*InvalidArgs" \
+	    "malformed_text_arguments_get_an_error: $2"
+}
+run "$EXITCTL" inhibit --who '' --why why -- true
+text 'who: empty' "empty who"
+run "$EXITCTL" inhibit --who "$long" --why why -- true
+text 'who: 300 bytes, at most 256' "who too long"
+esc=$(printf 'x\033[2J')
+run "$EXITCTL" inhibit --who "$esc" --why why -- true
+text 'who: control character 0x1b at byte 1' \
+    "who with a control character (it would reach a terminal)"
+run "$EXITCTL" inhibit --who who --why "$esc" -- true
+text 'why: control character 0x1b' "why with a control character"
+run timeout 10 "$VOTER" --name "$esc" --path /esc
+text 'name: control character 0x1b' "voter name with a control character"
+run timeout 10 "$VOTER" --name '' --path /empty
+text 'name: empty' "empty voter name"
+run timeout 10 "$VOTER" --name d --desc "$esc" --path /esc
+text 'description: control character 0x1b' \
+    "voter description with a control character"
 run "$DBUS_SEND" --bus="$BUS_ADDRESS" --print-reply --dest=org.exitpt.Exitd1 \
     /org/exitpt/Exitd1 org.freedesktop.DBus.Properties.Get \
     string:org.exitpt.Exitd1.Manager string:Nope

@@ -4,6 +4,7 @@
  *   dbus-voter [options]
  *     --path PATH        object path (default /test/Voter)
  *     --name NAME        voter name given to RegisterVoter (default "voter")
+ *     --desc TEXT        its description (default "scripted test voter")
  *     --answer S,W,WHY   Check answer: status, wait time, reason
  *                        (default 1,1,)
  *     --delay PHASE=MS   answer PHASE after MS milliseconds
@@ -57,6 +58,7 @@ struct held {
 
 static const char	*path = "/test/Voter";
 static const char	*name = "voter";
+static const char	*desc = "scripted test voter";
 static dbus_int32_t	 a_status = 1;
 static dbus_uint32_t	 a_wait = 1;
 static const char	*a_reason = "";
@@ -90,7 +92,7 @@ static void		 append_option(DBusMessageIter *, const char *,
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: dbus-voter [--path P] [--name N] "
+	fprintf(stderr, "usage: dbus-voter [--path P] [--name N] [--desc T] "
 	    "[--answer S,W,WHY] [--delay PHASE=MS] [--hang PHASE] "
 	    "[--error PHASE] [--die PHASE] [--opt KEY=N] [--log FILE] "
 	    "[--follow] [--own NAME]\n");
@@ -166,7 +168,6 @@ voter_register(DBusConnection *conn)
 	DBusMessage	*msg, *reply;
 	DBusMessageIter	 it, dict;
 	DBusError	 err;
-	const char	*desc = "scripted test voter";
 	int		 i;
 
 	msg = dbus_message_new_method_call(EXITD_NAME, "/org/exitpt/Exitd1",
@@ -331,6 +332,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "path", required_argument, NULL, 'p' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "desc", required_argument, NULL, 'T' },
 		{ "answer", required_argument, NULL, 'a' },
 		{ "delay", required_argument, NULL, 'd' },
 		{ "hang", required_argument, NULL, 'H' },
@@ -362,6 +364,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			name = optarg;
+			break;
+		case 'T':
+			desc = optarg;
 			break;
 		case 'a':
 			a_status = (dbus_int32_t)strtol(optarg, &p, 10);

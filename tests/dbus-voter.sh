@@ -23,6 +23,10 @@ is "$(voter_calls no cancel)" 0 "cancel_only_to_voters_that_allowed: not no"
 manager Cancel uint64:0
 like "$err" 'WrongPhase|NoOperation' "a second Cancel is refused"
 is "$(voter_calls yes cancel)" 1 "cancel_at_most_once per voter"
+run "$EXITCTL" participants --json
+printf '%s\n' "$out" >"$T/participants.json"
+is "$(python3 "$top_srcdir/tests/json-conventions.py" "$T/participants.json" doc 2>&1)" "" \
+    "participants --json with voters follows the output conventions"
 stop_voter no
 
 # --- wait times fold into the window: the maximum, never the sum

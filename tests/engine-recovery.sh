@@ -107,14 +107,14 @@ start_exitd
 rm -f "$T"/*.calls
 "$EXITCTL" check >/dev/null
 t0=$(now_ms)
-run "$EXITCTL" status --follow
+follow_status
 t1=$(now_ms)
 like "$out" "cancelled" "recovery_timeout_cancels_by_itself (no driver after check)"
 is "$(calls a '^2 cancel')$(calls b '^2 cancel')" 11 "each got cancel once"
 [ $((t1 - t0)) -lt 5000 ]
 ok $? "within about the configured 1 s ($((t1 - t0)) ms)"
 crash_mid_prepare KILL
-run "$EXITCTL" status --follow
+follow_status
 like "$out" "cancelled" "a recovered operation with no driver is cancelled by itself"
 is "$(calls a '^2 cancel')$(calls b '^2 cancel')" 11 "each got cancel once"
 
@@ -131,6 +131,28 @@ run "$EXITCTL" journal --json
 is "$status" 0 "the journal reads back"
 like "$(tail -n 1 "$EXITPT_STATE_DIR/journal")" '"event":"operation-end"' \
     "new records start on a line of their own"
+
+# --- a hand-edited identity: a program whose run-as user is not a name
+# is reported and not called (never as root by default)
+stop_exitd
+rm -f "$T"/*.calls
+id=00000000000000ef
+{
+	echo "{\"time\":1,\"op\":\"$id\",\"event\":\"operation-start\",\"action\":1}"
+	echo "{\"time\":1,\"op\":\"$id\",\"event\":\"phase-start\",\"phase\":\"check\"}"
+	for u in 7 '"root"'; do
+		d='""'
+		[ "$u" = '"root"' ] && d='[]'
+		echo "{\"time\":1,\"op\":\"$id\",\"event\":\"call\",\"phase\":\"check\",\"kind\":\"program\",\"key\":\"10 $T/b ${#u}\",\"point\":\"QIBM_QWC_SUSPEND\",\"id\":{\"number\":10,\"who\":\"$T/b\",\"user\":$u,\"data\":$d}}"
+	done
+} >>"$EXITPT_STATE_DIR/journal"
+: >"$exitd_log"
+start_exitd
+is "$(grep -c 'program participant .* cannot be restored' "$exitd_log")" 2 \
+    "journal_identity_of_the_wrong_type_is_reported (user 7, data [])"
+run "$EXITCTL" cancel
+is "$status" 2 "the operation is cancelled"
+is "$(calls b '^2 cancel')" 0 "and the program is not called"
 
 stop_exitd
 ok $? "exitd stops cleanly"

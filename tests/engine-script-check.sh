@@ -56,6 +56,16 @@ script "w wait=901" "x wait=900"
 run "$EXITCTL" check --validate
 is "$(jwindow)" 900 "900 is in range: the window is 900 s"
 
+# --- a participant's name reaches terminals without its control characters
+esc=$(printf '\033')
+script "$(printf 'e%s[2Jx' "$esc")"
+run "$EXITCTL" check --validate
+is "$status" 0 "a participant named with an escape sequence"
+unlike "$out" "$esc" "who_is_shown_without_control_characters"
+like "$out" 'e \[2Jx: allow' "the escape shown as a space"
+like "$(cat "$J")" '"key":"e\\u001[bB]\[2Jx".*"who":"e \[2Jx"' \
+    "the journal keeps the key as it is and the name cleaned"
+
 # --- abnormal ends count as allow, even after a status 0
 forget_calls
 script "e status=0 check=error:10" "g status=0 check=gone:20" \

@@ -4,7 +4,9 @@
 # Complete, a restarted exitd rebuilds the participants from their
 # journalled identity (not from today's script), and the next Cancel or
 # Complete reaches each one exactly once, Cancel only those that allowed;
-# with no driver, the recovery timeout cancels by itself.
+# with no driver, the recovery timeout cancels by itself.  A hand-edited
+# journal's malformed records (operation id, keys, window, system state)
+# are reported and not used.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/exitd-lib.sh"
 . "$top_srcdir/tests/script-lib.sh"
@@ -89,6 +91,8 @@ wait_calls r2 complete
 kill_exitd
 wait $drv
 start_exitd
+like "$(cat "$exitd_log")" "recovered from the journal in phase complete; .*; finishing Complete in 60 s" \
+    "the log says that the recovery timeout would finish Complete, not cancel"
 run "$EXITCTL" complete
 is "$status" 0 "complete after the restart"
 is "$(script_calls r1 complete)$(script_calls r2 complete)$(script_calls r3 complete)" 111 \
@@ -104,9 +108,54 @@ script "a" "b"
 "$EXITCTL" check >/dev/null
 kill_exitd
 start_exitd
-run "$EXITCTL" status --follow
+follow_status
 like "$out" "cancelled" "recovery_timeout_cancels_a_recovered_operation"
 is "$(script_calls a cancel)$(script_calls b cancel)" 11 "each got cancel once"
+
+# --- a hand-edited journal: what is malformed is reported and not used
+stop_exitd
+echo "recovery-timeout 60" >"$EXITPT_CONFIG"
+# rec OP EVENT REST: one record of operation OP.
+rec() { echo "{\"time\":1,\"op\":\"$1\",\"event\":\"$2\"$3}"; }
+# call OP PHASE KEY: a call to scripted participant KEY (its own line).
+call() {
+	rec "$1" call ",\"phase\":\"$2\",\"kind\":\"script\",\"key\":\"$3\",\"point\":\"QIBM_QWC_SUSPEND\",\"id\":{\"line\":\"$3\"}"
+}
+{
+	rec zz operation-start ',"action":1,"validate_only":false'
+	rec zz phase-start ',"phase":"check"'
+	call zz check a
+} >>"$J"
+forget_calls
+: >"$exitd_log"
+start_exitd
+like "$(cat "$exitd_log")" "journal:.*malformed operation id 'zz'" \
+    "a record whose operation id is not 16 hex digits is reported"
+run "$EXITCTL" cancel
+is "$status" 65 "journal_bad_operation_id_is_not_recovered"
+is "$(script_calls a cancel)" 0 "so nobody gets a Cancel for it"
+stop_exitd
+long=$(head -c 9000 /dev/zero | tr '\0' k)
+{
+	rec 00000000000000cd operation-start ',"action":1,"validate_only":false'
+	rec 00000000000000cd phase-start ',"phase":"check"'
+	call 00000000000000cd check a
+	call 00000000000000cd check 'nl\nkey'
+	call 00000000000000cd check "$long"
+	rec 00000000000000cd phase-end ',"phase":"check","window":99999'
+	rec 00000000000000cd phase-start ',"phase":"complete","system_state":7'
+} >>"$J"
+: >"$exitd_log"
+start_exitd
+like "$(cat "$exitd_log")" "recovered from the journal in phase complete; 1 suspend" \
+    "the operation is recovered with the one participant whose key is usable"
+is "$(grep -c 'key of [0-9]* bytes that is not one line of less than 8192' "$exitd_log")" 2 \
+    "journal_bad_keys_are_reported (a newline, 9000 bytes)"
+is "$(awk 'length > 1000' "$exitd_log" | wc -l | tr -d ' ')" 0 \
+    "without copying a huge key into the log"
+run "$EXITCTL" --json status
+like "$out" '"window_ms": 0,' "journal_window_out_of_range_is_not_used (99999 s)"
+like "$out" '"system_state": null' "journal_system_state_out_of_range_is_not_used (7)"
 
 stop_exitd
 ok $? "exitd stops cleanly"

@@ -99,6 +99,10 @@ file_has() { [ "$(grep -c -- "$3" "$1")" -ge "$2" ]; }
 # PATTERN.
 wait_grep() { wait_until file_has "$@"; }
 
+# follow_status: `exitctl status --follow`, as run does, at most 30 s: an
+# operation that never ends fails the test instead of hanging it.
+follow_status() { run timeout 30 "$EXITCTL" status --follow; }
+
 # log_has COUNT PATTERN: exitd's log holds COUNT lines matching PATTERN.
 log_has() { file_has "$exitd_log" "$1" "$2"; }
 
