@@ -809,22 +809,15 @@ svc_register(struct svc_call *sc)
 		[PART_VOTER_COMPLETE] = "complete_timeout",
 		[PART_VOTER_NTIMEOUTS] = NULL
 	};
-	static const int max[PART_VOTER_NTIMEOUTS] = {
-		[PART_VOTER_CHECK] = EXITPT_WAIT_MAX,
-		[PART_VOTER_CANCEL] = EXITPT_WAIT_MAX,
-		[PART_VOTER_COMPLETE] = REGISTRY_TIMEOUT_MAX,
-	};
 	DBusMessageIter	 it;
 	const char	*path, *name, *desc;
 	char		 err[SVC_MESSAGE_MAX];
-	dbus_uint32_t	 vals[PART_VOTER_NTIMEOUTS] = {
-		[PART_VOTER_CHECK] = REGISTRY_CHECK_TIMEOUT,
-		[PART_VOTER_CANCEL] = REGISTRY_CHECK_TIMEOUT,
-		[PART_VOTER_COMPLETE] = REGISTRY_COMPLETE_TIMEOUT,
-	};
+	dbus_uint32_t	 vals[PART_VOTER_NTIMEOUTS];
 	int		 set[PART_VOTER_NTIMEOUTS] = { 0 };
 	int		 timeout[PART_VOTER_NTIMEOUTS], i, error;
 
+	for (i = 0; i < PART_VOTER_NTIMEOUTS; i++)
+		vals[i] = (dbus_uint32_t)part_voter_timeout_default[i];
 	svc_strings(sc->msg, &it, &path, &name, &desc);
 	if (svc_text("name", name, err, sizeof(err)) == -1 ||
 	    svc_plain("description", desc, err, sizeof(err)) == -1 ||
@@ -833,9 +826,11 @@ svc_register(struct svc_call *sc)
 		return;
 	}
 	for (i = 0; i < PART_VOTER_NTIMEOUTS; i++) {
-		if (vals[i] < 1 || vals[i] > (dbus_uint32_t)max[i]) {
+		if (vals[i] < 1 ||
+		    vals[i] > (dbus_uint32_t)part_voter_timeout_max[i]) {
 			svc_error(sc->msg, DBUS_ERROR_INVALID_ARGS, "%s: "
-			    "1..%d seconds, not %u", keys[i], max[i],
+			    "1..%d seconds, not %u", keys[i],
+			    part_voter_timeout_max[i],
 			    (unsigned int)vals[i]);
 			return;
 		}

@@ -104,8 +104,11 @@ void		 runner_shutdown(void);
  * A participant is anything that answers in a phase (SPEC section 1).
  * Each kind lives in one file, part-KIND.c, which exports one struct
  * part_ops; part.c lists every kind in part_kinds[].  Adding a kind is
- * one new file plus one entry in that table: the engine, the journal and
- * the front ends never switch on a kind.
+ * one new file plus one entry in that table (and its line in Makefile.am):
+ * the engine, the journal and the front ends never switch on a kind.
+ * Clients name kinds by their public number (EXITPT_PARTICIPANT_* in
+ * <exitpt/client.h>, named by exitpt_participant_name()), so a kind that
+ * clients should show by name also takes a number there.
  *
  * The engine owns what is common to every kind: the state machine, the
  * per-call time limits, the prepare window, the Check fold (SPEC rule 1),
@@ -234,6 +237,8 @@ void		 dr_ack_peer(pid_t, const struct proto_dr_ack *);
 #define PART_VOTER_CANCEL	1
 #define PART_VOTER_COMPLETE	2
 #define PART_VOTER_NTIMEOUTS	3
+extern const int part_voter_timeout_default[PART_VOTER_NTIMEOUTS];
+extern const int part_voter_timeout_max[PART_VOTER_NTIMEOUTS];
 extern const struct part_ops part_voter_ops;
 int		 part_voter_register(const char *, const char *, const char *,
 		     const char *, const int *, uid_t, pid_t);

@@ -72,6 +72,18 @@ struct voter_call {
 };
 TAILQ_HEAD(voter_calls, voter_call);
 
+
+/* A voter's time limits, seconds (SPEC section 7, RegisterVoter). */
+const int part_voter_timeout_default[PART_VOTER_NTIMEOUTS] = {
+	[PART_VOTER_CHECK] = REGISTRY_CHECK_TIMEOUT,
+	[PART_VOTER_CANCEL] = REGISTRY_CHECK_TIMEOUT,
+	[PART_VOTER_COMPLETE] = REGISTRY_COMPLETE_TIMEOUT,
+};
+const int part_voter_timeout_max[PART_VOTER_NTIMEOUTS] = {
+	[PART_VOTER_CHECK] = EXITPT_WAIT_MAX,
+	[PART_VOTER_CANCEL] = EXITPT_WAIT_MAX,
+	[PART_VOTER_COMPLETE] = REGISTRY_TIMEOUT_MAX,
+};
 static struct voters		voters = TAILQ_HEAD_INITIALIZER(voters);
 static size_t			nvoters;
 static struct voter_calls	voter_queued =
@@ -508,13 +520,22 @@ voter_restore(struct part *p, json_t *id)
 {
 	struct voter_part	*vp;
 	const char		*unique = NULL, *path = NULL;
-	int			 t[PART_VOTER_NTIMEOUTS] = { 30, 30, 300 };
+	int			 t[PART_VOTER_NTIMEOUTS], i;
 
+	memcpy(t, part_voter_timeout_default, sizeof(t));
 	if (json_unpack(id, "{s:s, s:s, s?i, s?i, s?i}", "unique", &unique,
 	    "path", &path, "check_timeout", &t[PART_VOTER_CHECK],
 	    "cancel_timeout", &t[PART_VOTER_CANCEL], "complete_timeout",
 	    &t[PART_VOTER_COMPLETE]) != 0 || !dbus_validate_path(path, NULL))
 		return (-1);
+	/*
+	 * A journal is a file on disk: a limit outside what RegisterVoter
+	 * accepts (0 would mean none) is taken as the default.
+	 */
+	for (i = 0; i < PART_VOTER_NTIMEOUTS; i++) {
+		if (t[i] < 1 || t[i] > part_voter_timeout_max[i])
+			t[i] = part_voter_timeout_default[i];
+	}
 	vp = xcalloc(1, sizeof(*vp));
 	vp->unique = xstrdup(unique);
 	vp->path = xstrdup(path);

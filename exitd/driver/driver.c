@@ -19,7 +19,6 @@ typedef void	(*driver_prefix_cb)(FILE *, int, void *);
 static int	 driver_normal_end(int, int);
 static size_t	 driver_how(int, int, char *, size_t);
 static size_t	 driver_wait_text(int32_t, char *, size_t);
-static void	 driver_put_text(FILE *, const char *);
 static void	 driver_answer_print(FILE *, int, const struct exitpt_answer *,
 		     driver_prefix_cb, void *);
 static json_t	*driver_answer_json(int, const struct exitpt_answer *);
@@ -391,7 +390,7 @@ driver_check_text(const struct driver_check *k, char *buf, size_t len)
  * end the line nor drive a terminal (the HMC shows what the drmgr hook
  * prints).
  */
-static void
+void
 driver_put_text(FILE *fp, const char *s)
 {
 	for (; *s != '\0'; s++)

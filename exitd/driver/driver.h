@@ -202,4 +202,10 @@ int		 driver_run(struct exitpt_client **, const struct driver_run *,
 		    struct driver_result *);
 void		 driver_result_clear(struct driver_result *);
 
+/*
+ * Print text that came from elsewhere (a participant's name, a reason, a
+ * journal string) inside a line of fp: control characters become spaces.
+ */
+void		 driver_put_text(FILE *, const char *);
+
 #endif /* DRIVER_H */

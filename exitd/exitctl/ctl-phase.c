@@ -180,8 +180,7 @@ ctl_phase_refused(const char *cmd, int error, struct exitpt_report *r)
 static int
 ctl_phase_one(int argc, char **argv, int phase)
 {
-	struct ctl_phase_args	 a = { EXITPT_ACTION_MIGRATION, 0, 0, 0, 0,
-	    0 };
+	struct ctl_phase_args	 a = { .action = EXITPT_ACTION_MIGRATION };
 	struct driver_request	 req;
 	struct exitpt_client	*c;
 	struct exitpt_report	*r = NULL, *cancel = NULL;
@@ -283,7 +282,7 @@ ctl_phase_suspend_cb(void *arg)
 static int
 ctl_phase_sequence(int argc, char **argv, int action)
 {
-	struct ctl_phase_args	 a = { action, 0, 0, 0, 0, 0 };
+	struct ctl_phase_args	 a = { .action = action };
 	struct ctl_phase_seq	 s;
 	struct driver_run	 run;
 	struct driver_result	 res;

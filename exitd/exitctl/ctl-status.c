@@ -255,8 +255,11 @@ ctl_journal_text(json_t *rec, int64_t ms)
 		if (strcmp(key, "time") == 0 || strcmp(key, "op") == 0 ||
 		    strcmp(key, "event") == 0)
 			continue;
-		if (json_is_string(v))
-			printf(" %s=\"%s\"", key, json_string_value(v));
+		if (json_is_string(v)) {
+			printf(" %s=\"", key);
+			driver_put_text(stdout, json_string_value(v));
+			putchar('"');
+		}
 		else if (json_is_integer(v))
 			printf(" %s=%" JSON_INTEGER_FORMAT, key,
 			    json_integer_value(v));
