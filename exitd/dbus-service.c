@@ -113,6 +113,7 @@ static void	 svc_list(struct svc_call *);
 static void	 svc_list_cb(void *, int, const char *, pid_t, json_t *);
 static void	 svc_done(struct svc_call *);
 static void	 svc_send(DBusMessage *);
+static void	 svc_utf8(char *, int);
 static void	 svc_error(DBusMessage *, const char *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	 svc_engine_error(DBusMessage *, int, int);
@@ -222,16 +223,40 @@ svc_send(DBusMessage *msg)
 	dbus_message_unref(msg);
 }
 
-/* Answer call with an error. */
+/*
+ * Make an error's message (cut if it did not fit its buffer) valid
+ * UTF-8, which libdbus insists on (it aborts a sender that is not): a
+ * cut loses its half character, and text that is still not UTF-8 (an
+ * exit program's reason may be any bytes) shows '?' for every non-ASCII
+ * byte, as exitctl's JSON does.
+ */
+static void
+svc_utf8(char *buf, int cut)
+{
+	char	*p;
+
+	if (cut)
+		utf8_trim(buf);
+	if (dbus_validate_utf8(buf, NULL))
+		return;
+	for (p = buf; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	}
+}
+
+/* Answer call with an error; the message may echo any argument. */
 static void
 svc_error(DBusMessage *call, const char *name, const char *fmt, ...)
 {
 	char	buf[SVC_MESSAGE_MAX];
 	va_list	ap;
+	int	n;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	svc_utf8(buf, n < 0 || (size_t)n >= sizeof(buf));
 	svc_send(dbus_message_new_error(call, name, buf));
 }
 
@@ -586,6 +611,7 @@ svc_drive_end(struct svc_call *sc)
 			    s->calls[i].reason : exitpt_end_name(
 			    s->calls[i].end));
 		}
+		svc_utf8(msg, off >= sizeof(msg));
 		svc_send(dbus_message_new_error(sc->msg, ERROR_VETOED, msg));
 	} else {
 		reply = dbus_message_new_method_return(sc->msg);

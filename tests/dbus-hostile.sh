@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPEC section 7 and the quality bar, against what any user may send:
+# texts of any length and any bytes in arguments and answers get a clear
+# D-Bus error or go through as valid UTF-8, and exitd keeps running.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/exitd-lib.sh"
+. "$top_srcdir/tests/dbus-lib.sh"
+
+start_bus permissive
+start_exitd
+wait_log 1 'own org.exitpt.Exitd1'
+
+# eacute N: N times U+00E9 (two bytes each in UTF-8).
+eacute() { printf '\303\251%.0s' $(seq "$1"); }
+
+# --- an error that echoes a long multibyte argument, cut to fit
+run "$VOTER" --inhibit "who,why,x$(eacute 3000)"
+like "$err" "InvalidArgs: mode: 'block' or 'delay', not 'x$(eacute 10)" \
+    "error_message_echoing_a_long_argument_is_cut_on_a_character"
+kill -0 "$exitd_pid"
+ok $? "exitd survives an error message cut to fit"
+
+# --- a veto whose reason was cut to the engine's length
+start_voter cut --answer "0,0,$(eacute 200)"
+manager Check string:migration boolean:true
+like "$err" "^Error org.exitpt.Exitd1.Error.Vetoed: .*vetoed by voter cut" \
+    "veto_with_a_reason_cut_to_fit_is_sent"
+kill -0 "$exitd_pid"
+ok $? "exitd survives a veto whose reason was cut"
+stop_voter cut
+
+# --- a veto whose reason is not UTF-8 at all (an exit program's bytes)
+prog latin "printf 'EXITPT_STATUS=0\nEXITPT_REASON=caf\351 busy\n'"
+suspend 10 latin
+manager Check string:migration boolean:true
+like "$err" "^Error org.exitpt.Exitd1.Error.Vetoed: .*caf\? busy" \
+    "veto_reason_that_is_not_utf8_shows_question_marks"
+kill -0 "$exitd_pid"
+ok $? "exitd survives a veto reason that is not UTF-8"
+"$EXITCTL" remove QIBM_QWC_SUSPEND 10 >/dev/null
+
+manager ListParticipants
+is "$status" 0 "exitd answers afterwards"
+stop_exitd
+is "$?" 0 "exitd stops cleanly"
+done_testing
