@@ -13,6 +13,12 @@ wait_log 1 'own org.exitpt.Exitd1'
 # eacute N: N times U+00E9 (two bytes each in UTF-8).
 eacute() { printf '\303\251%.0s' $(seq "$1"); }
 
+# first_reason: the reason of the first answer in the JSON report in $out.
+first_reason() {
+	printf '%s' "$out" | python3 -c 'import json, sys
+sys.stdout.buffer.write(json.load(sys.stdin)["answers"][0]["reason"].encode())'
+}
+
 # --- an error that echoes a long multibyte argument, cut to fit
 run "$VOTER" --inhibit "who,why,x$(eacute 3000)"
 like "$err" "InvalidArgs: mode: 'block' or 'delay', not 'x$(eacute 10)" \
@@ -20,14 +26,26 @@ like "$err" "InvalidArgs: mode: 'block' or 'delay', not 'x$(eacute 10)" \
 kill -0 "$exitd_pid"
 ok $? "exitd survives an error message cut to fit"
 
-# --- a veto whose reason was cut to the engine's length
+# --- a veto whose reason was cut to the engine's length: on a character
 start_voter cut --answer "0,0,$(eacute 200)"
 manager Check string:migration boolean:true
-like "$err" "^Error org.exitpt.Exitd1.Error.Vetoed: .*vetoed by voter cut" \
-    "veto_with_a_reason_cut_to_fit_is_sent"
+like "$err" "^Error org.exitpt.Exitd1.Error.Vetoed: .*vetoed by voter cut \\(.*\\): $(eacute 127)\$" \
+    "veto_with_a_reason_cut_to_fit_is_sent, cut on a character"
 kill -0 "$exitd_pid"
 ok $? "exitd survives a veto whose reason was cut"
+run "$EXITCTL" check --validate --json
+is "$(first_reason)" "$(eacute 127)" \
+    "reason_cut_on_a_character_stays_readable_in_json"
 stop_voter cut
+# A block lock's reason is its why (here 256 bytes, the most) and more,
+# cut by the lock itself.
+"$VOTER" --inhibit "wide,$(eacute 128),block" >"$T/wide.out" 2>>"$T/wide.err" &
+echo $! >"$T/wide.pid"
+wait_line "$T/wide.out" '^inhibited'
+run "$EXITCTL" check --validate --json
+is "$(first_reason)" "$(eacute 127)" \
+    "a lock's reason cut by the lock is cut on a character"
+stop_voter wide
 
 # --- a veto whose reason is not UTF-8 at all (an exit program's bytes)
 prog latin "printf 'EXITPT_STATUS=0\nEXITPT_REASON=caf\351 busy\n'"
