@@ -544,14 +544,10 @@ static void
 voter_list(part_list_cb cb, void *arg)
 {
 	struct voter	*v;
-	struct tm	 tm;
-	char		 since[32];
+	char		 since[40];
 
 	TAILQ_FOREACH(v, &voters, entry) {
-		if (localtime_r(&v->since, &tm) == NULL ||
-		    strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%S%z",
-		    &tm) == 0)
-			since[0] = '\0';
+		log_time_iso((int64_t)v->since * 1000, since, sizeof(since));
 		cb(arg, EXITPT_PARTICIPANT_VOTER, v->name, v->pid,
 		    json_pack("{s:s, s:s, s:s, s:I, s:s, s:i, s:i, s:i, s:s}",
 		    "unique", v->unique, "path", v->path,

@@ -9,6 +9,15 @@ start_bus permissive
 start_exitd
 wait_log 1 'own org.exitpt.Exitd1'
 
+# --- a voter listed by exitctl participants, by its output conventions
+start_voter listed --answer 1,5,
+run "$EXITCTL" participants --json
+printf '%s\n' "$out" >"$T/participants.json"
+is "$(python3 "$top_srcdir/tests/json-conventions.py" "$T/participants.json" doc 2>&1)" "" \
+    "participants_json_with_a_voter_follows_the_conventions"
+like "$out" '"since": "[0-9-]+T[0-9:]+\.[0-9]{3}' "(since has milliseconds)"
+stop_voter listed
+
 # --- a veto with its reason; Cancel only to those that allowed, once
 start_voter yes --answer 1,5,
 start_voter no --answer '0,0,nightly backup running'
