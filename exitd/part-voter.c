@@ -379,24 +379,30 @@ voter_end(struct voter_call *vc, const struct part_answer *a)
 	voter_pump();
 }
 
-/* Remember the voter's last answer, for ListParticipants. */
+/*
+ * Remember the voter's last answer, for ListParticipants; cut on a
+ * character, so that the listing's JSON can hold it.
+ */
 static void
 voter_note(const struct voter_call *vc, const struct part_answer *a)
 {
 	struct voter	*v;
+	int		 n;
 
 	if ((v = voter_find(vc->unique, vc->path)) == NULL)
 		return;
 	if (vc->phase == EXITPT_OP_CHECK && a->end == EXITPT_END_ANSWERED)
-		snprintf(v->last, sizeof(v->last), "check: status %d, wait "
-		    "%d%s%s", (int)a->status, (int)a->wait,
+		n = snprintf(v->last, sizeof(v->last), "check: status %d, "
+		    "wait %d%s%s", (int)a->status, (int)a->wait,
 		    a->reason != NULL && *a->reason != '\0' ? ": " : "",
 		    a->reason != NULL ? a->reason : "");
 	else
-		snprintf(v->last, sizeof(v->last), "%s: %s%s%s",
+		n = snprintf(v->last, sizeof(v->last), "%s: %s%s%s",
 		    exitpt_phase_name(vc->phase), exitpt_end_name(a->end),
 		    a->reason != NULL && *a->reason != '\0' ? ": " : "",
 		    a->reason != NULL ? a->reason : "");
+	if (n < 0 || (size_t)n >= sizeof(v->last))
+		utf8_trim(v->last);
 }
 
 /*
