@@ -119,7 +119,7 @@ static void	 svc_error(DBusMessage *, const char *, const char *, ...)
 static void	 svc_engine_error(DBusMessage *, int, int);
 static int	 svc_options(DBusMessageIter *, const char *const *,
 		     dbus_uint32_t *, int *, char *, size_t);
-static int	 svc_text(const char *, const char *, char *, size_t);
+static int	 svc_text(const char *, const char *, int, char *, size_t);
 static void	 svc_strings(DBusMessage *, DBusMessageIter *, const char **,
 		     const char **, const char **);
 static void	 svc_props_update(int);
@@ -671,13 +671,18 @@ svc_engine_error(DBusMessage *call, int error, int phase)
 }
 
 /*
- * A string argument that must be text a person reads: not empty, at
- * most SVC_TEXT_MAX bytes.  Returns 0, or -1 with why in err.
+ * A string argument that must be text a person reads: not empty (unless
+ * empty_ok), at most SVC_TEXT_MAX bytes, one line without control
+ * characters (it goes to the log and to operators' terminals as it is).
+ * Returns 0, or -1 with why in err.
  */
 static int
-svc_text(const char *what, const char *s, char *err, size_t len)
+svc_text(const char *what, const char *s, int empty_ok, char *err,
+    size_t len)
 {
-	if (*s == '\0') {
+	size_t	i;
+
+	if (*s == '\0' && !empty_ok) {
 		snprintf(err, len, "%s: empty", what);
 		return (-1);
 	}
@@ -685,6 +690,14 @@ svc_text(const char *what, const char *s, char *err, size_t len)
 		snprintf(err, len, "%s: %zu bytes, at most %d", what,
 		    strlen(s), SVC_TEXT_MAX);
 		return (-1);
+	}
+	for (i = 0; s[i] != '\0'; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			snprintf(err, len, "%s: control character 0x%02x at "
+			    "byte %zu", what, (unsigned int)(unsigned char)s[i],
+			    i);
+			return (-1);
+		}
 	}
 	return (0);
 }
@@ -762,8 +775,8 @@ svc_inhibit(struct svc_call *sc)
 	int		 set[1] = { 0 }, m, wait, fd;
 
 	svc_strings(sc->msg, &it, &who, &why, &mode);
-	if (svc_text("who", who, err, sizeof(err)) == -1 ||
-	    svc_text("why", why, err, sizeof(err)) == -1 ||
+	if (svc_text("who", who, 0, err, sizeof(err)) == -1 ||
+	    svc_text("why", why, 0, err, sizeof(err)) == -1 ||
 	    svc_options(&it, keys, vals, set, err, sizeof(err)) == -1) {
 		svc_error(sc->msg, DBUS_ERROR_INVALID_ARGS, "%s", err);
 		return;
@@ -833,12 +846,9 @@ svc_register(struct svc_call *sc)
 	int		 timeout[PART_VOTER_NTIMEOUTS], i, error;
 
 	svc_strings(sc->msg, &it, &path, &name, &desc);
-	if (svc_text("name", name, err, sizeof(err)) == -1 ||
-	    strlen(desc) > SVC_TEXT_MAX ||
+	if (svc_text("name", name, 0, err, sizeof(err)) == -1 ||
+	    svc_text("description", desc, 1, err, sizeof(err)) == -1 ||
 	    svc_options(&it, keys, vals, set, err, sizeof(err)) == -1) {
-		if (strlen(desc) > SVC_TEXT_MAX)
-			snprintf(err, sizeof(err), "description: %zu bytes, "
-			    "at most %d", strlen(desc), SVC_TEXT_MAX);
 		svc_error(sc->msg, DBUS_ERROR_INVALID_ARGS, "%s", err);
 		return;
 	}

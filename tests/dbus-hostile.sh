@@ -26,6 +26,22 @@ like "$err" "InvalidArgs: mode: 'block' or 'delay', not 'x$(eacute 10)" \
 kill -0 "$exitd_pid"
 ok $? "exitd survives an error message cut to fit"
 
+# --- who, why and a voter's name reach the log and operators' terminals
+# as they are: one line each, no control characters.  (Accepted, they
+# would hold the lock or stay registered: timeout ends them then.)
+run timeout 10 "$VOTER" --inhibit "$(printf 'evil\033[2J'),why,block"
+like "$err" 'InvalidArgs: who: control character 0x1b at byte 4' \
+    "who_with_a_control_character_is_refused"
+run timeout 10 "$VOTER" --inhibit "who,$(printf 'a\nFAKE log line'),block"
+like "$err" 'InvalidArgs: why: control character 0x0a at byte 1' \
+    "why_with_a_newline_is_refused"
+run timeout 10 "$VOTER" --name "$(printf 'v\nFAKE log line')" --path /forged
+like "$err" 'InvalidArgs: name: control character 0x0a at byte 1' \
+    "voter_name_with_a_newline_is_refused"
+unlike "$(cat "$exitd_log")" '^FAKE' "nothing of them reached the log"
+run "$EXITCTL" participants
+is "$out" "no participants" "nor the participants"
+
 # --- a veto whose reason was cut to the engine's length: on a character
 start_voter cut --answer "0,0,$(eacute 200)"
 manager Check string:migration boolean:true
