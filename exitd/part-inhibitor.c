@@ -85,6 +85,7 @@ static void	 inhibitor_holders(const struct inhibitor *, char *,
 		     size_t);
 static void	 inhibitor_since(const struct inhibitor *, char *,
 		     size_t);
+static void	 inhibitor_comm_clean(char *);
 
 const struct part_ops part_inhibitor_ops = {
 	.kind = EXITPT_PARTICIPANT_INHIBITOR,
@@ -433,6 +434,7 @@ inhibitor_holders(const struct inhibitor *in, char *buf, size_t len)
 					comm[strcspn(comm, "\n")] = '\0';
 				fclose(f);
 			}
+			inhibitor_comm_clean(comm);
 			w = snprintf(buf + used, len - used, "%spid %ld (%s)",
 			    used > 0 ? ", " : "", pid, comm);
 			if (w < 0 || (size_t)w >= len - used) {
@@ -445,6 +447,21 @@ inhibitor_holders(const struct inhibitor *in, char *buf, size_t len)
 		closedir(fds);
 	}
 	closedir(proc);
+}
+
+/*
+ * A process names itself (prctl, or the name it was run by) with any
+ * bytes: what is not printable ASCII shows as '?', so that the name
+ * neither runs on an operator's terminal nor makes the listing's JSON
+ * fail.
+ */
+static void
+inhibitor_comm_clean(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
+	}
 }
 
 /* exitd is stopping: let go of every lock (the holders' ends stay open). */

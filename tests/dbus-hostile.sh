@@ -42,6 +42,20 @@ unlike "$(cat "$exitd_log")" '^FAKE' "nothing of them reached the log"
 run "$EXITCTL" participants
 is "$out" "no participants" "nor the participants"
 
+# --- a holder's process name is any bytes it chose (here the name it was
+# run by): shown printable, and the lock is listed with all its details
+odd="$T/$(printf 'h\033[2J\377')"
+ln -s "$VOTER" "$odd"
+"$odd" --inhibit 'named,odd holder,block' >"$T/odd.out" 2>>"$T/odd.err" &
+echo $! >"$T/odd.pid"
+wait_line "$T/odd.out" '^inhibited'
+run "$EXITCTL" participants --json
+like "$out" "\"holders\": \"pid $(cat "$T/odd.pid") \\(h\\?\\[2J\\?\\)\"" \
+    "holder_named_with_odd_bytes_is_listed_printable"
+run "$EXITCTL" participants
+unlike "$out" "$(printf '\033')" "no escape sequence reaches the terminal"
+stop_voter odd
+
 # --- a veto whose reason was cut to the engine's length: on a character
 start_voter cut --answer "0,0,$(eacute 200)"
 manager Check string:migration boolean:true
