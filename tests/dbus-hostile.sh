@@ -87,6 +87,58 @@ kill -0 "$exitd_pid"
 ok $? "exitd survives a veto reason that is not UTF-8"
 "$EXITCTL" remove QIBM_QWC_SUSPEND 10 >/dev/null
 
+# --- the holders of every lock are looked up in one walk of /proc, at
+# most once a second: a user with many locks and many descriptors who
+# asks for listing after listing does not stall exitd.  (k, not i: the
+# helpers' loops use i.)
+k=0
+while [ $k -lt 30 ]; do
+	"$VOTER" --inhibit "many$k,one of many,delay" >"$T/many$k.out" \
+	    2>>"$T/many.err" &
+	echo $! >"$T/many$k.pid"
+	k=$((k + 1))
+done
+k=0
+while [ $k -lt 30 ]; do
+	wait_line "$T/many$k.out" '^inhibited' || break
+	k=$((k + 1))
+done
+python3 -c 'import os, resource, time
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+want = 20000 if hard == resource.RLIM_INFINITY else min(hard, 20000)
+resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+fd = os.open("/dev/null", os.O_RDONLY)
+try:
+    while True:
+        os.dup(fd)
+except OSError:
+    pass
+print("ready", flush=True)
+time.sleep(600)' >"$T/fds.out" &
+echo $! >"$T/fds.pid"
+wait_line "$T/fds.out" '^ready'
+lists=
+t0=$(now_ms)
+k=0
+while [ $k -lt 10 ]; do
+	"$DBUS_SEND" --bus="$BUS_ADDRESS" --print-reply --dest=org.exitpt.Exitd1 \
+	    /org/exitpt/Exitd1 org.exitpt.Exitd1.Manager.ListParticipants \
+	    >/dev/null 2>&1 &
+	lists="$lists $!"
+	k=$((k + 1))
+done
+wait $lists
+run "$EXITCTL" status
+t1=$(now_ms)
+ok $([ "$status" -eq 0 ] && [ $((t1 - t0)) -lt 5000 ]; echo $?) \
+    "listings_of_many_locks_do_not_stall_exitd (10 listings and a status in $((t1 - t0)) ms)"
+kill "$(cat "$T/fds.pid")"; rm -f "$T/fds.pid"
+k=0
+while [ $k -lt 30 ]; do
+	stop_voter "many$k"
+	k=$((k + 1))
+done
+
 manager ListParticipants
 is "$status" 0 "exitd answers afterwards"
 stop_exitd
