@@ -1121,8 +1121,9 @@ svc_props_update(int announce)
 	svc_props.state = s->running ? "running" : s->open ? "waiting" :
 	    "idle";
 	svc_props.operation = s->operation;
-	svc_props.phase = s->operation == 0 ? "" :
-	    exitpt_phase_name(s->phase);
+	/* Between OperationStarted and the first PhaseStarted: no phase. */
+	svc_props.phase = s->operation == 0 || s->phase == EXITPT_OP_NONE ?
+	    "" : exitpt_phase_name(s->phase);
 	svc_props.action = s->operation == 0 ? "" : s->action ==
 	    EXITPT_ACTION_HIBERNATION ? "hibernation" : "migration";
 	svc_props.window = s->window > 0 ? (uint32_t)s->window : 0;

@@ -84,6 +84,9 @@ n=$(grep -c 'member=PropertiesChanged' "$T/monitor.out")
 ok $([ "$n" -ge 4 ]; echo $?) "properties_emit_PropertiesChanged ($n times)"
 like "$(grep -A12 'member=PropertiesChanged' "$T/monitor.out" | grep -A1 '"State"' | grep -c 'string "running"')" \
     '^[1-9]' "PropertiesChanged says running"
+phases=$(grep -A1 'string "Phase"' "$T/monitor.out" | sed -n 's/.*variant *string "\(.*\)"$/\1/p' | tr '\n' ' ')
+is "$phases" "check prepare complete " \
+    "property_Phase_takes_only_the_phases_of_the_contract"
 run "$DBUS_SEND" --bus="$BUS_ADDRESS" --print-reply --dest=org.exitpt.Exitd1 \
     /org/exitpt/Exitd1 org.freedesktop.DBus.Properties.GetAll \
     string:org.exitpt.Exitd1.Manager
