@@ -633,6 +633,7 @@ static void
 svc_engine_error(DBusMessage *call, int error, int phase)
 {
 	struct engine_snapshot	*s;
+	dbus_uint64_t		 asked;
 
 	s = phase_snapshot(-1);
 	switch (error) {
@@ -643,8 +644,16 @@ svc_engine_error(DBusMessage *call, int error, int phase)
 		    "migration", exitpt_phase_name(s->phase), s->driver);
 		break;
 	case EXITPT_E_NO_OPERATION:
+		/* Every drive but Check starts with the operation asked for. */
+		if (phase == EXITPT_OP_CHECK || !dbus_message_get_args(call,
+		    NULL, DBUS_TYPE_UINT64, &asked, DBUS_TYPE_INVALID))
+			asked = 0;
 		if (s->operation == 0)
 			svc_error(call, ERROR_NO_OPERATION, "no operation yet");
+		else if (asked == s->operation && !s->open)
+			svc_error(call, ERROR_NO_OPERATION, "operation %016"
+			    PRIx64 " is over (%s)", s->operation,
+			    exitpt_outcome_name(s->op_outcome));
 		else
 			svc_error(call, ERROR_NO_OPERATION, "no such "
 			    "operation: the current or last one is %016"
