@@ -33,6 +33,7 @@
 #define ERROR_NO_OPERATION	"org.exitpt.Exitd1.Error.NoOperation"
 #define ERROR_WRONG_PHASE	"org.exitpt.Exitd1.Error.WrongPhase"
 #define SVC_TEXT_MAX		256	/* who, why, name, description */
+#define SVC_PATH_MAX		1024	/* a voter's object path, bytes */
 #define SVC_MESSAGE_MAX		4096	/* an error's message */
 #define SVC_DRIVER_MAX		128	/* "uid U pid P (D-Bus :1.N)" */
 
@@ -855,6 +856,15 @@ svc_register(struct svc_call *sc)
 	int		 timeout[PART_VOTER_NTIMEOUTS], i, error;
 
 	svc_strings(sc->msg, &it, &path, &name, &desc);
+	/*
+	 * The bus bounds a path only by a message's size: a voter is kept,
+	 * listed, logged and journalled by its path, so it is bounded here.
+	 */
+	if (strlen(path) > SVC_PATH_MAX) {
+		svc_error(sc->msg, DBUS_ERROR_INVALID_ARGS, "path: %zu bytes, "
+		    "at most %d", strlen(path), SVC_PATH_MAX);
+		return;
+	}
 	if (svc_text("name", name, 0, err, sizeof(err)) == -1 ||
 	    svc_text("description", desc, 1, err, sizeof(err)) == -1 ||
 	    svc_options(&it, keys, vals, set, err, sizeof(err)) == -1) {

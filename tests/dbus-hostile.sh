@@ -39,6 +39,11 @@ run timeout 10 "$VOTER" --name "$(printf 'v\nFAKE log line')" --path /forged
 like "$err" 'InvalidArgs: name: control character 0x0a at byte 1' \
     "voter_name_with_a_newline_is_refused"
 unlike "$(cat "$exitd_log")" '^FAKE' "nothing of them reached the log"
+# A voter's object path is bounded by the bus only by a message's size:
+# megabytes each, kept, listed, logged, and too long to be called.
+run timeout 10 "$VOTER" --name deep --path "$(printf '/abcdefg%.0s' $(seq 200))"
+like "$err" 'InvalidArgs: path: 1600 bytes, at most 1024' \
+    "voter_path_longer_than_1024_bytes_is_refused"
 run "$EXITCTL" participants
 is "$out" "no participants" "nor the participants"
 
