@@ -35,6 +35,8 @@
 #define SVC_TEXT_MAX		256	/* who, why, name, description */
 #define SVC_PATH_MAX		1024	/* a voter's object path, bytes */
 #define SVC_MESSAGE_MAX		4096	/* an error's message */
+#define SVC_VETO_MAX		(64 * 1024) /* the Vetoed error's message */
+#define SVC_MESSAGE_TAIL	64	/* room for "; and N more (...)" */
 #define SVC_DRIVER_MAX		128	/* "uid U pid P (D-Bus :1.N)" */
 
 enum svc_method {
@@ -118,6 +120,7 @@ static void	 svc_utf8(char *, int);
 static void	 svc_error(DBusMessage *, const char *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	 svc_engine_error(DBusMessage *, int, int);
+static char	*svc_veto_message(const struct engine_snapshot *);
 static int	 svc_options(DBusMessageIter *, const char *const *,
 		     dbus_uint32_t *, int *, char *, size_t);
 static int	 svc_text(const char *, const char *, int, char *, size_t);
@@ -576,10 +579,9 @@ svc_drive_end(struct svc_call *sc)
 	struct engine_snapshot	*s;
 	DBusMessage		*reply;
 	const char		*outcome;
-	char			 msg[SVC_MESSAGE_MAX];
+	char			*msg;
 	dbus_uint64_t		 op;
 	dbus_uint32_t		 window;
-	size_t			 i, off;
 	int			 phase;
 
 	sc->driving = 0;
@@ -595,25 +597,9 @@ svc_drive_end(struct svc_call *sc)
 	op = s->operation;
 	outcome = exitpt_outcome_name(s->outcome);
 	if (phase == EXITPT_OP_CHECK && s->outcome == EXITPT_OUTCOME_VETOED) {
-		off = (size_t)snprintf(msg, sizeof(msg), "operation %016" PRIx64
-		    " vetoed by", s->operation);
-		for (i = 0; i < s->ncalls && off < sizeof(msg); i++) {
-			if (s->calls[i].effective)
-				continue;
-			/* A voter's key (connection and path) tells who. */
-			off += (size_t)snprintf(msg + off, sizeof(msg) - off,
-			    "%s %s %s%s%s%s: %s", off > 40 ? ";" : "",
-			    s->calls[i].kind_name, s->calls[i].who,
-			    strcmp(s->calls[i].key, s->calls[i].who) != 0 ?
-			    " (" : "", strcmp(s->calls[i].key,
-			    s->calls[i].who) != 0 ? s->calls[i].key : "",
-			    strcmp(s->calls[i].key, s->calls[i].who) != 0 ?
-			    ")" : "", s->calls[i].reason[0] != '\0' ?
-			    s->calls[i].reason : exitpt_end_name(
-			    s->calls[i].end));
-		}
-		svc_utf8(msg, off >= sizeof(msg));
+		msg = svc_veto_message(s);
 		svc_send(dbus_message_new_error(sc->msg, ERROR_VETOED, msg));
+		free(msg);
 	} else {
 		reply = dbus_message_new_method_return(sc->msg);
 		window = s->window > 0 ? (dbus_uint32_t)s->window : 0;
@@ -627,6 +613,52 @@ svc_drive_end(struct svc_call *sc)
 	}
 	phase_snapshot_free(s);
 	svc_done(sc);
+}
+
+/*
+ * The Vetoed error's message: every participant that vetoed and why, as
+ * many as SVC_VETO_MAX holds (whole, never cut in the middle), then how
+ * many more there were.  Returns a string to free.
+ */
+static char *
+svc_veto_message(const struct engine_snapshot *s)
+{
+	const struct engine_call_view	*c;
+	char				*msg;
+	size_t				 i, off, limit, more = 0;
+	int				 n, named, first = 1;
+
+	msg = xmalloc(SVC_VETO_MAX);
+	limit = SVC_VETO_MAX - SVC_MESSAGE_TAIL;
+	off = (size_t)snprintf(msg, limit, "operation %016" PRIx64
+	    " vetoed by", s->operation);
+	for (i = 0; i < s->ncalls; i++) {
+		c = &s->calls[i];
+		if (c->effective)
+			continue;
+		if (more > 0) {
+			more++;
+			continue;
+		}
+		/* A voter's key (connection and path) tells who. */
+		named = strcmp(c->key, c->who) != 0;
+		n = snprintf(msg + off, limit - off, "%s %s %s%s%s%s: %s",
+		    first ? "" : ";", c->kind_name, c->who,
+		    named ? " (" : "", named ? c->key : "", named ? ")" : "",
+		    c->reason[0] != '\0' ? c->reason : exitpt_end_name(c->end));
+		if (n < 0 || (size_t)n >= limit - off) {
+			msg[off] = '\0';
+			more = 1;
+			continue;
+		}
+		off += (size_t)n;
+		first = 0;
+	}
+	if (more > 0)
+		snprintf(msg + off, SVC_VETO_MAX - off, "; and %zu more "
+		    "(exitctl journal names them all)", more);
+	svc_utf8(msg, 0);
+	return (msg);
 }
 
 /* Turn the engine's refusal of a drive into the contract's error. */

@@ -96,9 +96,10 @@ ok $? "exitd survives a veto reason that is not UTF-8"
 # most once a second: a user with many locks and many descriptors who
 # asks for listing after listing does not stall exitd.  (k, not i: the
 # helpers' loops use i.)
+why=$(printf 'one of many locks%.0s' $(seq 10))
 k=0
 while [ $k -lt 30 ]; do
-	"$VOTER" --inhibit "many$k,one of many,delay" >"$T/many$k.out" \
+	"$VOTER" --inhibit "many$k,$why,block" >"$T/many$k.out" \
 	    2>>"$T/many.err" &
 	echo $! >"$T/many$k.pid"
 	k=$((k + 1))
@@ -137,10 +138,36 @@ run "$EXITCTL" status
 t1=$(now_ms)
 ok $([ "$status" -eq 0 ] && [ $((t1 - t0)) -lt 5000 ]; echo $?) \
     "listings_of_many_locks_do_not_stall_exitd (10 listings and a status in $((t1 - t0)) ms)"
+# 30 vetoes of some 250 bytes each: more than a short message holds
+manager Check string:migration boolean:true
+is "$(printf '%s\n' "$err" | grep -o 'inhibitor many[0-9]* ' | sort -u | wc -l)" 30 \
+    "vetoed_error_names_every_vetoing_participant (30 locks)"
 kill "$(cat "$T/fds.pid")"; rm -f "$T/fds.pid"
 k=0
 while [ $k -lt 30 ]; do
 	stop_voter "many$k"
+	k=$((k + 1))
+done
+
+# Past 64 KiB the message says how many more vetoed: 14 programs whose
+# paths are 3000 bytes long (each named by its path and its key).
+deep=$T
+while [ ${#deep} -lt 3000 ]; do
+	deep="$deep/$(printf 'd%.0s' $(seq 200))"
+done
+mkdir -p "$deep"
+k=1
+while [ $k -le 14 ]; do
+	make_prog "$deep/veto$k" "echo EXITPT_STATUS=0; echo EXITPT_REASON=no $k"
+	"$EXITCTL" add QIBM_QWC_SUSPEND "$deep/veto$k" --number $((100 + k)) >/dev/null
+	k=$((k + 1))
+done
+manager Check string:migration boolean:true
+like "$err" '; and [1-9][0-9]* more \(exitctl journal names them all\)$' \
+    "a_vetoed_error_past_64_KiB_says_how_many_more_vetoed"
+k=1
+while [ $k -le 14 ]; do
+	"$EXITCTL" remove QIBM_QWC_SUSPEND $((100 + k)) >/dev/null
 	k=$((k + 1))
 done
 
