@@ -41,6 +41,7 @@
 #define INHIBITORS_PER_UID	64	/* root: up to INHIBITORS_MAX */
 #define INHIBITOR_TEXT_MAX	256	/* who, why: bytes */
 #define INHIBITOR_HOLDERS_MAX	512	/* text naming holders, bytes */
+#define INHIBITOR_WHY_SHOWN	128	/* of why, in a veto's reason */
 #define INHIBITOR_SCAN_MS	1000	/* holders looked up at most this often */
 
 struct inhibitor {
@@ -268,7 +269,8 @@ inhibitor_start(struct call *c)
 	struct inhibitor	*in = part_data(call_part(c));
 	struct part_answer	 a;
 	char			 reason[EXITD_REASON_MAX];
-	char			 since[32];
+	char			 since[32], why[INHIBITOR_WHY_SHOWN + 4];
+	size_t			 n;
 
 	memset(&a, 0, sizeof(a));
 	a.end = EXITPT_END_ANSWERED;
@@ -296,8 +298,15 @@ inhibitor_start(struct call *c)
 	}
 	inhibitor_since(in, since, sizeof(since));
 	inhibitor_scan();
+	/* A long why leaves room for whose lock it is. */
+	snprintf(why, sizeof(why), "%s", in->why);
+	if (strlen(in->why) > INHIBITOR_WHY_SHOWN) {
+		why[INHIBITOR_WHY_SHOWN] = '\0';
+		n = utf8_trim(why);
+		snprintf(why + n, sizeof(why) - n, "...");
+	}
 	snprintf(reason, sizeof(reason), "%s (block lock of pid %ld, uid %ld, "
-	    "since %s%s%s)", in->why, (long)in->pid, (long)in->uid, since,
+	    "since %s%s%s)", why, (long)in->pid, (long)in->uid, since,
 	    *in->holders != '\0' ? "; held by " : "", in->holders);
 	a.status = EXITPT_STATUS_VETO;
 	a.wait = 0;
