@@ -16,6 +16,10 @@ printf '%s\n' "$out" >"$T/participants.json"
 is "$(python3 "$top_srcdir/tests/json-conventions.py" "$T/participants.json" doc 2>&1)" "" \
     "participants_json_with_a_voter_follows_the_conventions"
 like "$out" '"since": "[0-9-]+T[0-9:]+\.[0-9]{3}' "(since has milliseconds)"
+run "$EXITCTL" participants
+like "$out" 'since: [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$' \
+    "participants_text_shows_times_as_the_conventions_say"
+like "$out" 'check_timeout: 30 s' "and durations with their unit"
 stop_voter listed
 # Its last answer, cut to fit the listing, is cut on a character.
 start_voter wordy --answer "1,5,x$(printf '\303\251%.0s' $(seq 100))"
