@@ -408,16 +408,30 @@ svc_begin(DBusMessage *msg, enum svc_method method)
 /*
  * The bus said who calls.  Without a uid the caller cannot be judged:
  * refused.  A pid the bus does not know is only left out of listings.
+ * libdbus hands a pending call the first reply that carries its serial,
+ * whoever sent it, and a bus that lets anything through lets a caller
+ * answer in the bus's stead: only the bus's own answer counts.
  */
 static void
 svc_lookup_cb(DBusPendingCall *pc, void *arg)
 {
 	struct svc_call	*sc = arg;
 	DBusMessage	*reply;
+	const char	*from;
 	dbus_uint32_t	 v = 0;
 	int		 is_uid = pc == sc->uid_pc;
 
 	reply = dbus_pending_call_steal_reply(pc);
+	if (reply != NULL && ((from = dbus_message_get_sender(reply)) ==
+	    NULL || strcmp(from, DBUS_SERVICE_DBUS) != 0)) {
+		/* No sender: libdbus's own timeout, no answer at all. */
+		if (from != NULL)
+			log_warnx("D-Bus: an answer about %s came from %s, "
+			    "not from the bus: ignored",
+			    dbus_message_get_sender(sc->msg), from);
+		dbus_message_unref(reply);
+		reply = NULL;
+	}
 	if (reply != NULL && dbus_message_get_type(reply) ==
 	    DBUS_MESSAGE_TYPE_METHOD_RETURN && dbus_message_get_args(reply,
 	    NULL, DBUS_TYPE_UINT32, &v, DBUS_TYPE_INVALID)) {

@@ -88,6 +88,7 @@ static void	 voter_free(struct part *);
 static void	 voter_list(part_list_cb, void *);
 static void	 voter_shutdown(void);
 static void	 voter_reply_cb(DBusPendingCall *, void *);
+static int	 voter_from_voter(const struct voter_call *, DBusMessage *);
 static void	 voter_pump(void);
 static void	 voter_end(struct voter_call *, const struct part_answer *);
 static void	 voter_call_free(struct voter_call *);
@@ -427,6 +428,18 @@ voter_reply_cb(DBusPendingCall *pc, void *arg)
 	if ((reply = dbus_pending_call_steal_reply(pc)) == NULL) {
 		a.end = EXITPT_END_ERROR;
 		a.reason = "no reply";
+	} else if (!voter_from_voter(vc, reply)) {
+		/*
+		 * libdbus hands the call the first reply with its serial,
+		 * whoever sent it (a bus that lets anything through lets
+		 * anyone answer in a voter's stead); the voter's own answer
+		 * finds no call any more.
+		 */
+		snprintf(why, sizeof(why), "an answer from %s, not from the "
+		    "voter: not counted", dbus_message_get_sender(reply));
+		log_warnx("voter %s %s: %s", vc->unique, vc->path, why);
+		a.end = EXITPT_END_ERROR;
+		a.reason = why;
 	} else if (dbus_set_error_from_message(&err, reply)) {
 		sender = dbus_message_get_sender(reply);
 		snprintf(why, sizeof(why), "%s: %s", err.name,
@@ -463,6 +476,21 @@ voter_reply_cb(DBusPendingCall *pc, void *arg)
 	voter_end(vc, &a);
 	if (reply != NULL)
 		dbus_message_unref(reply);
+}
+
+/*
+ * Whether a reply is the voter's own, or the bus's or libdbus's error for
+ * it (the voter left, no answer in time).
+ */
+static int
+voter_from_voter(const struct voter_call *vc, DBusMessage *reply)
+{
+	const char	*from = dbus_message_get_sender(reply);
+
+	if (from == NULL || strcmp(from, vc->unique) == 0)
+		return (1);
+	return (strcmp(from, DBUS_SERVICE_DBUS) == 0 &&
+	    dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR);
 }
 
 /* The engine stops a call: drop it and answer that it timed out. */

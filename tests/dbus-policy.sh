@@ -84,6 +84,32 @@ nobody_send ListParticipants
 like "$out" 'array \[' "an ordinary user may still list"
 like "$(cat "$exitd_log")" 'D-Bus: uid [0-9]+ pid [0-9]+ \(D-Bus :[0-9.]+\) may not drive' \
     "the refusal is logged with the caller"
+# Such a bus lets a caller answer exitd in the bus's stead: "uid 0".
+FORGE="$top_srcdir/tests/dbus-forge.py"
+run as_user nobody python3 "$FORGE" "$T/bus" check
+like "$out" '^error org.freedesktop.DBus.Error.AccessDenied' \
+    "exitd_believes_only_the_bus_about_a_caller (a forged uid 0 is refused)"
+# ... or in a voter's stead: a forged veto is not the voter's answer.
+start_voter slow --answer 1,1, --delay check=1500
+mkfifo "$T/forge.in"
+as_user nobody python3 "$FORGE" "$T/bus" voter <"$T/forge.in" \
+    >"$T/forge.out" 2>&1 &
+exec 5>"$T/forge.in"
+wait_line "$T/forge.out" '^serial'
+"$DBUS_SEND" --bus="$BUS_ADDRESS" --print-reply --dest=org.exitpt.Exitd1 \
+    /org/exitpt/Exitd1 org.exitpt.Exitd1.Manager.Check string:migration \
+    boolean:true >"$T/check.out" 2>&1 &
+bg=$!
+wait_line "$T/slow.log" '^check'
+echo go >&5
+wait_line "$T/forge.out" '^sent'
+exec 5>&-
+wait "$bg"
+unlike "$(cat "$T/check.out")" 'forged veto' \
+    "exitd_believes_only_the_voter_about_its_answer (no forged veto)"
+like "$(grep '"event":"answer"' "$EXITPT_STATE_DIR/journal" | tail -n 1)" \
+    'an answer from :[0-9.]+, not from the voter' "and the journal says why"
+stop_voter slow
 
 # --- the admin group drives (configured in exitd.conf)
 if grep -q '^nogroup:' /etc/group; then
