@@ -264,14 +264,20 @@ svc_error(DBusMessage *call, const char *name, const char *fmt, ...)
 	svc_send(dbus_message_new_error(call, name, buf));
 }
 
-/* A connection left the bus: its voters go. */
+/*
+ * A connection left the bus: its voters go.  Only the bus says so: any
+ * connection may send exitd a signal of that name (the system bus lets
+ * every user send signals to anyone), to make another user's voters go.
+ */
 static DBusHandlerResult
 svc_filter_cb(DBusConnection *conn, DBusMessage *msg, void *arg)
 {
-	const char	*name, *old, *new;
+	const char	*name, *old, *new, *from;
 
 	if (dbus_message_is_signal(msg, DBUS_INTERFACE_DBUS,
-	    "NameOwnerChanged") && dbus_message_get_args(msg, NULL,
+	    "NameOwnerChanged") && (from = dbus_message_get_sender(msg)) !=
+	    NULL && strcmp(from, DBUS_SERVICE_DBUS) == 0 &&
+	    dbus_message_get_args(msg, NULL,
 	    DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old,
 	    DBUS_TYPE_STRING, &new, DBUS_TYPE_INVALID) && *name == ':' &&
 	    *new == '\0')

@@ -67,6 +67,24 @@ as_nobody() {
 }
 as_nobody nv '^registered' --name n --path /n
 ok $? "policy_lets_anyone_register_a_voter"
+# The system bus lets every user send anyone a signal: one that looks
+# like the bus's NameOwnerChanged does not make another user's voter go.
+start_voter root --answer '0,0,root says no'
+victim=$(sed -n 's/^registered \([^ ]*\) .*/\1/p' "$T/root.out")
+run as_user nobody "$DBUS_SEND" --bus="$BUS_ADDRESS" --type=signal \
+    --dest="$(name_owner)" /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameOwnerChanged string:"$victim" \
+    string:"$victim" string:
+is "$status" 0 "(the policy lets nobody send exitd that signal)"
+run as_user nobody "$DBUS_SEND" --bus="$BUS_ADDRESS" --type=signal \
+    --dest="$(name_owner)" /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameLost string:org.exitpt.Exitd1
+manager Check string:migration boolean:true
+like "$err" 'Vetoed.*root says no' \
+    "a_forged_NameOwnerChanged_does_not_unregister_a_voter"
+unlike "$(cat "$exitd_log")" 'lost the name' \
+    "a_forged_NameLost_is_not_the_bus_s_word"
+stop_voter root
 as_nobody ni '^inhibited' --inhibit 'n,why,delay,5'
 ok $? "policy_lets_anyone_take_an_inhibitor"
 
