@@ -51,9 +51,9 @@ is "$out" "no participants" "nor the participants"
 # run by): shown printable, and the lock is listed with all its details
 odd="$T/$(printf 'h\033[2J\377')"
 ln -s "$VOTER" "$odd"
-"$odd" --inhibit 'named,odd holder,block' >"$T/odd.out" 2>>"$T/odd.err" &
-echo $! >"$T/odd.pid"
-wait_line "$T/odd.out" '^inhibited'
+HOLDER=$odd
+hold odd --inhibit 'named,odd holder,block'
+HOLDER=
 run "$EXITCTL" participants --json
 like "$out" "\"holders\": \"pid $(cat "$T/odd.pid") \\(h\\?\\[2J\\?\\)\"" \
     "holder_named_with_odd_bytes_is_listed_printable"
@@ -74,9 +74,7 @@ is "$(first_reason)" "$(eacute 127)" \
 stop_voter cut
 # A block lock's reason is its why (here 255 bytes) and whose lock it is:
 # the why is cut to 128 bytes (on a character) to leave room for that.
-"$VOTER" --inhibit "wide,x$(eacute 127),block" >"$T/wide.out" 2>>"$T/wide.err" &
-echo $! >"$T/wide.pid"
-wait_line "$T/wide.out" '^inhibited'
+hold wide --inhibit "wide,x$(eacute 127),block"
 run "$EXITCTL" check --validate --json
 like "$(first_reason)" "^x$(eacute 63)\\.\\.\\. \\(block lock of pid $(cat "$T/wide.pid"), uid [0-9]+, since " \
     "a_long_why_leaves_room_for_the_holders_pid, cut on a character"
