@@ -33,7 +33,10 @@
 #define ERROR_NO_OPERATION	"org.exitpt.Exitd1.Error.NoOperation"
 #define ERROR_WRONG_PHASE	"org.exitpt.Exitd1.Error.WrongPhase"
 #define SVC_TEXT_MAX		256	/* who, why, name, description */
+#define SVC_PATH_MAX		1024	/* a voter's object path, bytes */
 #define SVC_MESSAGE_MAX		4096	/* an error's message */
+#define SVC_VETO_MAX		(64 * 1024) /* the Vetoed error's message */
+#define SVC_MESSAGE_TAIL	64	/* room for "; and N more (...)" */
 #define SVC_DRIVER_MAX		128	/* "uid U pid P (D-Bus :1.N)" */
 
 enum svc_method {
@@ -113,13 +116,14 @@ static void	 svc_list(struct svc_call *);
 static void	 svc_list_cb(void *, int, const char *, pid_t, json_t *);
 static void	 svc_done(struct svc_call *);
 static void	 svc_send(DBusMessage *);
+static void	 svc_utf8(char *, int);
 static void	 svc_error(DBusMessage *, const char *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	 svc_engine_error(DBusMessage *, int, int);
+static char	*svc_veto_message(const struct engine_snapshot *);
 static int	 svc_options(DBusMessageIter *, const char *const *,
 		     dbus_uint32_t *, int *, char *, size_t);
-static int	 svc_plain(const char *, const char *, char *, size_t);
-static int	 svc_text(const char *, const char *, char *, size_t);
+static int	 svc_text(const char *, const char *, int, char *, size_t);
 static void	 svc_strings(DBusMessage *, DBusMessageIter *, const char **,
 		     const char **, const char **);
 static void	 svc_props_update(int);
@@ -223,27 +227,57 @@ svc_send(DBusMessage *msg)
 	dbus_message_unref(msg);
 }
 
-/* Answer call with an error. */
+/*
+ * Make an error's message (cut if it did not fit its buffer) valid
+ * UTF-8, which libdbus insists on (it aborts a sender that is not): a
+ * cut loses its half character, and text that is still not UTF-8 (an
+ * exit program's reason may be any bytes) shows '?' for every non-ASCII
+ * byte, as exitctl's JSON does.
+ */
+static void
+svc_utf8(char *buf, int cut)
+{
+	char	*p;
+
+	if (cut)
+		utf8_trim(buf);
+	if (dbus_validate_utf8(buf, NULL))
+		return;
+	for (p = buf; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	}
+}
+
+/* Answer call with an error; the message may echo any argument. */
 static void
 svc_error(DBusMessage *call, const char *name, const char *fmt, ...)
 {
 	char	buf[SVC_MESSAGE_MAX];
 	va_list	ap;
+	int	n;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	svc_utf8(buf, n < 0 || (size_t)n >= sizeof(buf));
 	svc_send(dbus_message_new_error(call, name, buf));
 }
 
-/* A connection left the bus: its voters go. */
+/*
+ * A connection left the bus: its voters go.  Only the bus says so: any
+ * connection may send exitd a signal of that name (the system bus lets
+ * every user send signals to anyone), to make another user's voters go.
+ */
 static DBusHandlerResult
 svc_filter_cb(DBusConnection *conn, DBusMessage *msg, void *arg)
 {
-	const char	*name, *old, *new;
+	const char	*name, *old, *new, *from;
 
 	if (dbus_message_is_signal(msg, DBUS_INTERFACE_DBUS,
-	    "NameOwnerChanged") && dbus_message_get_args(msg, NULL,
+	    "NameOwnerChanged") && (from = dbus_message_get_sender(msg)) !=
+	    NULL && strcmp(from, DBUS_SERVICE_DBUS) == 0 &&
+	    dbus_message_get_args(msg, NULL,
 	    DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old,
 	    DBUS_TYPE_STRING, &new, DBUS_TYPE_INVALID) && *name == ':' &&
 	    *new == '\0')
@@ -380,16 +414,30 @@ svc_begin(DBusMessage *msg, enum svc_method method)
 /*
  * The bus said who calls.  Without a uid the caller cannot be judged:
  * refused.  A pid the bus does not know is only left out of listings.
+ * libdbus hands a pending call the first reply that carries its serial,
+ * whoever sent it, and a bus that lets anything through lets a caller
+ * answer in the bus's stead: only the bus's own answer counts.
  */
 static void
 svc_lookup_cb(DBusPendingCall *pc, void *arg)
 {
 	struct svc_call	*sc = arg;
 	DBusMessage	*reply;
+	const char	*from;
 	dbus_uint32_t	 v = 0;
 	int		 is_uid = pc == sc->uid_pc;
 
 	reply = dbus_pending_call_steal_reply(pc);
+	if (reply != NULL && ((from = dbus_message_get_sender(reply)) ==
+	    NULL || strcmp(from, DBUS_SERVICE_DBUS) != 0)) {
+		/* No sender: libdbus's own timeout, no answer at all. */
+		if (from != NULL)
+			log_warnx("D-Bus: an answer about %s came from %s, "
+			    "not from the bus: ignored",
+			    dbus_message_get_sender(sc->msg), from);
+		dbus_message_unref(reply);
+		reply = NULL;
+	}
 	if (reply != NULL && dbus_message_get_type(reply) ==
 	    DBUS_MESSAGE_TYPE_METHOD_RETURN && dbus_message_get_args(reply,
 	    NULL, DBUS_TYPE_UINT32, &v, DBUS_TYPE_INVALID)) {
@@ -551,10 +599,9 @@ svc_drive_end(struct svc_call *sc)
 	struct engine_snapshot	*s;
 	DBusMessage		*reply;
 	const char		*outcome;
-	char			 msg[SVC_MESSAGE_MAX];
+	char			*msg;
 	dbus_uint64_t		 op;
 	dbus_uint32_t		 window;
-	size_t			 i, off;
 	int			 phase;
 
 	sc->driving = 0;
@@ -570,24 +617,9 @@ svc_drive_end(struct svc_call *sc)
 	op = s->operation;
 	outcome = exitpt_outcome_name(s->outcome);
 	if (phase == EXITPT_OP_CHECK && s->outcome == EXITPT_OUTCOME_VETOED) {
-		off = (size_t)snprintf(msg, sizeof(msg), "operation %016" PRIx64
-		    " vetoed by", s->operation);
-		for (i = 0; i < s->ncalls && off < sizeof(msg); i++) {
-			if (s->calls[i].effective)
-				continue;
-			/* A voter's key (connection and path) tells who. */
-			off += (size_t)snprintf(msg + off, sizeof(msg) - off,
-			    "%s %s %s%s%s%s: %s", off > 40 ? ";" : "",
-			    s->calls[i].kind_name, s->calls[i].who,
-			    strcmp(s->calls[i].key, s->calls[i].who) != 0 ?
-			    " (" : "", strcmp(s->calls[i].key,
-			    s->calls[i].who) != 0 ? s->calls[i].key : "",
-			    strcmp(s->calls[i].key, s->calls[i].who) != 0 ?
-			    ")" : "", s->calls[i].reason[0] != '\0' ?
-			    s->calls[i].reason : exitpt_end_name(
-			    s->calls[i].end));
-		}
+		msg = svc_veto_message(s);
 		svc_send(dbus_message_new_error(sc->msg, ERROR_VETOED, msg));
+		free(msg);
 	} else {
 		reply = dbus_message_new_method_return(sc->msg);
 		window = s->window > 0 ? (dbus_uint32_t)s->window : 0;
@@ -603,11 +635,58 @@ svc_drive_end(struct svc_call *sc)
 	svc_done(sc);
 }
 
+/*
+ * The Vetoed error's message: every participant that vetoed and why, as
+ * many as SVC_VETO_MAX holds (whole, never cut in the middle), then how
+ * many more there were.  Returns a string to free.
+ */
+static char *
+svc_veto_message(const struct engine_snapshot *s)
+{
+	const struct engine_call_view	*c;
+	char				*msg;
+	size_t				 i, off, limit, more = 0;
+	int				 n, named, first = 1;
+
+	msg = xmalloc(SVC_VETO_MAX);
+	limit = SVC_VETO_MAX - SVC_MESSAGE_TAIL;
+	off = (size_t)snprintf(msg, limit, "operation %016" PRIx64
+	    " vetoed by", s->operation);
+	for (i = 0; i < s->ncalls; i++) {
+		c = &s->calls[i];
+		if (c->effective)
+			continue;
+		if (more > 0) {
+			more++;
+			continue;
+		}
+		/* A voter's key (connection and path) tells who. */
+		named = strcmp(c->key, c->who) != 0;
+		n = snprintf(msg + off, limit - off, "%s %s %s%s%s%s: %s",
+		    first ? "" : ";", c->kind_name, c->who,
+		    named ? " (" : "", named ? c->key : "", named ? ")" : "",
+		    c->reason[0] != '\0' ? c->reason : exitpt_end_name(c->end));
+		if (n < 0 || (size_t)n >= limit - off) {
+			msg[off] = '\0';
+			more = 1;
+			continue;
+		}
+		off += (size_t)n;
+		first = 0;
+	}
+	if (more > 0)
+		snprintf(msg + off, SVC_VETO_MAX - off, "; and %zu more "
+		    "(exitctl journal names them all)", more);
+	svc_utf8(msg, 0);
+	return (msg);
+}
+
 /* Turn the engine's refusal of a drive into the contract's error. */
 static void
 svc_engine_error(DBusMessage *call, int error, int phase)
 {
 	struct engine_snapshot	*s;
+	dbus_uint64_t		 asked;
 
 	s = phase_snapshot(-1);
 	switch (error) {
@@ -618,8 +697,16 @@ svc_engine_error(DBusMessage *call, int error, int phase)
 		    "migration", exitpt_phase_name(s->phase), s->driver);
 		break;
 	case EXITPT_E_NO_OPERATION:
+		/* Every drive but Check starts with the operation asked for. */
+		if (phase == EXITPT_OP_CHECK || !dbus_message_get_args(call,
+		    NULL, DBUS_TYPE_UINT64, &asked, DBUS_TYPE_INVALID))
+			asked = 0;
 		if (s->operation == 0)
 			svc_error(call, ERROR_NO_OPERATION, "no operation yet");
+		else if (asked == s->operation && !s->open)
+			svc_error(call, ERROR_NO_OPERATION, "operation %016"
+			    PRIx64 " is over (%s)", s->operation,
+			    exitpt_outcome_name(s->op_outcome));
 		else
 			svc_error(call, ERROR_NO_OPERATION, "no such "
 			    "operation: the current or last one is %016"
@@ -646,40 +733,35 @@ svc_engine_error(DBusMessage *call, int error, int phase)
 }
 
 /*
- * A string argument that must be text a person reads: at most
- * SVC_TEXT_MAX bytes, no control characters (it reaches operators'
- * terminals and the log).  Returns 0, or -1 with why in err.
+ * A string argument that must be text a person reads: not empty (unless
+ * empty_ok), at most SVC_TEXT_MAX bytes, one line without control
+ * characters (it goes to the log and to operators' terminals as it is).
+ * Returns 0, or -1 with why in err.
  */
 static int
-svc_plain(const char *what, const char *s, char *err, size_t len)
+svc_text(const char *what, const char *s, int empty_ok, char *err,
+    size_t len)
 {
-	const char	*p;
+	size_t	i;
 
+	if (*s == '\0' && !empty_ok) {
+		snprintf(err, len, "%s: empty", what);
+		return (-1);
+	}
 	if (strlen(s) > SVC_TEXT_MAX) {
 		snprintf(err, len, "%s: %zu bytes, at most %d", what,
 		    strlen(s), SVC_TEXT_MAX);
 		return (-1);
 	}
-	for (p = s; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+	for (i = 0; s[i] != '\0'; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
 			snprintf(err, len, "%s: control character 0x%02x at "
-			    "byte %zu", what, (unsigned char)*p,
-			    (size_t)(p - s));
+			    "byte %zu", what, (unsigned int)(unsigned char)s[i],
+			    i);
 			return (-1);
 		}
 	}
 	return (0);
-}
-
-/* Text as svc_plain() says, and not empty.  Returns 0, or -1 with err. */
-static int
-svc_text(const char *what, const char *s, char *err, size_t len)
-{
-	if (*s == '\0') {
-		snprintf(err, len, "%s: empty", what);
-		return (-1);
-	}
-	return (svc_plain(what, s, err, len));
 }
 
 /*
@@ -755,8 +837,8 @@ svc_inhibit(struct svc_call *sc)
 	int		 set[1] = { 0 }, m, wait, fd;
 
 	svc_strings(sc->msg, &it, &who, &why, &mode);
-	if (svc_text("who", who, err, sizeof(err)) == -1 ||
-	    svc_text("why", why, err, sizeof(err)) == -1 ||
+	if (svc_text("who", who, 0, err, sizeof(err)) == -1 ||
+	    svc_text("why", why, 0, err, sizeof(err)) == -1 ||
 	    svc_options(&it, keys, vals, set, err, sizeof(err)) == -1) {
 		svc_error(sc->msg, DBUS_ERROR_INVALID_ARGS, "%s", err);
 		return;
@@ -819,8 +901,17 @@ svc_register(struct svc_call *sc)
 	for (i = 0; i < PART_VOTER_NTIMEOUTS; i++)
 		vals[i] = (dbus_uint32_t)part_voter_timeout_default[i];
 	svc_strings(sc->msg, &it, &path, &name, &desc);
-	if (svc_text("name", name, err, sizeof(err)) == -1 ||
-	    svc_plain("description", desc, err, sizeof(err)) == -1 ||
+	/*
+	 * The bus bounds a path only by a message's size: a voter is kept,
+	 * listed, logged and journalled by its path, so it is bounded here.
+	 */
+	if (strlen(path) > SVC_PATH_MAX) {
+		svc_error(sc->msg, DBUS_ERROR_INVALID_ARGS, "path: %zu bytes, "
+		    "at most %d", strlen(path), SVC_PATH_MAX);
+		return;
+	}
+	if (svc_text("name", name, 0, err, sizeof(err)) == -1 ||
+	    svc_text("description", desc, 1, err, sizeof(err)) == -1 ||
 	    svc_options(&it, keys, vals, set, err, sizeof(err)) == -1) {
 		svc_error(sc->msg, DBUS_ERROR_INVALID_ARGS, "%s", err);
 		return;
@@ -1096,8 +1187,9 @@ svc_props_update(int announce)
 	svc_props.state = s->running ? "running" : s->open ? "waiting" :
 	    "idle";
 	svc_props.operation = s->operation;
-	svc_props.phase = s->operation == 0 ? "" :
-	    exitpt_phase_name(s->phase);
+	/* Between OperationStarted and the first PhaseStarted: no phase. */
+	svc_props.phase = s->operation == 0 || s->phase == EXITPT_OP_NONE ?
+	    "" : exitpt_phase_name(s->phase);
 	svc_props.action = s->operation == 0 ? "" : s->action ==
 	    EXITPT_ACTION_HIBERNATION ? "hibernation" : "migration";
 	svc_props.window = s->window > 0 ? (uint32_t)s->window : 0;

@@ -338,12 +338,18 @@ dbus_dispatch_cb(evutil_socket_t fd, short what, void *arg)
 		dbus_refused("the bus closed the connection before Hello");
 }
 
-/* Messages from the bus itself that exitd's place on it depends on. */
+/*
+ * Messages from the bus itself that exitd's place on it depends on; the
+ * same signals from anyone else (every user may send exitd a signal) are
+ * not the bus's word.
+ */
 static DBusHandlerResult
 dbus_filter_cb(DBusConnection *conn, DBusMessage *msg, void *arg)
 {
-	const char	*name = NULL;
+	const char	*name = NULL, *from = dbus_message_get_sender(msg);
 
+	if (from == NULL || strcmp(from, DBUS_SERVICE_DBUS) != 0)
+		return (DBUS_HANDLER_RESULT_NOT_YET_HANDLED);
 	if (dbus_message_is_signal(msg, DBUS_INTERFACE_DBUS, "NameLost") &&
 	    dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name,
 	    DBUS_TYPE_INVALID) && strcmp(name, EXITD_DBUS_NAME) == 0) {

@@ -82,6 +82,9 @@ void		 fatalx(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
 void		 log_time_iso(int64_t, char *, size_t);
 
+/* utf8.c */
+size_t		 utf8_trim(char *);
+
 /* xmalloc.c */
 void		*xmalloc(size_t);
 void		*xcalloc(size_t, size_t);

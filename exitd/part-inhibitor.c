@@ -41,6 +41,8 @@
 #define INHIBITORS_PER_UID	64	/* root: up to INHIBITORS_MAX */
 #define INHIBITOR_TEXT_MAX	256	/* who, why: bytes */
 #define INHIBITOR_HOLDERS_MAX	512	/* text naming holders, bytes */
+#define INHIBITOR_WHY_SHOWN	128	/* of why, in a veto's reason */
+#define INHIBITOR_SCAN_MS	1000	/* holders looked up at most this often */
 
 struct inhibitor {
 	TAILQ_ENTRY(inhibitor)	 entry;
@@ -58,6 +60,8 @@ struct inhibitor {
 	int			 fd;		/* exitd's end */
 	struct event		*ev;
 	uint64_t		 prepare_call;	/* waiting for release */
+	char			 holders[INHIBITOR_HOLDERS_MAX]; /* scanned */
+	long			 holders_last;	/* pid named last, in a scan */
 };
 TAILQ_HEAD(inhibitors, inhibitor);
 
@@ -65,6 +69,7 @@ static struct inhibitors	inhibitors = TAILQ_HEAD_INITIALIZER(inhibitors);
 static size_t			ninhibitors;
 static uint64_t			inhibitor_next = 1;
 static struct event_base	*inhibitor_base;
+static int64_t			inhibitor_scanned_ms = -1; /* -1: stale */
 
 static void	 inhibitor_init(struct event_base *, const char *,
 		     struct config *);
@@ -81,10 +86,11 @@ static void	 inhibitor_shutdown(void);
 static void	 inhibitor_read_cb(evutil_socket_t, short, void *);
 static void	 inhibitor_release(struct inhibitor *);
 static void	 inhibitor_unref(struct inhibitor *);
-static void	 inhibitor_holders(const struct inhibitor *, char *,
-		     size_t);
+static void	 inhibitor_scan(void);
+static void	 inhibitor_scan_pid(long, char *);
 static void	 inhibitor_since(const struct inhibitor *, char *,
 		     size_t);
+static void	 inhibitor_comm_clean(char *);
 
 const struct part_ops part_inhibitor_ops = {
 	.kind = EXITPT_PARTICIPANT_INHIBITOR,
@@ -157,6 +163,7 @@ part_inhibitor_take(const char *who, const char *why, int mode,
 		fatalx("inhibitor: cannot watch the lock");
 	TAILQ_INSERT_TAIL(&inhibitors, in, entry);
 	ninhibitors++;
+	inhibitor_scanned_ms = -1;
 	log_info("inhibitor %llu: %s lock taken by %s (pid %ld, uid %ld): %s",
 	    (unsigned long long)in->id, mode == INHIBIT_BLOCK ? "block" :
 	    "delay", who, (long)pid, (long)uid, why);
@@ -197,6 +204,7 @@ inhibitor_release(struct inhibitor *in)
 	in->fd = -1;
 	TAILQ_REMOVE(&inhibitors, in, entry);
 	ninhibitors--;
+	inhibitor_scanned_ms = -1;
 	if ((call = in->prepare_call) != 0) {
 		in->prepare_call = 0;
 		memset(&a, 0, sizeof(a));
@@ -261,7 +269,8 @@ inhibitor_start(struct call *c)
 	struct inhibitor	*in = part_data(call_part(c));
 	struct part_answer	 a;
 	char			 reason[EXITD_REASON_MAX];
-	char			 since[32], holders[INHIBITOR_HOLDERS_MAX];
+	char			 since[32], why[INHIBITOR_WHY_SHOWN + 4];
+	size_t			 n;
 
 	memset(&a, 0, sizeof(a));
 	a.end = EXITPT_END_ANSWERED;
@@ -288,10 +297,17 @@ inhibitor_start(struct call *c)
 		return;
 	}
 	inhibitor_since(in, since, sizeof(since));
-	inhibitor_holders(in, holders, sizeof(holders));
+	inhibitor_scan();
+	/* A long why leaves room for whose lock it is. */
+	snprintf(why, sizeof(why), "%s", in->why);
+	if (strlen(in->why) > INHIBITOR_WHY_SHOWN) {
+		why[INHIBITOR_WHY_SHOWN] = '\0';
+		n = utf8_trim(why);
+		snprintf(why + n, sizeof(why) - n, "...");
+	}
 	snprintf(reason, sizeof(reason), "%s (block lock of pid %ld, uid %ld, "
-	    "since %s%s%s)", in->why, (long)in->pid, (long)in->uid, since,
-	    *holders != '\0' ? "; held by " : "", holders);
+	    "since %s%s%s)", why, (long)in->pid, (long)in->uid, since,
+	    *in->holders != '\0' ? "; held by " : "", in->holders);
 	a.status = EXITPT_STATUS_VETO;
 	a.wait = 0;
 	a.reason = reason;
@@ -308,15 +324,14 @@ inhibitor_stop(struct call *c)
 	struct inhibitor	*in = part_data(call_part(c));
 	struct part_answer	 a;
 	char			 reason[EXITD_REASON_MAX];
-	char			 holders[INHIBITOR_HOLDERS_MAX];
 
 	memset(&a, 0, sizeof(a));
 	a.end = EXITPT_END_TIMEDOUT;
 	if (in != NULL && in->prepare_call == call_id(c)) {
 		in->prepare_call = 0;
-		inhibitor_holders(in, holders, sizeof(holders));
+		inhibitor_scan();
 		snprintf(reason, sizeof(reason), "delay lock still held%s%s",
-		    *holders != '\0' ? " by " : "", holders);
+		    *in->holders != '\0' ? " by " : "", in->holders);
 		a.reason = reason;
 	}
 	phase_answer(call_id(c), &a);
@@ -364,16 +379,16 @@ inhibitor_list(part_list_cb cb, void *arg)
 {
 	struct inhibitor	*in;
 	json_t			*d;
-	char			 since[32], holders[INHIBITOR_HOLDERS_MAX];
+	char			 since[32];
 
+	inhibitor_scan();
 	TAILQ_FOREACH(in, &inhibitors, entry) {
 		inhibitor_since(in, since, sizeof(since));
-		inhibitor_holders(in, holders, sizeof(holders));
 		d = json_pack("{s:s, s:s, s:I, s:s, s:s}",
 		    "why", in->why,
 		    "mode", in->mode == INHIBIT_BLOCK ? "block" : "delay",
 		    "uid", (json_int_t)in->uid, "since", since,
-		    "holders", holders);
+		    "holders", in->holders);
 		if (d != NULL && in->mode == INHIBIT_DELAY)
 			json_object_set_new(d, "wait_time_ms",
 			    json_integer((json_int_t)in->wait_time * 1000));
@@ -389,30 +404,42 @@ inhibitor_since(const struct inhibitor *in, char *buf, size_t len)
 }
 
 /*
- * The processes that hold a copy of the lock now ("pid 42 (backup),
- * pid 43 (sleep)"): whoever has the pipe open, exitd excepted.  This is
- * what a leaked descriptor looks like, so it is said rather than left to
- * guess.  Processes exitd may not look into are left out.
+ * Name, for every lock held, the processes that hold a copy of it ("pid
+ * 42 (backup), pid 43 (sleep)" in its holders): whoever has the pipe
+ * open, exitd excepted.  This is what a leaked descriptor looks like, so
+ * it is said rather than left to guess.  Processes exitd may not look
+ * into are left out.  One walk of /proc serves every lock, and a walk
+ * (which reads a link per descriptor of every process, so any user can
+ * make it long) is reused for INHIBITOR_SCAN_MS unless a lock was taken
+ * or released meanwhile: listings and Checks asked for by any user, as
+ * often as they like, cost at most one walk a second.
  */
 static void
-inhibitor_holders(const struct inhibitor *in, char *buf, size_t len)
+inhibitor_scan(void)
 {
-	DIR		*proc, *fds;
-	struct dirent	*pe, *fe;
-	char		 path[PATH_MAX], link[64], want[64], comm[64];
-	ssize_t		 n;
-	size_t		 used = 0;
-	pid_t		 self = getpid();
-	long		 pid;
-	FILE		*f;
-	int		 w;
+	struct inhibitor	*in;
+	struct timespec		 ts;
+	DIR			*proc, *fds;
+	struct dirent		*pe, *fe;
+	char			 path[PATH_MAX], link[64], *end;
+	unsigned long long	 ino;
+	ssize_t			 n;
+	int64_t			 now;
+	pid_t			 self = getpid();
+	long			 pid;
 
-	*buf = '\0';
-	if (!in->held || (proc = opendir("/proc")) == NULL)
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (inhibitor_scanned_ms >= 0 &&
+	    now - inhibitor_scanned_ms < INHIBITOR_SCAN_MS)
 		return;
-	snprintf(want, sizeof(want), "pipe:[%llu]",
-	    (unsigned long long)in->ino);
-	while ((pe = readdir(proc)) != NULL && used + 1 < len) {
+	TAILQ_FOREACH(in, &inhibitors, entry) {
+		in->holders[0] = '\0';
+		in->holders_last = 0;
+	}
+	if (TAILQ_EMPTY(&inhibitors) || (proc = opendir("/proc")) == NULL)
+		return;
+	while ((pe = readdir(proc)) != NULL) {
 		if ((pid = strtol(pe->d_name, NULL, 10)) <= 0 || pid == self)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
@@ -424,27 +451,64 @@ inhibitor_holders(const struct inhibitor *in, char *buf, size_t len)
 			if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
 				continue;
 			link[n] = '\0';
-			if (strcmp(link, want) != 0)
+			if (strncmp(link, "pipe:[", 6) != 0)
 				continue;
-			snprintf(comm, sizeof(comm), "?");
-			snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-			if ((f = fopen(path, "r")) != NULL) {
-				if (fgets(comm, sizeof(comm), f) != NULL)
-					comm[strcspn(comm, "\n")] = '\0';
-				fclose(f);
+			ino = strtoull(link + 6, &end, 10);
+			if (*end != ']')
+				continue;
+			TAILQ_FOREACH(in, &inhibitors, entry) {
+				if (in->held && (unsigned long long)in->ino ==
+				    ino && in->holders_last != pid)
+					break;
 			}
-			w = snprintf(buf + used, len - used, "%spid %ld (%s)",
-			    used > 0 ? ", " : "", pid, comm);
-			if (w < 0 || (size_t)w >= len - used) {
-				buf[used] = '\0';
-				break;
+			if (in != NULL) {
+				in->holders_last = pid;
+				inhibitor_scan_pid(pid, in->holders);
 			}
-			used += (size_t)w;
-			break;
 		}
 		closedir(fds);
 	}
 	closedir(proc);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	inhibitor_scanned_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Add "pid N (comm)" to a lock's holders, while there is room. */
+static void
+inhibitor_scan_pid(long pid, char *holders)
+{
+	char	 path[64], comm[64];
+	size_t	 used = strlen(holders);
+	FILE	*f;
+	int	 w;
+
+	snprintf(comm, sizeof(comm), "?");
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(comm, sizeof(comm), f) != NULL)
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	inhibitor_comm_clean(comm);
+	w = snprintf(holders + used, INHIBITOR_HOLDERS_MAX - used,
+	    "%spid %ld (%s)", used > 0 ? ", " : "", pid, comm);
+	if (w < 0 || (size_t)w >= INHIBITOR_HOLDERS_MAX - used)
+		holders[used] = '\0';
+}
+
+/*
+ * A process names itself (prctl, or the name it was run by) with any
+ * bytes: what is not printable ASCII shows as '?', so that the name
+ * neither runs on an operator's terminal nor makes the listing's JSON
+ * fail.
+ */
+static void
+inhibitor_comm_clean(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
+	}
 }
 
 /* exitd is stopping: let go of every lock (the holders' ends stay open). */

@@ -100,6 +100,7 @@ static void	 voter_free(struct part *);
 static void	 voter_list(part_list_cb, void *);
 static void	 voter_shutdown(void);
 static void	 voter_reply_cb(DBusPendingCall *, void *);
+static int	 voter_from_voter(const struct voter_call *, DBusMessage *);
 static void	 voter_pump(void);
 static void	 voter_end(struct voter_call *, const struct part_answer *);
 static void	 voter_call_free(struct voter_call *);
@@ -391,24 +392,30 @@ voter_end(struct voter_call *vc, const struct part_answer *a)
 	voter_pump();
 }
 
-/* Remember the voter's last answer, for ListParticipants. */
+/*
+ * Remember the voter's last answer, for ListParticipants; cut on a
+ * character, so that the listing's JSON can hold it.
+ */
 static void
 voter_note(const struct voter_call *vc, const struct part_answer *a)
 {
 	struct voter	*v;
+	int		 n;
 
 	if ((v = voter_find(vc->unique, vc->path)) == NULL)
 		return;
 	if (vc->phase == EXITPT_OP_CHECK && a->end == EXITPT_END_ANSWERED)
-		snprintf(v->last, sizeof(v->last), "check: status %d, wait "
-		    "%d%s%s", (int)a->status, (int)a->wait,
+		n = snprintf(v->last, sizeof(v->last), "check: status %d, "
+		    "wait %d%s%s", (int)a->status, (int)a->wait,
 		    a->reason != NULL && *a->reason != '\0' ? ": " : "",
 		    a->reason != NULL ? a->reason : "");
 	else
-		snprintf(v->last, sizeof(v->last), "%s: %s%s%s",
+		n = snprintf(v->last, sizeof(v->last), "%s: %s%s%s",
 		    exitpt_phase_name(vc->phase), exitpt_end_name(a->end),
 		    a->reason != NULL && *a->reason != '\0' ? ": " : "",
 		    a->reason != NULL ? a->reason : "");
+	if (n < 0 || (size_t)n >= sizeof(v->last))
+		utf8_trim(v->last);
 }
 
 /*
@@ -433,6 +440,18 @@ voter_reply_cb(DBusPendingCall *pc, void *arg)
 	if ((reply = dbus_pending_call_steal_reply(pc)) == NULL) {
 		a.end = EXITPT_END_ERROR;
 		a.reason = "no reply";
+	} else if (!voter_from_voter(vc, reply)) {
+		/*
+		 * libdbus hands the call the first reply with its serial,
+		 * whoever sent it (a bus that lets anything through lets
+		 * anyone answer in a voter's stead); the voter's own answer
+		 * finds no call any more.
+		 */
+		snprintf(why, sizeof(why), "an answer from %s, not from the "
+		    "voter: not counted", dbus_message_get_sender(reply));
+		log_warnx("voter %s %s: %s", vc->unique, vc->path, why);
+		a.end = EXITPT_END_ERROR;
+		a.reason = why;
 	} else if (dbus_set_error_from_message(&err, reply)) {
 		sender = dbus_message_get_sender(reply);
 		snprintf(why, sizeof(why), "%s: %s", err.name,
@@ -469,6 +488,21 @@ voter_reply_cb(DBusPendingCall *pc, void *arg)
 	voter_end(vc, &a);
 	if (reply != NULL)
 		dbus_message_unref(reply);
+}
+
+/*
+ * Whether a reply is the voter's own, or the bus's or libdbus's error for
+ * it (the voter left, no answer in time).
+ */
+static int
+voter_from_voter(const struct voter_call *vc, DBusMessage *reply)
+{
+	const char	*from = dbus_message_get_sender(reply);
+
+	if (from == NULL || strcmp(from, vc->unique) == 0)
+		return (1);
+	return (strcmp(from, DBUS_SERVICE_DBUS) == 0 &&
+	    dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR);
 }
 
 /* The engine stops a call: drop it and answer that it timed out. */

@@ -197,7 +197,8 @@ static void	 phase_op_end(struct engine_op *, int);
 static void	 phase_wait(struct phase *, engine_reply_cb, void *);
 static int64_t	 phase_bound_ms(const struct engine_op *,
 		     const struct phase *, uint64_t);
-static void	 phase_clean(char *);
+static void	 phase_unctrl(char *);
+static void	 phase_clean(char *, size_t, const char *);
 static const char *phase_pool_copy(char **, const char *);
 static void	 phase_free_parts(struct engine_op *);
 static int	 phase_busy(void);
@@ -554,7 +555,7 @@ phase_new_part(struct engine_op *op, const struct part_ops *ops, int point,
 	p->point = point;
 	p->key = xstrdup(key);
 	p->who = xstrdup(who != NULL ? who : key);
-	phase_clean(p->who);
+	phase_unctrl(p->who);
 	p->hash = phase_hash(ops, point, key);
 	p->hnext = op->hash[p->hash & (op->hashsize - 1)];
 	op->hash[p->hash & (op->hashsize - 1)] = p;
@@ -615,7 +616,7 @@ part_set_who(struct part *p, const char *who)
 {
 	free(p->who);
 	p->who = xstrdup(who);
-	phase_clean(p->who);
+	phase_unctrl(p->who);
 }
 
 /* The exit point a participant answers on (REGISTRY_*). */
@@ -968,16 +969,33 @@ phase_find_call(struct engine_op *op, uint64_t id)
 }
 
 /*
- * Make a participant's name or reason safe for terminals and the log:
+ * Make a participant's name safe for terminals and the log, in place:
  * control characters become spaces (bytes of UTF-8 text are kept).
  */
 static void
-phase_clean(char *s)
+phase_unctrl(char *s)
 {
 	for (; *s != '\0'; s++) {
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			*s = ' ';
 	}
+}
+
+/*
+ * Copy a participant's reason (src, NULL for none) into dst of len bytes,
+ * safe as phase_unctrl() makes it, and cut on a character, never in the
+ * middle of one, when too long, so that UTF-8 stays UTF-8.  A reason that
+ * fills the buffer exactly was cut already by its kind (every kind's
+ * buffer is EXITD_REASON_MAX too): it loses a half character as well.
+ */
+static void
+phase_clean(char *dst, size_t len, const char *src)
+{
+	if (src == NULL)
+		src = "";
+	if ((size_t)snprintf(dst, len, "%s", src) + 1 >= len)
+		utf8_trim(dst);
+	phase_unctrl(dst);
 }
 
 /*
@@ -999,9 +1017,7 @@ phase_late(struct engine_op *op, struct call *c, uint64_t id,
 		phase_view(c, phase_now_ms(), &view);
 	else
 		view.kind_name = view.who = view.key = "";
-	snprintf(reason, sizeof(reason), "%s", a->reason != NULL ? a->reason :
-	    "");
-	phase_clean(reason);
+	phase_clean(reason, sizeof(reason), a->reason);
 	view.id = id;
 	view.running = 0;
 	view.status = a->status;
@@ -1072,13 +1088,14 @@ phase_answer(uint64_t id, const struct part_answer *a)
 	c->code = a->code;
 	c->duration_ms = phase_now_ms() - c->start_ms;
 	c->output_dropped = a->output_dropped;
-	snprintf(r, sizeof(r), "%s", a->reason != NULL ? a->reason : "");
-	phase_clean(r);
+	phase_clean(r, sizeof(r), a->reason);
 	if (c->stopped >= PHASE_STOP_WINDOW && c->end == EXITPT_END_TIMEDOUT) {
-		snprintf(full, sizeof(full), "%s (%s)",
+		if ((size_t)snprintf(full, sizeof(full), "%s (%s)",
 		    c->stopped == PHASE_STOP_CANCEL ?
 		    "stopped: the operation was cancelled" :
-		    "still running at the end of the prepare window", r);
+		    "still running at the end of the prepare window", r) >=
+		    sizeof(full))
+			utf8_trim(full);
 		c->reason = xstrdup(full);
 	} else if (r[0] != '\0')
 		c->reason = xstrdup(r);

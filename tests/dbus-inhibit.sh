@@ -11,15 +11,6 @@ start_bus permissive
 start_exitd
 wait_log 1 'own org.exitpt.Exitd1'
 
-# hold NAME ARGS...: a lock holder (tests/dbus-voter --inhibit), ready
-# once the lock is taken; its pid in $T/NAME.pid.
-hold() {
-	h=$1; shift
-	"$VOTER" "$@" >"$T/$h.out" 2>>"$T/$h.err" &
-	echo $! >"$T/$h.pid"
-	wait_line "$T/$h.out" '^inhibited'
-}
-
 # --- block: vetoes, naming the holder; released by SIGKILL of the holder
 hold backup --inhibit 'backup,copying /srv to tape,block'
 pid=$(cat "$T/backup.pid")

@@ -137,6 +137,16 @@ start_voter() {
 	wait_line "$T/$v.out" '^registered'
 }
 
+# hold NAME ARGS...: a lock holder (tests/dbus-voter --inhibit, or with
+# HOLDER=PROGRAM another name for it), ready once the lock is taken; its
+# pid in $T/NAME.pid (stop it with stop_voter).
+hold() {
+	h=$1; shift
+	"${HOLDER:-$VOTER}" "$@" >"$T/$h.out" 2>>"$T/$h.err" &
+	echo $! >"$T/$h.pid"
+	wait_line "$T/$h.out" '^inhibited'
+}
+
 # stop_voter NAME [SIGNAL]: end a voter and reap it.
 stop_voter() {
 	kill -"${2:-TERM}" "$(cat "$T/$1.pid")" 2>/dev/null

@@ -67,6 +67,24 @@ as_nobody() {
 }
 as_nobody nv '^registered' --name n --path /n
 ok $? "policy_lets_anyone_register_a_voter"
+# The system bus lets every user send anyone a signal: one that looks
+# like the bus's NameOwnerChanged does not make another user's voter go.
+start_voter root --answer '0,0,root says no'
+victim=$(sed -n 's/^registered \([^ ]*\) .*/\1/p' "$T/root.out")
+run as_user nobody "$DBUS_SEND" --bus="$BUS_ADDRESS" --type=signal \
+    --dest="$(name_owner)" /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameOwnerChanged string:"$victim" \
+    string:"$victim" string:
+is "$status" 0 "(the policy lets nobody send exitd that signal)"
+run as_user nobody "$DBUS_SEND" --bus="$BUS_ADDRESS" --type=signal \
+    --dest="$(name_owner)" /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameLost string:org.exitpt.Exitd1
+manager Check string:migration boolean:true
+like "$err" 'Vetoed.*root says no' \
+    "a_forged_NameOwnerChanged_does_not_unregister_a_voter"
+unlike "$(cat "$exitd_log")" 'lost the name' \
+    "a_forged_NameLost_is_not_the_bus_s_word"
+stop_voter root
 as_nobody ni '^inhibited' --inhibit 'n,why,delay,5'
 ok $? "policy_lets_anyone_take_an_inhibitor"
 
@@ -84,6 +102,32 @@ nobody_send ListParticipants
 like "$out" 'array \[' "an ordinary user may still list"
 like "$(cat "$exitd_log")" 'D-Bus: uid [0-9]+ pid [0-9]+ \(D-Bus :[0-9.]+\) may not drive' \
     "the refusal is logged with the caller"
+# Such a bus lets a caller answer exitd in the bus's stead: "uid 0".
+FORGE="$top_srcdir/tests/dbus-forge.py"
+run as_user nobody python3 "$FORGE" "$T/bus" check
+like "$out" '^error org.freedesktop.DBus.Error.AccessDenied' \
+    "exitd_believes_only_the_bus_about_a_caller (a forged uid 0 is refused)"
+# ... or in a voter's stead: a forged veto is not the voter's answer.
+start_voter slow --answer 1,1, --delay check=1500
+mkfifo "$T/forge.in"
+as_user nobody python3 "$FORGE" "$T/bus" voter <"$T/forge.in" \
+    >"$T/forge.out" 2>&1 &
+exec 5>"$T/forge.in"
+wait_line "$T/forge.out" '^serial'
+"$DBUS_SEND" --bus="$BUS_ADDRESS" --print-reply --dest=org.exitpt.Exitd1 \
+    /org/exitpt/Exitd1 org.exitpt.Exitd1.Manager.Check string:migration \
+    boolean:true >"$T/check.out" 2>&1 &
+bg=$!
+wait_line "$T/slow.log" '^check'
+echo go >&5
+wait_line "$T/forge.out" '^sent'
+exec 5>&-
+wait "$bg"
+unlike "$(cat "$T/check.out")" 'forged veto' \
+    "exitd_believes_only_the_voter_about_its_answer (no forged veto)"
+like "$(grep '"event":"answer"' "$EXITPT_STATE_DIR/journal" | tail -n 1)" \
+    'an answer from :[0-9.]+, not from the voter' "and the journal says why"
+stop_voter slow
 
 # --- the admin group drives (configured in exitd.conf)
 if grep -q '^nogroup:' /etc/group; then

@@ -62,6 +62,9 @@ run "$DBUS_SEND" --bus="$BUS_ADDRESS" --print-reply --dest=org.exitpt.Exitd1 \
 like "$out" 'string "waiting"' "State is waiting between phases"
 manager Complete uint64:"$op" uint32:0
 like "$out" 'string "completed"' "dbus_send_drives_complete"
+manager Prepare uint64:"$op"
+like "$err" "^Error org.exitpt.Exitd1.Error.NoOperation: operation $hex is over \\(completed\\)" \
+    "no_operation_says_the_operation_asked_for_is_over"
 # The OperationEnded signal is the last: wait for it, then read them all.
 wait_line "$T/monitor.out" 'member=OperationEnded'
 kill "$(cat "$T/monitor.pid")"; rm -f "$T/monitor.pid"
@@ -84,6 +87,9 @@ n=$(grep -c 'member=PropertiesChanged' "$T/monitor.out")
 ok $([ "$n" -ge 4 ]; echo $?) "properties_emit_PropertiesChanged ($n times)"
 like "$(grep -A12 'member=PropertiesChanged' "$T/monitor.out" | grep -A1 '"State"' | grep -c 'string "running"')" \
     '^[1-9]' "PropertiesChanged says running"
+phases=$(grep -A1 'string "Phase"' "$T/monitor.out" | sed -n 's/.*variant *string "\(.*\)"$/\1/p' | tr '\n' ' ')
+is "$phases" "check prepare complete " \
+    "property_Phase_takes_only_the_phases_of_the_contract"
 run "$DBUS_SEND" --bus="$BUS_ADDRESS" --print-reply --dest=org.exitpt.Exitd1 \
     /org/exitpt/Exitd1 org.freedesktop.DBus.Properties.GetAll \
     string:org.exitpt.Exitd1.Manager

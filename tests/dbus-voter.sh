@@ -9,6 +9,27 @@ start_bus permissive
 start_exitd
 wait_log 1 'own org.exitpt.Exitd1'
 
+# --- a voter listed by exitctl participants, by its output conventions
+start_voter listed --answer 1,5,
+run "$EXITCTL" participants --json
+printf '%s\n' "$out" >"$T/participants.json"
+is "$(python3 "$top_srcdir/tests/json-conventions.py" "$T/participants.json" doc 2>&1)" "" \
+    "participants_json_with_a_voter_follows_the_conventions"
+like "$out" '"since": "[0-9-]+T[0-9:]+\.[0-9]{3}' "(since has milliseconds)"
+run "$EXITCTL" participants
+like "$out" 'since: [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$' \
+    "participants_text_shows_times_as_the_conventions_say"
+like "$out" 'check_timeout: 30 s' "and durations with their unit"
+stop_voter listed
+# Its last answer, cut to fit the listing, is cut on a character.
+start_voter wordy --answer "1,5,x$(printf '\303\251%.0s' $(seq 100))"
+manager Check string:migration boolean:true
+run "$EXITCTL" participants --json
+like "$out" '"last_answer": "check: status 1, wait 5: x\\u00E9' \
+    "a_long_last_answer_is_listed_cut_on_a_character"
+like "$out" '"path": "/test/wordy"' "(with every detail of the voter)"
+stop_voter wordy
+
 # --- a veto with its reason; Cancel only to those that allowed, once
 start_voter yes --answer 1,5,
 start_voter no --answer '0,0,nightly backup running'

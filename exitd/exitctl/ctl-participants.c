@@ -14,6 +14,39 @@
 #include "exitctl.h"
 
 static void	ctl_participants_line(json_t *);
+static int	ctl_participants_detail(const char *, json_t *);
+
+/*
+ * A detail that OUTPUT CONVENTIONS words differently in text: a time
+ * (ISO 8601 in JSON) as YYYY-MM-DD HH:MM:SS, a duration (*_ms in JSON)
+ * with its unit.  Returns 1 if printed, 0 to print it as it is.
+ */
+static int
+ctl_participants_detail(const char *key, json_t *v)
+{
+	const char	*s;
+	size_t		 len = strlen(key);
+	json_int_t	 ms;
+
+	if (len > 3 && strcmp(key + len - 3, "_ms") == 0 &&
+	    json_is_integer(v)) {
+		ms = json_integer_value(v);
+		if (ms % 1000 == 0)
+			printf("\n%20s%.*s: %lld s", "", (int)(len - 3), key,
+			    (long long)(ms / 1000));
+		else
+			printf("\n%20s%.*s: %lld ms", "", (int)(len - 3), key,
+			    (long long)ms);
+		return (1);
+	}
+	/* exitd's times are its local time, as exitctl's are. */
+	if (strcmp(key, "since") == 0 && json_is_string(v) &&
+	    strlen(s = json_string_value(v)) >= 19 && s[10] == 'T') {
+		printf("\n%20s%s: %.10s %.8s", "", key, s, s + 11);
+		return (1);
+	}
+	return (0);
+}
 
 /* One participant as a line: kind, pid, who, then its details. */
 static void
@@ -28,6 +61,8 @@ ctl_participants_line(json_t *o)
 	    json_string_value(json_object_get(o, "who")));
 	details = json_object_get(o, "details");
 	json_object_foreach(details, key, v) {
+		if (ctl_participants_detail(key, v))
+			continue;
 		if (json_is_string(v)) {
 			if (*json_string_value(v) != '\0')
 				printf("\n%20s%s: %s", "", key,
