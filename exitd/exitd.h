@@ -89,12 +89,77 @@ int		 xasprintf(char **, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
 /* runner.c */
+void		 runner_contain(int, const char *);
 void		 runner_init(struct event_base *);
 struct runner_job *runner_start(const struct runner_spec *, runner_done_cb,
 		    void *);
 void		 runner_stop(struct runner_job *);
 pid_t		 runner_pid(const struct runner_job *);
 void		 runner_shutdown(void);
+
+/*
+ * spawn.c: start one exit program's process (runner.c's low level).  The
+ * descriptors are the parent's; the child gets them as fds 1, 2, 3 and 4
+ * (the program, executed with fexecve).
+ */
+#define SPAWN_STAGE_CRED	1	/* setgroups/setgid/setuid failed */
+#define SPAWN_STAGE_EXEC	2	/* fexecve failed */
+#define SPAWN_STAGE_SETUP	3	/* fd or directory setup failed */
+#define SPAWN_STAGE_CGROUP	4	/* joining its cgroup failed */
+struct spawn_req {
+	char		**argv;
+	char		**env;
+	int		  fd_out;	/* stdout: a pipe's write end */
+	int		  fd_err;	/* stderr */
+	int		  fd_info;	/* fd 3: the exit information */
+	int		  fd_prog;	/* the checked program */
+	int		  script;	/* #!: fd 4 stays open for it */
+	int		  setcred;	/* switch to uid, gid, groups */
+	uid_t		  uid;
+	gid_t		  gid;
+	const gid_t	 *groups;
+	int		  ngroups;
+	int		  procsfd;	/* internal: cgroup.procs to join */
+	volatile int	  stage;	/* SPAWN_STAGE_*: failed before exec */
+	volatile int	  error;	/* errno of that failure */
+};
+struct contain_cg;
+void		 spawn_init(void);
+void		 spawn_burst(void);
+void		 spawn_idle(void);
+pid_t		 spawn_start(struct spawn_req *, struct contain_cg *);
+int		 spawn_probe(struct contain_cg *);
+
+/*
+ * contain.c: nothing an exit program starts outlives its call (a cgroup
+ * per run, or exitd as the child subreaper).
+ */
+#define CONTAIN_AUTO		0	/* a cgroup where delegated */
+#define CONTAIN_CGROUP		1
+#define CONTAIN_SUBREAPER	2
+struct contain_proc {
+	pid_t		 pid;
+	pid_t		 ppid;
+	pid_t		 pgid;
+	uint64_t	 start;		/* /proc/PID/stat starttime, ticks */
+};
+int		 contain_init(struct event_base *, int, const char *);
+int		 contain_mode(void);
+struct contain_cg *contain_cg_get(void);
+void		 contain_cg_put(struct contain_cg *);
+int		 contain_cg_fd(const struct contain_cg *);
+const char	*contain_cg_name(const struct contain_cg *);
+int		 contain_cg_procs(struct contain_cg *);
+int		 contain_cg_populated(struct contain_cg *);
+int		 contain_cg_signal(struct contain_cg *, int);
+int		 contain_cg_watch(struct contain_cg *, void (*)(void *),
+		     void *);
+void		 contain_cg_unwatch(struct contain_cg *);
+int		 contain_stat(pid_t, struct contain_proc *);
+int		 contain_scan(const pid_t *, size_t, struct contain_proc **,
+		     size_t *);
+int		 contain_proc_signal(const struct contain_proc *, int);
+void		 contain_shutdown(void);
 
 /*
  * phase.c: the phase engine (SPEC section 2).  An operation holds the

@@ -31,7 +31,18 @@ int	 atomicfile_sweep(int);
 int	 atomicfile_mkdirs(const char *, mode_t);
 
 /* progcheck.c */
+struct stat;
+struct progcheck {
+	int		 fd;		/* the checked file, O_RDONLY|O_CLOEXEC */
+	int		 script;	/* starts with "#!" */
+};
+int	 progcheck_open(const char *, uid_t, struct progcheck *, char *,
+	     size_t);
 int	 progcheck_path(const char *, uid_t, char *, size_t);
+int	 progcheck_walk(const char *, uid_t, int, const char *, int *,
+	     struct stat *, char *, size_t, char *, size_t);
+int	 progcheck_owner(int, const struct stat *, uid_t, const char *,
+	     const char *, const char *, char *, size_t);
 
 /* config.c */
 #define CONFIG_NPOINTS		2
