@@ -311,6 +311,9 @@ contain_init(struct event_base *base, int mode, const char *instance)
 			log_info("containment: no cgroup (%s); exitd is the "
 			    "subreaper of its exit programs", why);
 	}
+	else
+		log_info("containment: exitd is the subreaper of its exit "
+		    "programs (configured)");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		fatal("prctl PR_SET_CHILD_SUBREAPER");
 	contain_mode_used = CONTAIN_SUBREAPER;
@@ -374,27 +377,32 @@ contain_cg_destroy(struct contain_cg *cg)
 	free(cg);
 }
 
-/*
- * Give a run's cgroup back.  An empty one goes back to the pool; one
- * still populated (something survived SIGKILL) is dropped and left
- * for the next exitd to clean up.
- */
+/* Give back the cgroup of a run that has nothing left: for reuse. */
 void
 contain_cg_put(struct contain_cg *cg)
 {
 	contain_cg_unwatch(cg);
 	TAILQ_REMOVE(&contain_busy, cg, entry);
-	if (contain_events_populated(cg->eventsfd) != 0) {
-		log_warnx("containment: %s/%s is still populated; left "
-		    "behind", contain_dir, cg->name);
-		if (cg->procsfd != -1)
-			close(cg->procsfd);
-		close(cg->eventsfd);
-		close(cg->dirfd);
-		free(cg);
-		return;
-	}
 	TAILQ_INSERT_HEAD(&contain_pool, cg, entry);
+}
+
+/*
+ * Give up the cgroup of a run that something survived (SIGKILL did not
+ * end it yet): it is not reused, and the next exitd of this state
+ * directory removes it.
+ */
+void
+contain_cg_drop(struct contain_cg *cg)
+{
+	contain_cg_unwatch(cg);
+	TAILQ_REMOVE(&contain_busy, cg, entry);
+	log_warnx("containment: %s/%s is still populated; left behind",
+	    contain_dir, cg->name);
+	if (cg->procsfd != -1)
+		close(cg->procsfd);
+	close(cg->eventsfd);
+	close(cg->dirfd);
+	free(cg);
 }
 
 /* The cgroup's directory descriptor, for clone3's CLONE_INTO_CGROUP. */

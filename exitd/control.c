@@ -304,7 +304,8 @@ control_journal(struct control_peer *p, uint32_t seq,
 
 	memset(&d, 0, sizeof(d));
 	buf = xmalloc(PROTO_JOURNAL_CHUNK);
-	if ((fd = open(journal_path(), O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open(journal_path(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
+	    -1)
 		d.error = -errno;
 	else {
 		if (j->offset > INT64_MAX ||

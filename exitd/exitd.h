@@ -134,9 +134,9 @@ int		 spawn_probe(struct contain_cg *);
  * contain.c: nothing an exit program starts outlives its call (a cgroup
  * per run, or exitd as the child subreaper).
  */
-#define CONTAIN_AUTO		0	/* a cgroup where delegated */
-#define CONTAIN_CGROUP		1
-#define CONTAIN_SUBREAPER	2
+#define CONTAIN_AUTO		CONFIG_CONTAIN_AUTO
+#define CONTAIN_CGROUP		CONFIG_CONTAIN_CGROUP
+#define CONTAIN_SUBREAPER	CONFIG_CONTAIN_SUBREAPER
 struct contain_proc {
 	pid_t		 pid;
 	pid_t		 ppid;
@@ -147,6 +147,7 @@ int		 contain_init(struct event_base *, int, const char *);
 int		 contain_mode(void);
 struct contain_cg *contain_cg_get(void);
 void		 contain_cg_put(struct contain_cg *);
+void		 contain_cg_drop(struct contain_cg *);
 int		 contain_cg_fd(const struct contain_cg *);
 const char	*contain_cg_name(const struct contain_cg *);
 int		 contain_cg_procs(struct contain_cg *);

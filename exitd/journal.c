@@ -41,8 +41,9 @@ int
 journal_open(const char *state_dir)
 {
 	xasprintf(&journal_file, "%s/%s", state_dir, JOURNAL_NAME);
+	/* Never through a symbolic link: see exitd_check_state(). */
 	journal_fd = open(journal_file, O_WRONLY | O_APPEND | O_CREAT |
-	    O_CLOEXEC, 0644);
+	    O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (journal_fd == -1)
 		return (-errno);
 	return (0);
@@ -407,12 +408,17 @@ journal_recover(struct operation *op)
 	const char	*id, *event;
 	size_t		 cap = 0;
 	ssize_t		 n;
-	int		 lineno = 0, torn = 0;
+	int		 fd, lineno = 0, torn = 0;
 	char		 cur[32] = "";
 
 	memset(op, 0, sizeof(*op));
-	if ((fp = fopen(journal_file, "re")) == NULL)
+	if ((fd = open(journal_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
+	    -1)
 		return (errno == ENOENT ? 0 : -errno);
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return (-errno);
+	}
 	while ((n = getline(&line, &cap, fp)) != -1) {
 		lineno++;
 		torn = line[n - 1] != '\n';

@@ -116,6 +116,7 @@ static int			 runner_mode = CONTAIN_AUTO;
 static char			*runner_instance;
 static struct runner_user	 runner_users[RUNNER_USERS];
 static int			 runner_nusers;
+static struct progcheck_cache	*runner_dirs;	/* directories of a batch */
 /* The read-only exit information of a batch (Complete: all alike). */
 static int			 runner_rofd = -1;
 static unsigned char		 runner_roinfo[16];
@@ -250,7 +251,8 @@ runner_user(const char *name)
 
 /*
  * The last job is done: give back what a batch of starts holds (slots,
- * the shared read-only exit information, the user cache) and, as a phase
+ * the shared read-only exit information, the user and directory caches)
+ * and, as a phase
  * may have run a thousand programs at once, their buffers, so that an
  * idle exitd stays small.
  */
@@ -259,6 +261,8 @@ runner_idle(void)
 {
 	spawn_idle();
 	runner_users_clear();
+	progcheck_cache_free(runner_dirs);
+	runner_dirs = NULL;
 	if (runner_rofd != -1)
 		close(runner_rofd);
 	runner_rofd = -1;
@@ -642,7 +646,10 @@ runner_finish(struct runner_job *job)
 
 	TAILQ_REMOVE(&runner_jobs, job, entry);
 	evtimer_del(job->timer);
-	if (job->cg != NULL)
+	if (job->cg != NULL && job->state == RUNNER_ENDING &&
+	    job->leftovers_killed && contain_cg_populated(job->cg) != 0)
+		contain_cg_drop(job->cg);
+	else if (job->cg != NULL)
 		contain_cg_put(job->cg);
 	job->cg = NULL;
 	r->duration_ms = runner_elapsed_ms(&job->start);
@@ -993,8 +1000,10 @@ runner_start(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 		    "run-as user '%s' no longer exists", spec->entry->user);
 		return (runner_not_started(job, RUNNER_REFUSED));
 	}
-	if (progcheck_open(job->program, u->uid, &pc, job->result.reason,
-	    sizeof(job->result.reason)) != 0)
+	if (runner_dirs == NULL)
+		runner_dirs = progcheck_cache_new();
+	if (progcheck_open(job->program, u->uid, runner_dirs, &pc,
+	    job->result.reason, sizeof(job->result.reason)) != 0)
 		return (runner_not_started(job, RUNNER_REFUSED));
 
 	if ((info = runner_infofd(spec)) == -1) {

@@ -3,6 +3,8 @@
  *
  *	admin-group NAME
  *	recovery-timeout SECONDS
+ *	containment auto|cgroup|subreaper
+ *	registry-lock-timeout SECONDS
  *	exit-point EXIT_POINT check-failure allow|veto
  *	exit-point EXIT_POINT order parallel|serial
  *
@@ -23,6 +25,7 @@
 
 #define CONFIG_LINE_MAX		1024
 #define CONFIG_RECOVERY_DEFAULT	300
+#define CONFIG_LOCK_DEFAULT	10
 #define CONFIG_WORDS		5
 
 /* Path of the configuration file: $EXITPT_CONFIG or the built-in path. */
@@ -93,6 +96,29 @@ config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
 		cfg->recovery_timeout = (int)v;
 		return (0);
 	}
+	if (strcmp(w[0], "registry-lock-timeout") == 0 && n == 2) {
+		if (text_parse_int(w[1], 1, 3600, &v) != 0) {
+			snprintf(err, errlen, "registry-lock-timeout must be "
+			    "1..3600 seconds, not '%s'", w[1]);
+			return (EXITPT_E_VALUE);
+		}
+		cfg->lock_timeout = (int)v;
+		return (0);
+	}
+	if (strcmp(w[0], "containment") == 0 && n == 2) {
+		if (strcmp(w[1], "auto") == 0)
+			cfg->containment = CONFIG_CONTAIN_AUTO;
+		else if (strcmp(w[1], "cgroup") == 0)
+			cfg->containment = CONFIG_CONTAIN_CGROUP;
+		else if (strcmp(w[1], "subreaper") == 0)
+			cfg->containment = CONFIG_CONTAIN_SUBREAPER;
+		else {
+			snprintf(err, errlen, "containment must be auto, "
+			    "cgroup or subreaper, not '%s'", w[1]);
+			return (EXITPT_E_VALUE);
+		}
+		return (0);
+	}
 	if (strcmp(w[0], "exit-point") == 0 && n == 4) {
 		if ((point = registry_point_parse(w[1])) < 0) {
 			snprintf(err, errlen, "unknown exit point '%s'", w[1]);
@@ -129,6 +155,7 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->recovery_timeout = CONFIG_RECOVERY_DEFAULT;
+	cfg->lock_timeout = CONFIG_LOCK_DEFAULT;
 	if (EXITPT_DEFAULT_ADMIN_GROUP[0] != '\0' &&
 	    (cfg->admin_group = strdup(EXITPT_DEFAULT_ADMIN_GROUP)) == NULL)
 		return (-ENOMEM);

@@ -36,8 +36,11 @@ struct progcheck {
 	int		 fd;		/* the checked file, O_RDONLY|O_CLOEXEC */
 	int		 script;	/* starts with "#!" */
 };
-int	 progcheck_open(const char *, uid_t, struct progcheck *, char *,
-	     size_t);
+struct progcheck_cache;
+struct progcheck_cache *progcheck_cache_new(void);
+void	 progcheck_cache_free(struct progcheck_cache *);
+int	 progcheck_open(const char *, uid_t, struct progcheck_cache *,
+	     struct progcheck *, char *, size_t);
 int	 progcheck_path(const char *, uid_t, char *, size_t);
 int	 progcheck_walk(const char *, uid_t, int, const char *, int *,
 	     struct stat *, char *, size_t, char *, size_t);
@@ -50,9 +53,14 @@ struct config_point {
 	int		 check_failure_veto;	/* abnormal end in Check vetoes */
 	int		 serial;		/* run one at a time */
 };
+#define CONFIG_CONTAIN_AUTO	0	/* a cgroup where delegated */
+#define CONFIG_CONTAIN_CGROUP	1
+#define CONFIG_CONTAIN_SUBREAPER 2
 struct config {
 	char			*admin_group;
 	int			 recovery_timeout;	/* seconds */
+	int			 lock_timeout;	/* registry lock wait, seconds */
+	int			 containment;	/* CONFIG_CONTAIN_* */
 	struct config_point	 point[CONFIG_NPOINTS];
 };
 const char	*config_default_path(void);
@@ -97,6 +105,8 @@ void		 registry_list_clear(struct registry_list *);
 int		 registry_add(const char *, struct registry_entry *, int);
 int		 registry_remove(const char *, int, int32_t);
 int		 registry_grant(const char *, gid_t);
+void		 registry_set_lock_timeout(int);
+pid_t		 registry_lock_holder(const char *);
 
 /* ipcobj.c: typed objects in POSIX shared memory (see exitpt/ipc.h) */
 #define IPCOBJ_CRITICAL		1	/* critical sections of one user */

@@ -28,9 +28,32 @@
 #define PROGCHECK_SYMLINKS_MAX	40	/* as the kernel's MAXSYMLINKS */
 #define PROGCHECK_INTERP_MAX	4	/* nested #! interpreters */
 #define PROGCHECK_SHEBANG_MAX	256	/* as the kernel's BINPRM_BUF_SIZE */
+#define PROGCHECK_CHAIN_MAX	64	/* objects remembered per directory */
+#define PROGCHECK_CACHE_MAX	8	/* directories remembered */
 
-static int	progcheck_file(const char *, uid_t, int, struct progcheck *,
-		    char *, size_t);
+/* The directories and links a walk went through, kept open. */
+struct progcheck_chain {
+	int		 fd[PROGCHECK_CHAIN_MAX];
+	int		 n;
+	int		 overflow;
+};
+
+struct progcheck_dir {
+	char			*key;		/* the directory, as given */
+	uid_t			 run_as;
+	char			*walked;	/* as reached, for messages */
+	struct progcheck_chain	 chain;		/* "/" first, it last */
+};
+
+struct progcheck_cache {
+	struct progcheck_dir	 dir[PROGCHECK_CACHE_MAX];
+	int			 n;
+	int			 next;		/* to replace when full */
+};
+
+static int	progcheck_file(const char *, uid_t, int,
+		    struct progcheck_cache *, struct progcheck *, char *,
+		    size_t);
 
 /* Whether uid may own what is checked for a program run as run_as. */
 static int
@@ -216,17 +239,35 @@ progcheck_root(uid_t run_as, const char *label, char *why, size_t len)
 }
 
 /*
- * Walk an absolute path from "/": every directory on the way and every
- * symbolic link followed must be owned by root or run_as, and no
- * directory may be writable by anyone else.  The last component is opened
- * with flags (plus O_NOFOLLOW and O_CLOEXEC; O_PATH when flags is -1) and
- * returned in *fdp with its status in *st, unchecked; walked receives the
- * path it was reached by, for messages.  Returns 0 or -errno with why.
+ * Keep an object a walk went through in chain (when there is one and it
+ * has room), else close it.
  */
-int
-progcheck_walk(const char *path, uid_t run_as, int flags, const char *label,
-    int *fdp, struct stat *st, char *walked, size_t wsize, char *why,
-    size_t len)
+static void
+progcheck_keep(struct progcheck_chain *chain, int fd)
+{
+	if (chain != NULL && chain->n < PROGCHECK_CHAIN_MAX) {
+		chain->fd[chain->n++] = fd;
+		return;
+	}
+	if (chain != NULL)
+		chain->overflow = 1;
+	close(fd);
+}
+
+/* Close what a chain holds. */
+static void
+progcheck_chain_close(struct progcheck_chain *chain)
+{
+	while (chain->n > 0)
+		close(chain->fd[--chain->n]);
+	chain->overflow = 0;
+}
+
+/* progcheck_walk, keeping what it went through in chain (may be NULL). */
+static int
+progcheck_walk_chain(const char *path, uid_t run_as, int flags,
+    const char *label, int *fdp, struct stat *st, char *walked,
+    size_t wsize, char *why, size_t len, struct progcheck_chain *chain)
 {
 	char		 rest[2 * PATH_MAX], *name, *slash;
 	int		 dirfd, fd, error = 0, links = 0, last, oflags;
@@ -306,13 +347,15 @@ progcheck_walk(const char *path, uid_t run_as, int flags, const char *label,
 					snprintf(why, len, "symbolic link %s: "
 					    "%s", walked, strerror(-error));
 			}
-			close(fd);
-			if (error != 0)
+			if (error != 0) {
+				close(fd);
 				break;
+			}
+			progcheck_keep(chain, fd);
 			/* Step back out of the link's name for messages. */
 			progcheck_append(walked, wsize, "..");
 			if (rest[0] == '/') {
-				close(dirfd);
+				progcheck_keep(chain, dirfd);
 				snprintf(walked, wsize, "/");
 				if ((dirfd = progcheck_root(run_as, label, why,
 				    len)) < 0) {
@@ -325,7 +368,7 @@ progcheck_walk(const char *path, uid_t run_as, int flags, const char *label,
 		}
 		progcheck_append(walked, wsize, name);
 		if (last) {
-			close(dirfd);
+			progcheck_keep(chain, dirfd);
 			*fdp = fd;
 			return (0);
 		}
@@ -340,13 +383,173 @@ progcheck_walk(const char *path, uid_t run_as, int flags, const char *label,
 			close(fd);
 			break;
 		}
-		close(dirfd);
+		progcheck_keep(chain, dirfd);
 		dirfd = fd;
 		memmove(rest, slash + 1, strlen(slash + 1) + 1);
 	}
 	if (dirfd != -1)
 		close(dirfd);
+	if (chain != NULL)
+		progcheck_chain_close(chain);
 	return (error);
+}
+
+/*
+ * Walk an absolute path from "/": every directory on the way and every
+ * symbolic link followed must be owned by root or run_as, and no
+ * directory may be writable by anyone else.  The last component is opened
+ * with flags (plus O_NOFOLLOW and O_CLOEXEC; O_PATH when flags is -1) and
+ * returned in *fdp with its status in *st, unchecked; walked receives the
+ * path it was reached by, for messages.  Follows Linux path resolution.
+ * Returns 0 or -errno with why (len bytes).
+ */
+int
+progcheck_walk(const char *path, uid_t run_as, int flags, const char *label,
+    int *fdp, struct stat *st, char *walked, size_t wsize, char *why,
+    size_t len)
+{
+	return (progcheck_walk_chain(path, run_as, flags, label, fdp, st,
+	    walked, wsize, why, len, NULL));
+}
+
+/*
+ * A cache of the directories programs were found in, for a batch of
+ * starts (a phase starting a thousand programs of one directory walks
+ * it once).  Returns NULL when out of memory.
+ */
+struct progcheck_cache *
+progcheck_cache_new(void)
+{
+	return (calloc(1, sizeof(struct progcheck_cache)));
+}
+
+/* Forget one remembered directory. */
+static void
+progcheck_dir_clear(struct progcheck_dir *d)
+{
+	progcheck_chain_close(&d->chain);
+	free(d->key);
+	free(d->walked);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Free a cache and close what it holds. */
+void
+progcheck_cache_free(struct progcheck_cache *cache)
+{
+	int	i;
+
+	if (cache == NULL)
+		return;
+	for (i = 0; i < cache->n; i++)
+		progcheck_dir_clear(&cache->dir[i]);
+	free(cache);
+}
+
+/*
+ * Check again, through the descriptors kept, every directory and link a
+ * remembered walk went through: their owners and modes may have changed
+ * since.  Returns 0 when all still pass.
+ */
+static int
+progcheck_dir_recheck(const struct progcheck_dir *d)
+{
+	struct stat	st;
+	char		why[8];
+	int		i;
+
+	for (i = 0; i < d->chain.n; i++) {
+		if (fstat(d->chain.fd[i], &st) == -1)
+			return (-1);
+		if (S_ISLNK(st.st_mode)) {
+			if (!progcheck_trusted_uid(st.st_uid, d->run_as))
+				return (-1);
+		} else if (progcheck_owner(d->chain.fd[i], &st, d->run_as,
+		    "", "", "", why, sizeof(why)) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Open path's last component below its directory as remembered in cache
+ * (walking the directory and remembering it first if needed), with the
+ * flags progcheck_walk gets.  Returns 0 with *fdp, *st and walked as
+ * progcheck_walk gives them, or -EAGAIN when the caller must walk the
+ * whole path (also to word an error).
+ */
+static int
+progcheck_cached(struct progcheck_cache *cache, const char *path,
+    uid_t run_as, int flags, int *fdp, struct stat *st, char *walked,
+    size_t wsize)
+{
+	struct progcheck_dir	*d = NULL;
+	const char		*name;
+	char			 dir[PATH_MAX], why[8];
+	size_t			 dlen;
+	int			 i, fd;
+
+	if ((name = strrchr(path, '/')) == NULL || name == path)
+		return (-EAGAIN);
+	dlen = (size_t)(name - path);
+	name++;
+	if (*name == '\0' || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || dlen >= sizeof(dir))
+		return (-EAGAIN);
+	for (i = 0; i < cache->n; i++) {
+		if (cache->dir[i].key != NULL && cache->dir[i].run_as == run_as &&
+		    strlen(cache->dir[i].key) == dlen &&
+		    memcmp(cache->dir[i].key, path, dlen) == 0) {
+			d = &cache->dir[i];
+			break;
+		}
+	}
+	if (d != NULL && progcheck_dir_recheck(d) != 0) {
+		progcheck_dir_clear(d);
+		return (-EAGAIN);
+	}
+	if (d == NULL) {
+		/* A free slot, a new one, or the oldest one. */
+		for (i = 0; d == NULL && i < cache->n; i++) {
+			if (cache->dir[i].key == NULL)
+				d = &cache->dir[i];
+		}
+		if (d == NULL && cache->n < PROGCHECK_CACHE_MAX)
+			d = &cache->dir[cache->n++];
+		if (d == NULL) {
+			d = &cache->dir[cache->next];
+			cache->next = (cache->next + 1) % PROGCHECK_CACHE_MAX;
+			progcheck_dir_clear(d);
+		}
+		memcpy(dir, path, dlen);
+		dir[dlen] = '\0';
+		if (progcheck_walk_chain(dir, run_as, -1, "", &fd, st, walked,
+		    wsize, why, sizeof(why), &d->chain) != 0) {
+			progcheck_dir_clear(d);
+			return (-EAGAIN);
+		}
+		progcheck_keep(&d->chain, fd);
+		if (d->chain.overflow || !S_ISDIR(st->st_mode) ||
+		    progcheck_owner(fd, st, run_as, "", "", "", why,
+		    sizeof(why)) != 0 || (d->key = strdup(dir)) == NULL ||
+		    (d->walked = strdup(walked)) == NULL) {
+			progcheck_dir_clear(d);
+			return (-EAGAIN);
+		}
+		d->run_as = run_as;
+	}
+	fd = openat(d->chain.fd[d->chain.n - 1], name, flags | O_NOCTTY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return (-EAGAIN);	/* a link, or missing: walk it */
+	if (fstat(fd, st) == -1) {
+		close(fd);
+		return (-EAGAIN);
+	}
+	snprintf(walked, wsize, "%s%s%s", d->walked, strcmp(d->walked,
+	    "/") == 0 ? "" : "/", name);
+	*fdp = fd;
+	return (0);
 }
 
 /*
@@ -384,7 +587,8 @@ progcheck_shebang(int fd, char *interp, size_t size)
  */
 static int
 progcheck_file(const char *path, uid_t run_as, int depth,
-    struct progcheck *pc, char *why, size_t len)
+    struct progcheck_cache *cache, struct progcheck *pc, char *why,
+    size_t len)
 {
 	struct progcheck	 ipc;
 	struct stat		 st;
@@ -398,8 +602,14 @@ progcheck_file(const char *path, uid_t run_as, int depth,
 	 * Non-blocking, so that a FIFO put in the program's place is
 	 * refused below instead of hanging the open.
 	 */
-	error = progcheck_walk(path, run_as, O_RDONLY | O_NONBLOCK,
-	    "the run-as user", &fd, &st, walked, sizeof(walked), why, len);
+	error = -EAGAIN;
+	if (cache != NULL)
+		error = progcheck_cached(cache, path, run_as, O_RDONLY |
+		    O_NONBLOCK, &fd, &st, walked, sizeof(walked));
+	if (error == -EAGAIN)
+		error = progcheck_walk(path, run_as, O_RDONLY | O_NONBLOCK,
+		    "the run-as user", &fd, &st, walked, sizeof(walked), why,
+		    len);
 	if (error == -EACCES && fd == -1 && path[0] == '/' && depth == 0 &&
 	    geteuid() != 0) {
 		/* An unprivileged lister may not read it: check it anyway. */
@@ -449,7 +659,7 @@ progcheck_file(const char *path, uid_t run_as, int depth,
 				return (-ELOOP);
 			}
 			if ((error = progcheck_file(interp, run_as, depth + 1,
-			    &ipc, why, len)) != 0) {
+			    cache, &ipc, why, len)) != 0) {
 				close(fd);
 				return (error);
 			}
@@ -465,18 +675,20 @@ progcheck_file(const char *path, uid_t run_as, int depth,
  * Decide whether path may be run as uid run_as, and open it.  On success
  * pc->fd is the checked file (read-only, close-on-exec, to be executed
  * with fexecve) and pc->script tells that it starts with "#!" (its
- * interpreter was checked too).  Follows Linux path and #! semantics.
- * Returns 0, or -ENOENT (missing), -EACCES (not an executable regular
- * file, or not an absolute path), -EPERM (changeable by others), -ELOOP,
- * or another -errno, with a one-line reason in why (len bytes).
+ * interpreter was checked too).  cache (NULL: none) remembers the
+ * directories walked, which are checked again through their descriptors
+ * each time.  Follows Linux path and #! semantics.  Returns 0, or -ENOENT
+ * (missing), -EACCES (not an executable regular file, or not an absolute
+ * path), -EPERM (changeable by others), -ELOOP, or another -errno, with a
+ * one-line reason in why (len bytes).
  */
 int
-progcheck_open(const char *path, uid_t run_as, struct progcheck *pc,
-    char *why, size_t len)
+progcheck_open(const char *path, uid_t run_as, struct progcheck_cache *cache,
+    struct progcheck *pc, char *why, size_t len)
 {
 	if (len > 0)
 		why[0] = '\0';
-	return (progcheck_file(path, run_as, 0, pc, why, len));
+	return (progcheck_file(path, run_as, 0, cache, pc, why, len));
 }
 
 /*
@@ -489,7 +701,7 @@ progcheck_path(const char *path, uid_t run_as, char *why, size_t len)
 	struct progcheck	pc;
 	int			error;
 
-	if ((error = progcheck_open(path, run_as, &pc, why, len)) == 0)
+	if ((error = progcheck_open(path, run_as, NULL, &pc, why, len)) == 0)
 		close(pc.fd);
 	return (error);
 }

@@ -25,6 +25,7 @@ struct ctl_options {
 	const char	*config_path;	/* NULL: the default path */
 	const char	*socket_path;	/* NULL: the default socket */
 	int		 json;
+	int		 lock_timeout;	/* registry lock wait, seconds */
 };
 
 extern struct ctl_options ctl_opts;
