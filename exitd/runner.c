@@ -699,6 +699,9 @@ runner_exited(struct runner_job *job, int status)
 	LIST_REMOVE(job, hash);
 	runner_nmains--;
 	job->state = RUNNER_ENDING;
+	/* Its timeout is over; a grace period already running goes on. */
+	if (!job->stopping)
+		evtimer_del(job->timer);
 	/* The answer is what fd 3 holds when the program itself ends. */
 	if (job->check && pread(job->infofd, r->info, r->infolen, 0) !=
 	    (ssize_t)r->infolen)

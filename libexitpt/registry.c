@@ -4,7 +4,7 @@
  *
  * Layout under the state directory:
  *
- *	registry/.lock				flock(2) serializing writers
+ *	registry/.writers.lock			flock(2) serializing writers
  *	registry/QIBM_QWC_SUSPEND/0000000010.pgm	one file per program
  *
  * Each entry file holds key=value lines; it is replaced atomically, so a
@@ -36,6 +36,7 @@
 #include "exitpt-int.h"
 
 #define REGISTRY_DIR		"registry"
+#define REGISTRY_LOCK		".writers.lock"
 #define REGISTRY_SUFFIX		".pgm"
 #define REGISTRY_FILE_MAX	(64 * 1024)
 #define REGISTRY_VALUE_MAX	(4 * PATH_MAX)
@@ -554,8 +555,9 @@ registry_set_lock_timeout(int seconds)
  * Open the writers' lock file, creating it readable (hence lockable) only
  * by its owner and, when the registry is open to a group, that group: a
  * user who may not change the registry cannot open it, so cannot hold
- * the lock.  An older, world-readable lock file is corrected by its
- * owner or root.  Returns the descriptor or -errno.
+ * the lock.  (Older versions locked a world-readable ".lock", which
+ * anyone could hold forever: it is removed and no longer used.)  Returns
+ * the descriptor or -errno.
  */
 static int
 registry_lock_open(const char *statedir)
@@ -570,6 +572,9 @@ registry_lock_open(const char *statedir)
 		return (-errno);
 	want = (dst.st_mode & S_IWGRP) ? 0660 : 0600;
 	snprintf(path, sizeof(path), "%s/%s/.lock", statedir, REGISTRY_DIR);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/%s/%s", statedir, REGISTRY_DIR,
+	    REGISTRY_LOCK);
 	if ((fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC, want)) == -1)
 		return (-errno);
@@ -628,7 +633,8 @@ registry_lock_holder(const char *statedir)
 	FILE		*fp;
 	pid_t		 holder = 0;
 
-	snprintf(path, sizeof(path), "%s/%s/.lock", statedir, REGISTRY_DIR);
+	snprintf(path, sizeof(path), "%s/%s/%s", statedir, REGISTRY_DIR,
+	    REGISTRY_LOCK);
 	if (lstat(path, &st) == -1 || (fp = fopen("/proc/locks", "re")) ==
 	    NULL)
 		return (0);

@@ -42,6 +42,54 @@ exitd_cleanup() {
 	for f in "$T"/*.pid; do
 		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
 	done
+	cgroup_cleanup
+	return 0
+}
+
+# cgroup_cleanup: end and remove the run cgroups a killed exitd left
+# (each exitd names its cgroup directory in its log).
+cgroup_cleanup() {
+	[ -f "$exitd_log" ] || return 0
+	sed -n 's/.*containment: a cgroup per exit program run, below //p' \
+	    "$exitd_log" | sort -u | while read -r d; do
+		[ -d "$d" ] || continue
+		for r in "$d"/run-*; do
+			[ -d "$r" ] || continue
+			echo 1 >"$r/cgroup.kill" 2>/dev/null
+			i=0
+			while grep -q 'populated 1' "$r/cgroup.events" 2>/dev/null &&
+			    [ $i -lt 200 ]; do
+				sleep 0.01
+				i=$((i + 1))
+			done
+			rmdir "$r" 2>/dev/null
+		done
+		rmdir "$d" 2>/dev/null
+	done
+	return 0
+}
+
+# gone PID: true once a process no longer exists (or is a zombie), within
+# two seconds (signals are delivered asynchronously).
+gone() {
+	i=0
+	while [ $i -lt 200 ]; do
+		[ -e "/proc/$1" ] || return 0
+		case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) in
+		Z*|"") return 0 ;;
+		esac
+		i=$((i + 1))
+		sleep 0.01
+	done
+	return 1
+}
+
+# alive PID: true while a process runs (not a zombie).
+alive() {
+	[ -e "/proc/$1" ] || return 1
+	case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) in
+	Z*|"") return 1 ;;
+	esac
 	return 0
 }
 at_exit exitd_cleanup

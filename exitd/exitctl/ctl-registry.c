@@ -192,9 +192,9 @@ ctl_registry_locked(const char *cmd)
 		    ctl_opts.lock_timeout));
 	}
 	return (ctl_fail(cmd, EXITPT_E_TIMEOUT, "the registry in %s is locked "
-	    "(%s/registry/.lock); gave up after %d s (registry-lock-timeout "
-	    "in exitd.conf)", ctl_opts.state_dir, ctl_opts.state_dir,
-	    ctl_opts.lock_timeout));
+	    "(%s/registry/.writers.lock); gave up after %d s "
+	    "(registry-lock-timeout in exitd.conf)", ctl_opts.state_dir,
+	    ctl_opts.state_dir, ctl_opts.lock_timeout));
 }
 
 /* exitctl remove: remove an exit program by number. */
