@@ -23,6 +23,7 @@
 #include <event2/bufferevent.h>
 
 #include "exitd.h"
+#include "protocol.h"
 
 #define CONTROL_PEERS_MAX	256	/* connections in all */
 #define CONTROL_PEERS_PER_UID	16	/* connections of one user */
@@ -54,6 +55,7 @@ static char			*control_path;
 static struct control_peers	 control_peers =
 				    TAILQ_HEAD_INITIALIZER(control_peers);
 static size_t			 control_npeers;
+static struct engine_observer	*control_observer;
 
 /*
  * Refusals (too many connections, not allowed to drive, malformed or
@@ -82,6 +84,11 @@ static void	 control_dispatch(struct control_peer *,
 static void	 control_send(struct control_peer *, uint32_t, uint32_t,
 		     const void *, size_t, const void *, size_t);
 static void	 control_report(struct control_peer *, uint32_t, int, int);
+static void	 control_report_snapshot(struct control_peer *, uint32_t, int,
+		     int, const struct engine_snapshot *);
+static void	 control_engine_cb(const struct engine_event *, void *);
+static void	 control_driver(const struct control_peer *, const char *,
+		     char *, size_t);
 static void	 control_fail(struct control_peer *, uint32_t, int);
 static void	 control_journal(struct control_peer *, uint32_t,
 		     const struct proto_journal *);
@@ -194,6 +201,7 @@ control_listen(struct event_base *base, const char *path, struct config *cfg)
 	    control_accept_cb, NULL);
 	if (control_ev == NULL || event_add(control_ev, NULL) == -1)
 		fatalx("control: cannot add the listening socket");
+	control_observer = phase_observe(control_engine_cb, NULL);
 	return (0);
 }
 
@@ -288,57 +296,49 @@ control_send(struct control_peer *p, uint32_t type, uint32_t seq,
 }
 
 /*
- * Send a PROTO_REPORT about phase kind (-1: the current one) of the
- * current operation, with every participant's answer so far.
+ * Send a PROTO_REPORT built from snapshot s of phase kind (-1: the
+ * current one), with every participant's answer so far.
  */
 static void
-control_report(struct control_peer *p, uint32_t seq, int error, int kind)
+control_report_snapshot(struct control_peer *p, uint32_t seq, int error,
+    int kind, const struct engine_snapshot *s)
 {
-	const struct operation	*op = phase_current();
-	const struct phase	*ph;
-	const struct call	*c;
-	struct proto_report	 r;
-	struct proto_answer	*a = NULL;
-	uint64_t		 now = phase_now_ms();
-	size_t			 i;
+	const struct engine_call_view	*c;
+	struct proto_report		 r;
+	struct proto_answer		*a = NULL;
+	size_t				 i;
 
 	memset(&r, 0, sizeof(r));
-	if (kind < 0 || kind >= PHASE_NKINDS) {
-		kind = op->cur;
-		ph = &op->ph[kind];
-		/* A status of a finished operation tells how it ended. */
-		r.outcome = op->open || op->id == 0 ? ph->outcome :
-		    op->outcome;
-	} else {
-		ph = &op->ph[kind];
-		r.outcome = ph->outcome;
-	}
+	/* A status of a finished operation tells how it ended. */
+	if (kind < 0 && !s->open && s->operation != 0)
+		r.outcome = s->op_outcome;
+	else
+		r.outcome = s->outcome;
 	r.error = error;
-	r.phase = kind;
-	r.action = op->action;
-	r.operation = op->id;
-	r.generation = phase_generation();
-	r.window = op->window;
-	r.system_state = op->id == 0 ? -1 : op->system_state;
-	if (op->running && op->cur == EXITPT_OP_PREPARE &&
-	    kind == EXITPT_OP_PREPARE && ph->deadline_ms > now)
-		r.window_left_ms = (int64_t)(ph->deadline_ms - now);
-	r.count = (uint32_t)ph->ncalls;
-	if (ph->ncalls > 0)
-		a = xcalloc(ph->ncalls, sizeof(*a));
-	for (i = 0; i < ph->ncalls; i++) {
-		c = &ph->calls[i];
-		a[i].kind = c->part->kind;
-		a[i].number = c->part->entry.number;
-		a[i].status = c->started ? c->status : EXITPT_STATUS_NONE;
+	r.phase = s->phase;
+	r.action = s->action;
+	r.operation = s->operation;
+	r.generation = s->generation;
+	r.window = s->window;
+	r.system_state = s->system_state;
+	r.window_left_ms = s->window_left_ms;
+	r.bound_ms = s->bound_ms;
+	snprintf(r.driver, sizeof(r.driver), "%s", s->driver);
+	r.count = (uint32_t)s->ncalls;
+	if (s->ncalls > 0)
+		a = xcalloc(s->ncalls, sizeof(*a));
+	for (i = 0; i < s->ncalls; i++) {
+		c = &s->calls[i];
+		a[i].kind = c->kind;
+		a[i].number = c->number;
+		a[i].status = c->status;
 		a[i].wait = c->wait;
-		a[i].effective = c->started ? c->effective : 1;
+		a[i].effective = c->effective;
 		a[i].end = c->end;
 		a[i].code = c->code;
-		a[i].duration_ms = c->running ? now - c->start_ms :
-		    c->duration_ms;
-		snprintf(a[i].who, sizeof(a[i].who), "%s",
-		    c->part->entry.program);
+		a[i].pid = (int32_t)c->pid;
+		a[i].duration_ms = c->duration_ms;
+		snprintf(a[i].who, sizeof(a[i].who), "%s", c->who);
 		if (c->end == EXITPT_END_RUNNING && !c->started)
 			snprintf(a[i].reason, sizeof(a[i].reason),
 			    "waiting for its turn");
@@ -347,8 +347,19 @@ control_report(struct control_peer *p, uint32_t seq, int error, int kind)
 			    c->reason);
 	}
 	control_send(p, PROTO_REPORT, seq, &r, sizeof(r), a,
-	    ph->ncalls * sizeof(*a));
+	    s->ncalls * sizeof(*a));
 	free(a);
+}
+
+/* Send a PROTO_REPORT about phase kind (-1: the current one) now. */
+static void
+control_report(struct control_peer *p, uint32_t seq, int error, int kind)
+{
+	struct engine_snapshot	*s;
+
+	s = phase_snapshot(kind);
+	control_report_snapshot(p, seq, error, kind, s);
+	phase_snapshot_free(s);
 }
 
 /*
@@ -435,11 +446,15 @@ control_wait_cb(evutil_socket_t fd, short events, void *arg)
 	control_resume(p);
 }
 
-/* The engine's state changed: answer the peers waiting for that. */
-void
-control_notify(void)
+/*
+ * The engine's state changed: answer the peers waiting for that, all
+ * from one snapshot.
+ */
+static void
+control_engine_cb(const struct engine_event *ev, void *arg)
 {
 	struct control_peer	*p;
+	struct engine_snapshot	*s = NULL;
 
 	TAILQ_FOREACH(p, &control_peers, entry) {
 		if (!p->waiting || p->generation == phase_generation())
@@ -448,9 +463,31 @@ control_notify(void)
 		p->pending = 0;
 		if (p->wait_ev != NULL)
 			evtimer_del(p->wait_ev);
-		control_report(p, p->seq, 0, -1);
+		if (s == NULL)
+			s = phase_snapshot(-1);
+		control_report_snapshot(p, p->seq, 0, -1, s);
 		control_resume(p);
 	}
+	phase_snapshot_free(s);
+}
+
+/*
+ * Who drives, for the log, the journal and busy replies: the uid and pid
+ * the kernel gave for the socket, then the name the client chose, with
+ * anything but printable ASCII replaced.
+ */
+static void
+control_driver(const struct control_peer *p, const char *name, char *buf,
+    size_t len)
+{
+	char	clean[PROTO_DRIVER_NAME_MAX];
+	size_t	i;
+
+	for (i = 0; i < sizeof(clean) - 1 && name[i] != '\0'; i++)
+		clean[i] = name[i] >= 0x20 && name[i] < 0x7f ? name[i] : '?';
+	clean[i] = '\0';
+	snprintf(buf, len, "uid %ld pid %ld (%s)", (long)p->uid, (long)p->pid,
+	    i > 0 ? clean : "unnamed");
 }
 
 /* Act on one complete, well-framed request. */
@@ -461,7 +498,9 @@ control_dispatch(struct control_peer *p, const struct proto_hdr *h,
 	struct proto_drive	d;
 	struct proto_status	s;
 	struct proto_journal	j;
+	struct engine_request	req;
 	struct timeval		tv;
+	char			driver[PROTO_DRIVER_MAX];
 	int			error;
 
 	switch (h->type) {
@@ -474,11 +513,20 @@ control_dispatch(struct control_peer *p, const struct proto_hdr *h,
 			control_report(p, h->seq, EXITPT_E_AUTH, -1);
 			return;
 		}
-		log_info("control: uid %ld (pid %ld) drives %s",
-		    (long)p->uid, (long)p->pid, exitpt_phase_name(d.op));
+		control_driver(p, d.driver, driver, sizeof(driver));
+		log_info("control: %s drives %s", driver,
+		    exitpt_phase_name(d.op));
+		memset(&req, 0, sizeof(req));
+		req.phase = d.op;
+		req.action = d.action;
+		req.validate_only = d.validate_only != 0;
+		req.force = (d.flags & PROTO_DRIVE_FORCE) != 0;
+		req.system_state = d.system_state;
+		req.operation = d.operation;
+		req.driver = driver;
 		p->pending = 1;
 		p->seq = h->seq;
-		if ((error = phase_drive(&d, control_drive_cb, p)) != 0) {
+		if ((error = phase_drive(&req, control_drive_cb, p)) != 0) {
 			p->pending = 0;
 			control_report(p, h->seq, error, -1);
 		}
@@ -615,6 +663,8 @@ control_shutdown(void)
 {
 	struct control_peer	*p;
 
+	phase_unobserve(control_observer);
+	control_observer = NULL;
 	while ((p = TAILQ_FIRST(&control_peers)) != NULL)
 		control_close(p);
 	if (control_ev != NULL)

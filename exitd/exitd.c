@@ -258,13 +258,18 @@ main(int argc, char **argv)
 
 	if ((exitd_base = event_base_new()) == NULL)
 		fatalx("cannot create the event base");
+	/*
+	 * The journal observes the engine first, so that every other
+	 * observer acts on an event already recorded.
+	 */
+	if ((error = journal_open(state)) != 0)
+		fatalx("journal in %s: %s", state, strerror(-error));
+	journal_observe();
 	if ((error = control_listen(exitd_base, sock, &exitd_cfg)) != 0) {
 		if (error == -EADDRINUSE)
 			fatalx("another exitd is listening on %s", sock);
 		fatalx("control socket %s: %s", sock, strerror(-error));
 	}
-	if ((error = journal_open(state)) != 0)
-		fatalx("journal in %s: %s", state, strerror(-error));
 
 	if (!foreground) {
 		if (daemon(0, 0) == -1)
@@ -282,9 +287,9 @@ main(int argc, char **argv)
 	if ((error = objlock_init()) != 0)
 		log_warnx("object locks: cannot create the lock table: %s",
 		    exitpt_strerror(error));
+	/* The program participant kind starts the runner in phase_init. */
 	runner_contain(exitd_cfg.containment, instance);
-	runner_init(exitd_base);
-	phase_init(exitd_base, state, &exitd_cfg, control_notify);
+	phase_init(exitd_base, state, &exitd_cfg);
 	ev_term = evsignal_new(exitd_base, SIGTERM, exitd_term_cb, NULL);
 	ev_int = evsignal_new(exitd_base, SIGINT, exitd_term_cb, NULL);
 	ev_hup = evsignal_new(exitd_base, SIGHUP, exitd_hup_cb, NULL);

@@ -11,19 +11,20 @@
 #include <stdint.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "exitpt-int.h"
-#include "protocol.h"
 
 #define EXITD_GRACE		5	/* seconds between SIGTERM and SIGKILL */
 #define EXITD_OUTPUT_MAX	(64 * 1024)	/* output kept per program */
 #define EXITD_REASON_MAX	256
 
 /*
- * runner.c: one exit program run, as SPEC section 4 says.  The phase
- * engine fills a runner_spec, gets a runner_job back, and is called once
- * through runner_done_cb when the program has ended, timed out, or was
- * refused.
+ * runner.c: one exit program run, as SPEC section 4 says.  The program
+ * participant kind (part-program.c) fills a runner_spec, gets a
+ * runner_job back, and is called once through runner_done_cb when the
+ * program has ended, was stopped (runner_stop, at the engine's time
+ * limit), or was refused.
  */
 struct runner_spec {
 	const struct registry_entry *entry;	/* program, user, data, number */
@@ -163,113 +164,309 @@ int		 contain_proc_signal(const struct contain_proc *, int);
 void		 contain_shutdown(void);
 
 /*
- * phase.c: the phase engine (SPEC section 2).  An operation holds the
- * participants that Check called and one phase record per phase kind; a
- * phase holds one call per participant it reaches.  Exit programs are the
- * only participant kind so far; other kinds (D-Bus voters, critical
- * sections, dr_reconfig processes) answer through the same call record.
+ * The phase engine (phase.c) and its participant interface (part.c).
+ *
+ * A participant is anything that answers in a phase (SPEC section 1).
+ * Each kind lives in one file, part-KIND.c, which exports one struct
+ * part_ops; part.c lists every kind in part_kinds[].  Adding a kind is
+ * one new file plus one entry in that table: the engine, the journal and
+ * the front ends never switch on a kind.
+ *
+ * The engine owns what is common to every kind: the state machine, the
+ * per-call time limits, the prepare window, the Check fold (SPEC rule 1),
+ * Cancel at most once and only to those that allowed (rule 3), and
+ * recovery from the journal (rule 6).  A kind only finds its
+ * participants, starts and stops their calls, and hands every answer
+ * back through phase_answer(), naming the call by its id.
  */
 #define PHASE_NKINDS		5	/* indexed by enum exitpt_phase */
+#define PART_KEY_MAX		8192	/* stable identity, bytes */
 
-struct participant {
+struct part;
+struct call;
+struct engine_op;
+
+/*
+ * One participant that exists now, for ListParticipants and `exitctl
+ * participants`: details is a JSON object (why, mode, since, last_answer,
+ * ...) whose reference passes to the callee.
+ */
+typedef void	(*part_list_cb)(void *arg, int kind, const char *who,
+		    pid_t pid, json_t *details);
+
+/* One participant kind's operations; see part-program.c for a model. */
+struct part_ops {
 	int		 kind;		/* EXITPT_PARTICIPANT_* */
-	struct registry_entry entry;	/* own copy */
-	int		 allowed;	/* Check allowed: Cancel goes here */
-	int		 cancel_sent;	/* at most once per operation */
+	const char	*name;		/* journal and display: "program" */
+
+	/*
+	 * Called once at start-up, after the journal has been replayed
+	 * (restore may already have run), with the engine's event base,
+	 * state directory and configuration.  May be NULL.
+	 */
+	void		 (*init)(struct event_base *, const char *,
+			     struct config *);
+	/*
+	 * Add this kind's participants to op for phase (EXITPT_OP_CHECK:
+	 * the suspend participants; EXITPT_OP_COMPLETE: the resume ones)
+	 * with phase_add_part().  Prepare and Cancel reach the participants
+	 * that Check called.  Returns 0, or an error (EXITPT_E_*, -errno):
+	 * at Check the operation is then refused with it, at Complete
+	 * (which cannot be refused) it is logged.  May be NULL for a kind
+	 * that only restores.
+	 */
+	int		 (*collect)(struct engine_op *, int phase);
+	/*
+	 * Whether p takes part in phase (NULL: every phase of its exit
+	 * point).  Rule 3's filter for Cancel is applied by the engine on
+	 * top of this.
+	 */
+	int		 (*takes_part)(const struct engine_op *,
+			     const struct part *, int phase);
+	/*
+	 * Start call c (call_phase(c), call_part(c)): asynchronous; the
+	 * answer comes later through phase_answer(call_id(c), ...), or
+	 * from inside start itself for a kind that answers at once.
+	 */
+	void		 (*start)(struct call *);
+	/*
+	 * Stop a running call early (its time limit, the prepare window,
+	 * a cancel).  The kind must still answer, at once or once what it
+	 * started is gone (a program is reaped first), with
+	 * EXITPT_END_TIMEDOUT unless it ended otherwise meanwhile.
+	 */
+	void		 (*stop)(struct call *);
+	/*
+	 * The participant's stable identity: key is one line (at most
+	 * PART_KEY_MAX bytes) that tells two participants of the kind
+	 * apart across restarts ("1 /usr/libexec/app-exit"); identity()
+	 * returns a new JSON object with everything restore() needs.
+	 */
+	json_t		*(*identity)(const struct part *);
+	/*
+	 * Rebuild p (kind, point, key, who, number already set) from its
+	 * journal identity after a restart.  Returns 0, or -1 if the
+	 * identity is not usable (the engine then reports it and never
+	 * calls p).
+	 */
+	int		 (*restore)(struct part *, json_t *);
+	/* Free what the kind hangs on p (part_data).  May be NULL. */
+	void		 (*free)(struct part *);
+	/*
+	 * Call cb for each participant of this kind that exists now
+	 * (registered programs, held critical sections, voters, held
+	 * inhibitors, dr processes).  May be NULL.
+	 */
+	void		 (*list)(part_list_cb cb, void *arg);
+	/*
+	 * exitd is stopping: end what the kind runs without answering
+	 * (the operation is journalled as interrupted).  May be NULL.
+	 */
+	void		 (*shutdown)(void);
 };
 
-struct call {
-	struct participant *part;
-	struct runner_job *job;
+/* A participant's answer in one call, handed to phase_answer(). */
+struct part_answer {
+	int		 end;		/* EXITPT_END_*, not _RUNNING */
+	int		 code;		/* exit status or signal, else 0 */
+	int32_t		 status;	/* Check: as given; else unused */
+	int32_t		 wait;		/* Check: as given; else unused */
+	const char	*reason;	/* may be NULL */
+	size_t		 output_dropped; /* programs: bytes past the limit */
+};
+
+/* part.c: the table of kinds */
+extern const struct part_ops *const part_kinds[];
+const struct part_ops *part_kind_find(const char *);
+
+/* part-program.c, part-critical.c: see part_kinds[] in part.c */
+extern const struct part_ops part_program_ops;
+extern const struct part_ops part_critical_ops;
+
+/*
+ * phase.c: what a kind uses.  phase_add_part() adds a participant to op
+ * (from collect only) and returns NULL when op already has one of this
+ * kind, point and key (restored from the journal, so already called) or
+ * the key is too long.  Timeouts are seconds (0: none).
+ */
+struct part	*phase_add_part(struct engine_op *, const struct part_ops *,
+		     int point, const char *key, const char *who);
+const struct part_ops *part_ops(const struct part *);
+const char	*part_key(const struct part *);
+const char	*part_who(const struct part *);
+void		 part_set_who(struct part *, const char *);
+int		 part_point(const struct part *);	/* REGISTRY_* */
+int32_t		 part_number(const struct part *);	/* 0 if none */
+void		 part_set_number(struct part *, int32_t);
+pid_t		 part_pid(const struct part *);		/* 0 if none */
+void		 part_set_pid(struct part *, pid_t);
+void		 part_set_timeout(struct part *, int phase, int);
+void		*part_data(const struct part *);
+void		 part_set_data(struct part *, void *);
+uint64_t	 call_id(const struct call *);
+int		 call_phase(const struct call *);	/* EXITPT_OP_* */
+struct part	*call_part(const struct call *);
+const struct engine_op *call_op(const struct call *);
+void		 call_set_pid(struct call *, pid_t);	/* this call's */
+uint64_t	 engine_op_id(const struct engine_op *);
+int		 engine_op_action(const struct engine_op *);
+int		 engine_op_window(const struct engine_op *);	/* seconds */
+int		 engine_op_system_state(const struct engine_op *);
+int		 engine_op_force(const struct engine_op *);
+int		 engine_op_prepared(const struct engine_op *); /* Prepare ran */
+
+/*
+ * The engine API for front ends (control.c, dbus-service.c, adapters'
+ * requests arrive through control.c).  A driver passes its own request,
+ * never a wire struct; results come as immutable snapshots; changes
+ * arrive through observers.
+ */
+struct engine_request {
+	int		 phase;		/* EXITPT_OP_CHECK ... _COMPLETE */
+	int		 action;	/* Check: EXITPT_ACTION_* */
+	int		 validate_only;	/* Check: Check alone (HMC Validate) */
+	int		 force;		/* Check: the driver's force option */
+	int		 system_state;	/* Complete: EXITPT_SYSTEM_* */
+	uint64_t	 operation;	/* 0: the current operation */
+	const char	*driver;	/* who drives, for busy and the log:
+					   "uid 0 pid 42 (exitctl)" */
+};
+
+/* One call as a snapshot or an event shows it. */
+struct engine_call_view {
+	uint64_t	 id;		/* call id */
+	int		 phase;		/* EXITPT_OP_* of the call */
+	int		 kind;		/* EXITPT_PARTICIPANT_* */
+	const char	*kind_name;
+	const char	*who;
+	const char	*key;
+	int		 point;		/* REGISTRY_* */
+	int32_t		 number;
+	pid_t		 pid;
 	int		 started;
 	int		 running;
-	int32_t		 status;	/* Check answer as given */
-	int32_t		 wait;
-	int		 effective;	/* 1 allow, 0 veto */
+	int32_t		 status;	/* as given (Check) */
+	int32_t		 wait;		/* as given (Check) */
+	int		 effective;	/* Check after rule 1: 1 allow, 0 veto */
 	int		 end;		/* EXITPT_END_* */
 	int		 code;
-	char		 reason[EXITD_REASON_MAX];
-	uint64_t	 start_ms;
-	uint64_t	 duration_ms;
+	const char	*reason;
+	uint64_t	 duration_ms;	/* so far, while running */
 	size_t		 output_dropped;
 };
 
-typedef void	(*phase_reply_cb)(int, int, void *);
-
-struct phase_waiter {
-	phase_reply_cb	 cb;		/* (error, phase kind, arg) */
-	void		*arg;
-};
-
-struct phase {
-	int		 kind;		/* EXITPT_OP_* */
-	int		 outcome;	/* EXITPT_OUTCOME_* */
-	int		 serial;	/* one program at a time */
-	int		 stopping;	/* window elapsed or cancelled */
-	int		 starting;	/* inside the start loop */
-	struct call	*calls;
-	size_t		 ncalls;
-	size_t		 next;		/* next call to start */
-	size_t		 nrunning;
-	uint64_t	 start_ms;
-	uint64_t	 deadline_ms;	/* Prepare: end of the window */
-	struct event	*window_ev;
-	struct participant *extra;	/* Complete: resume programs */
-	size_t		 nextra;
-	struct phase_waiter *waiters;
-	size_t		 nwaiters;
-};
-
-struct operation {
-	uint64_t	 id;
+/* The engine's state at one generation; immutable once built. */
+struct engine_snapshot {
+	uint64_t	 generation;
+	uint64_t	 operation;	/* 0 before the first */
 	int		 action;
-	int		 validate_only;
-	int		 system_state;	/* -1 until Complete */
 	int		 open;		/* not over yet */
-	int		 running;	/* a phase is running */
-	int		 cur;		/* EXITPT_OP_* of the latest phase */
-	int		 outcome;	/* EXITPT_OUTCOME_* of the operation */
-	int		 window;	/* prepare window from Check */
+	int		 running;	/* a phase runs */
 	int		 recovered;	/* rebuilt from the journal */
-	int		 cancel_pending; /* cancel once Prepare stops */
-	struct participant *parts;	/* suspend programs Check called */
-	size_t		 nparts;
-	char		**resumed;	/* "number path" given Complete before
-					   a restart */
-	size_t		 nresumed;
-	struct phase	 ph[PHASE_NKINDS];
-	struct event	*recovery_ev;
+	int		 validate_only;
+	int		 phase;		/* the phase described (EXITPT_OP_*) */
+	int		 outcome;	/* of that phase */
+	int		 op_outcome;	/* of the operation */
+	int		 window;	/* seconds, 0 before Check ends */
+	int64_t		 window_left_ms; /* while Prepare runs, else 0 */
+	int64_t		 bound_ms;	/* longest the running phase can still
+					   take (grace included), 0 when none
+					   runs, -1 when it has no bound */
+	int		 system_state;	/* -1 before Complete */
+	const char	*driver;	/* who started the operation */
+	size_t		 ncalls;
+	struct engine_call_view *calls;
 };
 
-/* phase.c */
-void		 phase_init(struct event_base *, const char *, struct config *,
-		     void (*)(void));
-int		 phase_drive(const struct proto_drive *, phase_reply_cb,
+enum engine_event_type {
+	ENGINE_OPERATION_STARTED,
+	ENGINE_PHASE_STARTED,
+	ENGINE_CALL_STARTED,	/* journalled before the participant starts */
+	ENGINE_ANSWER,		/* a call ended */
+	ENGINE_LATE_ANSWER,	/* an answer for a call already ended, or
+				   of another phase: recorded, ignored */
+	ENGINE_PHASE_ENDED,
+	ENGINE_OPERATION_ENDED,
+	ENGINE_OPERATION_INTERRUPTED,	/* exitd stops with it open */
+};
+
+/* What an observer is told; valid only during the callback. */
+struct engine_event {
+	enum engine_event_type	 type;
+	uint64_t		 operation;
+	int			 action;
+	int			 validate_only;
+	int			 force;		/* the driver's force option */
+	int			 phase;		/* EXITPT_OP_* */
+	int			 outcome;	/* phase or operation ended */
+	int			 window;
+	int			 system_state;	/* -1 before Complete */
+	size_t			 ncalls;	/* PHASE_STARTED */
+	const char		*driver;	/* OPERATION_STARTED,
+						   PHASE_STARTED */
+	const char		*late;		/* LATE_ANSWER: why late */
+	const struct engine_call_view *call;	/* CALL_STARTED, ANSWER,
+						   LATE_ANSWER */
+	const struct part	*part;		/* CALL_STARTED, ANSWER,
+						   LATE_ANSWER if known */
+};
+
+/*
+ * A journal record as recovery reads it: journal.c parses each line into
+ * one, phase_replay() applies it.  Strings and identity belong to the
+ * caller.
+ */
+struct engine_record {
+	enum engine_event_type	 type;
+	uint64_t		 operation;
+	int			 action;
+	int			 validate_only;
+	int			 force;
+	int			 phase;		/* EXITPT_OP_*, 0 if none */
+	int			 window;	/* -1 if not recorded */
+	int			 system_state;	/* -1 if not recorded */
+	const char		*driver;	/* may be NULL */
+	const char		*kind;		/* part_ops name */
+	int			 point;		/* REGISTRY_* */
+	const char		*key;
+	const char		*who;
+	int32_t			 number;
+	json_t			*identity;
+	int			 effective;	/* answer: 1, 0, -1 unknown */
+};
+
+typedef void	(*engine_reply_cb)(int error, int phase, void *arg);
+typedef void	(*engine_observer_cb)(const struct engine_event *, void *);
+struct engine_observer;
+
+/* phase.c: the engine API */
+void		 phase_init(struct event_base *, const char *, struct config *);
+int		 phase_drive(const struct engine_request *, engine_reply_cb,
 		     void *);
 void		 phase_forget(void *);
-const struct operation *phase_current(void);
+void		 phase_answer(uint64_t, const struct part_answer *);
+struct engine_snapshot *phase_snapshot(int);
+void		 phase_snapshot_free(struct engine_snapshot *);
 uint64_t	 phase_generation(void);
+void		 phase_list(part_list_cb, void *);
+struct engine_observer *phase_observe(engine_observer_cb, void *);
+void		 phase_unobserve(struct engine_observer *);
+void		 phase_replay(struct engine_op *, const struct engine_record *);
 void		 phase_shutdown(void);
 uint64_t	 phase_now_ms(void);
 
-/* journal.c */
+/* journal.c: an observer of the engine, plus recovery */
 int		 journal_open(const char *);
 void		 journal_close(void);
 void		 journal_sync(void);
 const char	*journal_path(void);
-void		 journal_operation(const struct operation *, const char *);
-void		 journal_phase(const struct operation *, const struct phase *,
-		     const char *);
-void		 journal_call_start(const struct operation *,
-		     const struct phase *, const struct call *);
-void		 journal_answer(const struct operation *, const struct phase *,
-		     const struct call *);
-int		 journal_recover(struct operation *);
+json_t		*journal_string(const char *);
+void		 journal_observe(void);
+int		 journal_recover(struct engine_op *);
 
-/* control.c */
+/* control.c: a front end, and an observer for its status waiters */
 int		 control_listen(struct event_base *, const char *,
 		     struct config *);
-void		 control_notify(void);
 void		 control_shutdown(void);
 
 #endif /* EXITD_H */

@@ -21,20 +21,21 @@
 #define JOURNAL_NAME		"journal"
 #define JOURNAL_LINE_MAX	(64 * 1024)
 
-static int	 journal_fd = -1;
-static char	*journal_file;
+static int			 journal_fd = -1;
+static char			*journal_file;
+static struct engine_observer	*journal_observer;
 
 static const char *journal_phase_names[PHASE_NKINDS] = {
 	"none", "check", "prepare", "cancel", "complete"
 };
 
 static void	 journal_write(json_t *);
-static json_t	*journal_string(const char *);
-static json_t	*journal_record(const struct operation *, const char *);
+static json_t	*journal_record(const struct engine_event *, const char *);
+static void	 journal_event_cb(const struct engine_event *, void *);
+static void	 journal_call(json_t *, const struct engine_event *);
 static int	 journal_phase_kind(const char *);
-static void	 journal_replay(struct operation *, json_t *);
-static struct participant *journal_part(struct operation *, json_t *, int);
-static void	 journal_forget(struct operation *);
+static int	 journal_parse(json_t *, struct engine_record *, char *,
+		     size_t);
 
 /* Open (creating) the journal in the state directory for appending. */
 int
@@ -53,6 +54,8 @@ journal_open(const char *state_dir)
 void
 journal_close(void)
 {
+	phase_unobserve(journal_observer);
+	journal_observer = NULL;
 	if (journal_fd != -1) {
 		journal_sync();
 		close(journal_fd);
@@ -110,7 +113,7 @@ journal_write(json_t *rec)
  * reasons, program data): bytes that are not UTF-8 become '?', so that a
  * record is never lost for an odd byte.
  */
-static json_t *
+json_t *
 journal_string(const char *s)
 {
 	json_t	*v;
@@ -130,139 +133,165 @@ journal_string(const char *s)
 
 /* Start a record with the time, the operation id and the event name. */
 static json_t *
-journal_record(const struct operation *op, const char *event)
+journal_record(const struct engine_event *ev, const char *event)
 {
 	struct timespec	ts;
 	char		id[32];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(id, sizeof(id), "%016" PRIx64, op->id);
+	snprintf(id, sizeof(id), "%016" PRIx64, ev->operation);
 	return (json_pack("{s:I, s:s, s:s}", "time", (json_int_t)ts.tv_sec *
 	    1000 + ts.tv_nsec / 1000000, "op", id, "event", event));
 }
 
 /*
- * Record an operation's start ("start"), its end ("end"), or that exitd
- * stopped while it was open ("interrupted"), and sync.
+ * The fields of a call, answer or late-answer record that name the
+ * participant: its kind, key, exit point, number and name, and on a call
+ * record its identity ("id", everything a restarted exitd needs to reach
+ * it again) and what it was given.
  */
-void
-journal_operation(const struct operation *op, const char *what)
+static void
+journal_call(json_t *rec, const struct engine_event *ev)
 {
-	json_t	*rec;
+	const struct engine_call_view	*v = ev->call;
+	const struct part		*p = ev->part;
+	json_t				*id;
 
-	if (strcmp(what, "start") == 0) {
-		rec = journal_record(op, "operation-start");
-		json_object_set_new(rec, "action", json_integer(op->action));
-		json_object_set_new(rec, "validate_only",
-		    json_boolean(op->validate_only));
-	} else if (strcmp(what, "interrupted") == 0) {
-		rec = journal_record(op, "interrupted");
-		json_object_set_new(rec, "phase",
-		    json_string(journal_phase_names[op->cur]));
-	} else {
-		rec = journal_record(op, "operation-end");
-		json_object_set_new(rec, "outcome",
-		    json_string(exitpt_outcome_name(op->outcome)));
-	}
-	journal_write(rec);
-	journal_sync();
-}
-
-/* Record a phase start ("start") or end ("end"), and sync. */
-void
-journal_phase(const struct operation *op, const struct phase *ph,
-    const char *what)
-{
-	json_t	*rec;
-
-	rec = journal_record(op, strcmp(what, "start") == 0 ? "phase-start" :
-	    "phase-end");
 	json_object_set_new(rec, "phase",
-	    json_string(journal_phase_names[ph->kind]));
-	json_object_set_new(rec, "window", json_integer(op->window));
-	if (ph->kind == EXITPT_OP_COMPLETE)
-		json_object_set_new(rec, "system_state",
-		    json_integer(op->system_state));
-	if (strcmp(what, "start") == 0)
-		json_object_set_new(rec, "participants",
-		    json_integer((json_int_t)ph->ncalls));
-	else
-		json_object_set_new(rec, "outcome",
-		    json_string(exitpt_outcome_name(ph->outcome)));
-	journal_write(rec);
-	journal_sync();
+	    json_string(journal_phase_names[ev->phase]));
+	if (ev->type == ENGINE_LATE_ANSWER)
+		json_object_set_new(rec, "call", json_integer((json_int_t)
+		    v->id));
+	if (p == NULL)
+		return;
+	json_object_set_new(rec, "kind", json_string(part_ops(p)->name));
+	json_object_set_new(rec, "key", journal_string(part_key(p)));
+	json_object_set_new(rec, "point",
+	    json_string(registry_point_name(part_point(p))));
+	json_object_set_new(rec, "number", json_integer(part_number(p)));
+	json_object_set_new(rec, "who", journal_string(part_who(p)));
+	if (ev->type != ENGINE_CALL_STARTED)
+		return;
+	if ((id = part_ops(p)->identity(p)) == NULL) {
+		log_warnx("journal: the identity of %s participant %s cannot "
+		    "be recorded", part_ops(p)->name, part_key(p));
+		id = json_object();
+	}
+	json_object_set_new(rec, "id", id);
+	json_object_set_new(rec, "given", json_pack("{s:i, s:i, s:i}",
+	    "action", ev->action,
+	    "request", ev->phase == EXITPT_OP_CANCEL ? EXITPT_REQUEST_CANCEL :
+	    ev->phase == EXITPT_OP_PREPARE ? EXITPT_REQUEST_PREPARE : 0,
+	    ev->phase == EXITPT_OP_COMPLETE ? "system_state" : "window",
+	    ev->phase == EXITPT_OP_COMPLETE ? ev->system_state : ev->window));
 }
 
 /*
- * Record that a participant is being called and with what: written
- * before the program starts, so that after a crash exitd knows it was
- * reached and does not call it twice.
+ * The journal as an observer of the engine: one record per operation
+ * start and end, phase start and end, call, answer and late answer.  It
+ * syncs at operation and phase boundaries; a call is written before its
+ * participant starts, so that after a crash it counts as reached.
  */
-void
-journal_call_start(const struct operation *op, const struct phase *ph,
-    const struct call *c)
+static void
+journal_event_cb(const struct engine_event *ev, void *arg)
 {
-	const struct registry_entry	*e = &c->part->entry;
+	const struct engine_call_view	*v = ev->call;
 	json_t				*rec;
+	int				 sync = 1;
 
-	rec = journal_record(op, "call");
-	json_object_set_new(rec, "phase",
-	    json_string(journal_phase_names[ph->kind]));
-	json_object_set_new(rec, "kind",
-	    json_string(exitpt_participant_name(c->part->kind)));
-	json_object_set_new(rec, "point",
-	    json_string(registry_point_name(e->point)));
-	json_object_set_new(rec, "number", json_integer(e->number));
-	json_object_set_new(rec, "who", journal_string(e->program));
-	json_object_set_new(rec, "user", journal_string(e->user));
-	json_object_set_new(rec, "data", journal_string(e->data));
-	json_object_set_new(rec, "check_timeout",
-	    json_integer(e->check_timeout));
-	json_object_set_new(rec, "complete_timeout",
-	    json_integer(e->complete_timeout));
-	json_object_set_new(rec, "given", json_pack("{s:i, s:i, s:i}",
-	    "action", op->action,
-	    "request", ph->kind == EXITPT_OP_CANCEL ? EXITPT_REQUEST_CANCEL :
-	    ph->kind == EXITPT_OP_PREPARE ? EXITPT_REQUEST_PREPARE : 0,
-	    ph->kind == EXITPT_OP_COMPLETE ? "system_state" : "window",
-	    ph->kind == EXITPT_OP_COMPLETE ? op->system_state : op->window));
-	journal_write(rec);
-}
-
-/* Record a participant's answer and how its call ended. */
-void
-journal_answer(const struct operation *op, const struct phase *ph,
-    const struct call *c)
-{
-	json_t	*rec;
-
-	rec = journal_record(op, "answer");
-	json_object_set_new(rec, "phase",
-	    json_string(journal_phase_names[ph->kind]));
-	json_object_set_new(rec, "kind",
-	    json_string(exitpt_participant_name(c->part->kind)));
-	json_object_set_new(rec, "point",
-	    json_string(registry_point_name(c->part->entry.point)));
-	json_object_set_new(rec, "number", json_integer(c->part->entry.number));
-	json_object_set_new(rec, "who", journal_string(c->part->entry.program));
-	if (ph->kind == EXITPT_OP_CHECK) {
-		json_object_set_new(rec, "status", json_integer(c->status));
-		json_object_set_new(rec, "wait", json_integer(c->wait));
-		json_object_set_new(rec, "effective", json_string(c->effective ?
-		    "allow" : "veto"));
+	switch (ev->type) {
+	case ENGINE_OPERATION_STARTED:
+		rec = journal_record(ev, "operation-start");
+		json_object_set_new(rec, "action", json_integer(ev->action));
+		json_object_set_new(rec, "validate_only",
+		    json_boolean(ev->validate_only));
+		json_object_set_new(rec, "driver", journal_string(ev->driver));
+		if (ev->force)
+			json_object_set_new(rec, "force", json_true());
+		break;
+	case ENGINE_OPERATION_INTERRUPTED:
+		rec = journal_record(ev, "interrupted");
+		json_object_set_new(rec, "phase",
+		    json_string(journal_phase_names[ev->phase]));
+		break;
+	case ENGINE_OPERATION_ENDED:
+		rec = journal_record(ev, "operation-end");
+		json_object_set_new(rec, "outcome",
+		    json_string(exitpt_outcome_name(ev->outcome)));
+		break;
+	case ENGINE_PHASE_STARTED:
+	case ENGINE_PHASE_ENDED:
+		rec = journal_record(ev, ev->type == ENGINE_PHASE_STARTED ?
+		    "phase-start" : "phase-end");
+		json_object_set_new(rec, "phase",
+		    json_string(journal_phase_names[ev->phase]));
+		json_object_set_new(rec, "window", json_integer(ev->window));
+		if (ev->phase == EXITPT_OP_COMPLETE)
+			json_object_set_new(rec, "system_state",
+			    json_integer(ev->system_state));
+		if (ev->type == ENGINE_PHASE_ENDED)
+			json_object_set_new(rec, "outcome",
+			    json_string(exitpt_outcome_name(ev->outcome)));
+		else {
+			json_object_set_new(rec, "participants",
+			    json_integer((json_int_t)ev->ncalls));
+			if (ev->driver != NULL)
+				json_object_set_new(rec, "driver",
+				    journal_string(ev->driver));
+		}
+		break;
+	case ENGINE_CALL_STARTED:
+		rec = journal_record(ev, "call");
+		journal_call(rec, ev);
+		sync = 0;
+		break;
+	case ENGINE_ANSWER:
+	case ENGINE_LATE_ANSWER:
+		rec = journal_record(ev, ev->type == ENGINE_ANSWER ?
+		    "answer" : "late-answer");
+		journal_call(rec, ev);
+		if (ev->phase == EXITPT_OP_CHECK) {
+			json_object_set_new(rec, "status",
+			    json_integer(v->status));
+			json_object_set_new(rec, "wait", json_integer(v->wait));
+			if (ev->type == ENGINE_ANSWER)
+				json_object_set_new(rec, "effective",
+				    json_string(v->effective ? "allow" :
+				    "veto"));
+		}
+		json_object_set_new(rec, "end",
+		    json_string(exitpt_end_name(v->end)));
+		json_object_set_new(rec, "code", json_integer(v->code));
+		json_object_set_new(rec, "reason", journal_string(v->reason));
+		if (ev->type == ENGINE_LATE_ANSWER)
+			json_object_set_new(rec, "late", json_string(ev->late));
+		else
+			json_object_set_new(rec, "duration_ms",
+			    json_integer((json_int_t)v->duration_ms));
+		if (v->pid > 0)
+			json_object_set_new(rec, "pid", json_integer(v->pid));
+		if (v->output_dropped > 0)
+			json_object_set_new(rec, "output_dropped",
+			    json_integer((json_int_t)v->output_dropped));
+		sync = 0;
+		break;
+	default:
+		return;
 	}
-	json_object_set_new(rec, "end", json_string(exitpt_end_name(c->end)));
-	json_object_set_new(rec, "code", json_integer(c->code));
-	json_object_set_new(rec, "reason", journal_string(c->reason));
-	json_object_set_new(rec, "duration_ms",
-	    json_integer((json_int_t)c->duration_ms));
-	if (c->output_dropped > 0)
-		json_object_set_new(rec, "output_dropped",
-		    json_integer((json_int_t)c->output_dropped));
 	journal_write(rec);
+	if (sync)
+		journal_sync();
 }
 
-/* Map a phase name of the journal to its kind, or -1. */
+/* Subscribe the journal to the engine's events. */
+void
+journal_observe(void)
+{
+	if (journal_observer == NULL)
+		journal_observer = phase_observe(journal_event_cb, NULL);
+}
+
+/* Map a phase name of the journal to its kind, or 0. */
 static int
 journal_phase_kind(const char *name)
 {
@@ -272,146 +301,101 @@ journal_phase_kind(const char *name)
 		if (name != NULL && strcmp(name, journal_phase_names[i]) == 0)
 			return (i);
 	}
-	return (-1);
+	return (0);
+}
+
+/* An integer member of a record, or def when absent or not an integer. */
+static json_int_t
+journal_int(json_t *rec, const char *name, json_int_t def)
+{
+	json_t	*v = json_object_get(rec, name);
+
+	return (json_is_integer(v) ? json_integer_value(v) : def);
 }
 
 /*
- * Find the suspend participant a record names (number and program), or
- * add it when add is set; NULL if it is not known.
+ * Parse one record into what recovery needs.  Returns 0, or -1 for a
+ * record recovery does not use.  Records written before participants had
+ * a key (exitd before protocol 2, when only exit programs were reached
+ * again) name a participant by number and path: that becomes its key,
+ * and the record itself its identity.
  */
-static struct participant *
-journal_part(struct operation *op, json_t *rec, int add)
+static int
+journal_parse(json_t *j, struct engine_record *rec, char *key, size_t keylen)
 {
-	struct participant	*p;
-	const char		*who, *user, *data;
-	json_int_t		 number, ct, pt;
-	size_t			 i;
+	const char	*event, *v;
+	json_t		*eff;
 
-	who = json_string_value(json_object_get(rec, "who"));
-	number = json_integer_value(json_object_get(rec, "number"));
-	if (who == NULL)
-		return (NULL);
-	for (i = 0; i < op->nparts; i++) {
-		p = &op->parts[i];
-		if (p->entry.number == number && strcmp(p->entry.program,
-		    who) == 0)
-			return (p);
-	}
-	if (!add)
-		return (NULL);
-	user = json_string_value(json_object_get(rec, "user"));
-	data = json_string_value(json_object_get(rec, "data"));
-	ct = json_integer_value(json_object_get(rec, "check_timeout"));
-	pt = json_integer_value(json_object_get(rec, "complete_timeout"));
-	op->parts = xreallocarray(op->parts, op->nparts + 1, sizeof(*p));
-	p = &op->parts[op->nparts++];
-	memset(p, 0, sizeof(*p));
-	p->kind = EXITPT_PARTICIPANT_PROGRAM;
-	p->entry.point = REGISTRY_SUSPEND;
-	p->entry.number = (int32_t)number;
-	p->entry.program = xstrdup(who);
-	p->entry.user = xstrdup(user != NULL ? user : "root");
-	p->entry.data = xstrdup(data != NULL ? data : "");
-	p->entry.text = xstrdup("");
-	p->entry.check_timeout = ct > 0 ? (int)ct : REGISTRY_CHECK_TIMEOUT;
-	p->entry.complete_timeout = pt > 0 ? (int)pt :
-	    REGISTRY_COMPLETE_TIMEOUT;
-	/* Reached by Check but no answer recorded: counts as allow. */
-	p->allowed = 1;
-	return (p);
-}
-
-/* Apply one journal record of the operation being rebuilt. */
-static void
-journal_replay(struct operation *op, json_t *rec)
-{
-	const char		*event, *who, *pkind;
-	struct participant	*p;
-	int			 kind;
-	json_t			*v;
-
-	event = json_string_value(json_object_get(rec, "event"));
-	kind = journal_phase_kind(json_string_value(json_object_get(rec,
+	memset(rec, 0, sizeof(*rec));
+	event = json_string_value(json_object_get(j, "event"));
+	if (strcmp(event, "operation-start") == 0)
+		rec->type = ENGINE_OPERATION_STARTED;
+	else if (strcmp(event, "operation-end") == 0)
+		rec->type = ENGINE_OPERATION_ENDED;
+	else if (strcmp(event, "phase-start") == 0)
+		rec->type = ENGINE_PHASE_STARTED;
+	else if (strcmp(event, "phase-end") == 0)
+		rec->type = ENGINE_PHASE_ENDED;
+	else if (strcmp(event, "call") == 0)
+		rec->type = ENGINE_CALL_STARTED;
+	else if (strcmp(event, "answer") == 0)
+		rec->type = ENGINE_ANSWER;
+	else
+		return (-1);
+	rec->operation = strtoull(json_string_value(json_object_get(j, "op")),
+	    NULL, 16);
+	rec->action = (int)journal_int(j, "action", 0);
+	rec->validate_only = json_is_true(json_object_get(j, "validate_only"));
+	rec->force = json_is_true(json_object_get(j, "force"));
+	rec->phase = journal_phase_kind(json_string_value(json_object_get(j,
 	    "phase")));
-	if (event == NULL)
-		return;
-	/*
-	 * Only exit programs are participants to reach again after a
-	 * restart; the critical sections' answer is Check's own record.
-	 */
-	pkind = json_string_value(json_object_get(rec, "kind"));
-	if (pkind != NULL && strcmp(pkind, "program") != 0)
-		return;
-	if (strcmp(event, "phase-start") == 0 && kind > 0) {
-		op->cur = kind;
-		if (kind == EXITPT_OP_COMPLETE)
-			op->system_state = (int)json_integer_value(
-			    json_object_get(rec, "system_state"));
-	} else if (strcmp(event, "phase-end") == 0 && kind > 0) {
-		if ((v = json_object_get(rec, "window")) != NULL)
-			op->window = (int)json_integer_value(v);
-	} else if (strcmp(event, "call") == 0 && kind == EXITPT_OP_CHECK)
-		journal_part(op, rec, 1);
-	else if (strcmp(event, "call") == 0 && kind == EXITPT_OP_CANCEL) {
-		if ((p = journal_part(op, rec, 1)) != NULL)
-			p->cancel_sent = 1;
-	} else if (strcmp(event, "call") == 0 && kind == EXITPT_OP_COMPLETE) {
-		if ((who = json_string_value(json_object_get(rec, "who"))) ==
-		    NULL)
-			return;
-		op->resumed = xreallocarray(op->resumed, op->nresumed + 1,
-		    sizeof(*op->resumed));
-		xasprintf(&op->resumed[op->nresumed++], "%lld %s",
-		    (long long)json_integer_value(json_object_get(rec,
-		    "number")), who);
-	} else if (strcmp(event, "answer") == 0 && kind == EXITPT_OP_CHECK) {
-		v = json_object_get(rec, "effective");
-		if ((p = journal_part(op, rec, 0)) != NULL &&
-		    json_string_value(v) != NULL)
-			p->allowed = strcmp(json_string_value(v), "veto") != 0;
+	rec->window = (int)journal_int(j, "window", -1);
+	rec->system_state = (int)journal_int(j, "system_state", -1);
+	rec->driver = json_string_value(json_object_get(j, "driver"));
+	rec->kind = json_string_value(json_object_get(j, "kind"));
+	rec->point = registry_point_parse(json_string_value(json_object_get(j,
+	    "point")));
+	if (rec->point < 0)
+		rec->point = REGISTRY_SUSPEND;
+	rec->who = json_string_value(json_object_get(j, "who"));
+	rec->number = (int32_t)journal_int(j, "number", 0);
+	rec->key = json_string_value(json_object_get(j, "key"));
+	if (rec->key == NULL && rec->who != NULL) {
+		snprintf(key, keylen, "%ld %s", (long)rec->number, rec->who);
+		rec->key = key;
 	}
-}
-
-/* Free what a rebuilt operation holds. */
-static void
-journal_forget(struct operation *op)
-{
-	size_t	i;
-
-	for (i = 0; i < op->nparts; i++) {
-		free(op->parts[i].entry.program);
-		free(op->parts[i].entry.user);
-		free(op->parts[i].entry.data);
-		free(op->parts[i].entry.text);
-	}
-	for (i = 0; i < op->nresumed; i++)
-		free(op->resumed[i]);
-	free(op->parts);
-	free(op->resumed);
-	memset(op, 0, sizeof(*op));
+	if ((rec->identity = json_object_get(j, "id")) == NULL)
+		rec->identity = j;
+	eff = json_object_get(j, "effective");
+	rec->effective = -1;
+	if ((v = json_string_value(eff)) != NULL)
+		rec->effective = strcmp(v, "veto") != 0;
+	return (0);
 }
 
 /*
- * Read the journal and rebuild the last operation if it did not end.
- * Returns 1 with op filled, 0 when nothing is left open, or -errno.  A
- * torn or malformed line (exitd died mid-append) is reported and
- * skipped; a torn last line is closed with a newline so that the next
- * record starts on a line of its own.
+ * Read the journal and rebuild the last operation if it did not end,
+ * handing each of its records to phase_replay().  Returns 1 when an
+ * operation is left open, 0 when none is, or -errno.  A torn or
+ * malformed line (exitd died mid-append) is reported and skipped; a
+ * torn last line is closed with a newline so that the next record starts
+ * on a line of its own.
  */
 int
-journal_recover(struct operation *op)
+journal_recover(struct engine_op *op)
 {
-	FILE		*fp;
-	json_t		*rec;
-	json_error_t	 jerr;
-	char		*line = NULL;
-	const char	*id, *event;
-	size_t		 cap = 0;
-	ssize_t		 n;
-	int		 fd, lineno = 0, torn = 0;
-	char		 cur[32] = "";
+	struct engine_record	 rec;
+	FILE			*fp;
+	json_t			*j;
+	json_error_t		 jerr;
+	char			*line = NULL, *key;
+	const char		*id, *event;
+	size_t			 cap = 0;
+	ssize_t			 n;
+	int			 fd, lineno = 0, torn = 0, open_op = 0;
+	char			 cur[32] = "";
 
-	memset(op, 0, sizeof(*op));
+	/* Never through a symbolic link: see exitd_check_state(). */
 	if ((fd = open(journal_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
 	    -1)
 		return (errno == ENOENT ? 0 : -errno);
@@ -419,49 +403,42 @@ journal_recover(struct operation *op)
 		close(fd);
 		return (-errno);
 	}
+	key = xmalloc(PART_KEY_MAX);
 	while ((n = getline(&line, &cap, fp)) != -1) {
 		lineno++;
 		torn = line[n - 1] != '\n';
-		if ((rec = json_loadb(line, (size_t)n, 0, &jerr)) == NULL ||
-		    !json_is_object(rec)) {
+		if ((j = json_loadb(line, (size_t)n, 0, &jerr)) == NULL ||
+		    !json_is_object(j)) {
 			log_warnx("journal: %s:%d: %s record skipped",
 			    journal_file, lineno, torn ? "torn" : "malformed");
-			json_decref(rec);
+			json_decref(j);
 			continue;
 		}
-		id = json_string_value(json_object_get(rec, "op"));
-		event = json_string_value(json_object_get(rec, "event"));
+		id = json_string_value(json_object_get(j, "op"));
+		event = json_string_value(json_object_get(j, "event"));
 		if (id == NULL || event == NULL) {
 			log_warnx("journal: %s:%d: record without op or "
 			    "event skipped", journal_file, lineno);
-			json_decref(rec);
+			json_decref(j);
 			continue;
 		}
 		if (strcmp(event, "operation-start") == 0) {
-			journal_forget(op);
 			snprintf(cur, sizeof(cur), "%s", id);
-			op->id = strtoull(id, NULL, 16);
-			op->action = (int)json_integer_value(
-			    json_object_get(rec, "action"));
-			op->validate_only = json_is_true(json_object_get(rec,
-			    "validate_only"));
-			op->system_state = -1;
-			op->open = 1;
-		} else if (strcmp(id, cur) == 0 && op->open) {
-			if (strcmp(event, "operation-end") == 0)
-				op->open = 0;
-			else
-				journal_replay(op, rec);
+			open_op = 1;
+		} else if (strcmp(id, cur) != 0 || !open_op) {
+			json_decref(j);
+			continue;
 		}
-		json_decref(rec);
+		if (strcmp(event, "operation-end") == 0)
+			open_op = 0;
+		else if (journal_parse(j, &rec, key, PART_KEY_MAX) == 0)
+			phase_replay(op, &rec);
+		json_decref(j);
 	}
+	free(key);
 	free(line);
 	fclose(fp);
 	if (torn && write(journal_fd, "\n", 1) != 1)
 		log_warn("journal: cannot close the torn line");
-	if (!op->open) {
-		journal_forget(op);
-		return (0);
-	}
-	return (1);
+	return (open_op);
 }

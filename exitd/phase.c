@@ -1,12 +1,17 @@
 /*
  * The phase engine: SPEC section 2.  One operation at a time passes
  * through Check, Prepare, Cancel and Complete; each phase calls its
- * participants through the runner, folds their answers, writes the
- * journal, and replies to the drivers waiting on it.
+ * participants through their kind's part_ops, bounds every call, folds
+ * the answers, and tells its observers (the journal, the control
+ * socket's status waiters) and the drivers waiting on it.
  *
  * Drivers talk to the engine only through phase_drive(), which either
- * fails at once or calls the reply callback once the phase has ended.
+ * fails at once or calls the reply callback once the phase has ended, and
+ * read it through phase_snapshot().  Kinds hand answers back only through
+ * phase_answer(), naming the call by its id: a call is never found by
+ * "the current phase", so an answer that comes late lands nowhere.
  */
+#include <sys/queue.h>
 #include <sys/random.h>
 
 #include <errno.h>
@@ -18,46 +23,163 @@
 
 #include "exitd.h"
 
-static struct event_base	*phase_base;
-static const char		*phase_state_dir;
-static struct config		*phase_cfg;
-static void			(*phase_notify_fn)(void);
-static struct operation		 phase_op;
-static uint64_t			 phase_gen = 1;
+#define PHASE_BIT(k)	(1u << (k))
 
-static void	 phase_changed(void);
-static void	 phase_start(struct operation *, int);
-static void	 phase_start_next(struct operation *, struct phase *);
-static void	 phase_call_start(struct operation *, struct phase *,
-		     struct call *);
-static void	 phase_done_cb(const struct runner_result *, void *);
-static void	 phase_call_stop(struct call *);
-static void	 phase_call_done(struct operation *, struct phase *,
-		     struct call *);
-static void	 phase_program_start(struct operation *, struct phase *,
-		     struct call *);
-static void	 phase_check_fold(struct operation *, struct call *, int);
-static void	 phase_maybe_end(struct operation *, struct phase *);
-static void	 phase_end(struct operation *, struct phase *);
-static int	 phase_check_verdict(const struct operation *,
-		     const struct phase *);
+/* Why a running call was stopped early. */
+enum phase_stop {
+	PHASE_STOP_NONE,
+	PHASE_STOP_LIMIT,	/* its own time limit */
+	PHASE_STOP_WINDOW,	/* the end of the prepare window */
+	PHASE_STOP_CANCEL,	/* a driver cancelled during Prepare */
+};
+
+struct part {
+	const struct part_ops	*ops;
+	char			*key;
+	char			*who;
+	int			 point;		/* REGISTRY_* */
+	int32_t			 number;
+	pid_t			 pid;
+	int			 timeout[PHASE_NKINDS];	/* seconds, 0: none */
+	void			*data;		/* the kind's */
+	unsigned int		 called;	/* PHASE_BIT of each phase
+						   that reached it */
+	int			 allowed;	/* Check allowed: Cancel
+						   goes here */
+	int			 broken;	/* not restored: never called */
+	uint32_t		 hash;
+	struct part		*hnext;
+};
+
+struct call {
+	uint64_t		 id;
+	struct phase		*ph;
+	struct part		*part;
+	struct event		*limit_ev;	/* its time limit */
+	int			 started;
+	int			 running;
+	enum phase_stop		 stopped;
+	pid_t			 pid;
+	int32_t			 status;	/* Check answer as given */
+	int32_t			 wait;
+	int			 effective;	/* 1 allow, 0 veto */
+	int			 end;		/* EXITPT_END_* */
+	int			 code;
+	char			*reason;	/* NULL: none (most calls) */
+	uint64_t		 start_ms;
+	uint64_t		 duration_ms;
+	size_t			 output_dropped;
+};
+
+struct phase_waiter {
+	engine_reply_cb		 cb;
+	void			*arg;
+};
+
+struct phase {
+	struct engine_op	*op;
+	int			 kind;		/* EXITPT_OP_* */
+	int			 outcome;	/* EXITPT_OUTCOME_* */
+	int			 point;		/* REGISTRY_* it calls */
+	int			 serial;	/* one call at a time */
+	enum phase_stop		 stopping;	/* window elapsed, cancelled */
+	int			 holding;	/* inside a loop over calls */
+	struct call		*calls;
+	size_t			 ncalls;
+	size_t			 next;		/* next call to start */
+	size_t			 nrunning;
+	uint64_t		 first_id;	/* calls[i].id = first_id + i */
+	uint64_t		 start_ms;
+	uint64_t		 deadline_ms;	/* Prepare: end of the window */
+	struct event		*window_ev;
+	struct phase_waiter	*waiters;
+	size_t			 nwaiters;
+};
+
+struct engine_op {
+	uint64_t		 id;
+	int			 action;
+	int			 validate_only;
+	int			 force;
+	int			 system_state;	/* -1 until Complete */
+	int			 open;		/* not over yet */
+	int			 running;	/* a phase is running */
+	int			 cur;		/* EXITPT_OP_* of the latest */
+	int			 outcome;	/* EXITPT_OUTCOME_* */
+	int			 window;	/* prepare window from Check */
+	int			 recovered;	/* rebuilt from the journal */
+	int			 cancel_pending; /* cancel once Prepare stops */
+	int			 prepared;	/* Prepare started */
+	char			*driver;	/* who started it */
+	char			*cancel_driver;	/* who cancelled during Prepare */
+	struct part		**parts;	/* every participant reached */
+	size_t			 nparts;
+	size_t			 partcap;
+	struct part		**hash;		/* by kind, point and key */
+	size_t			 hashsize;	/* a power of two */
+	struct phase		 ph[PHASE_NKINDS];
+	struct event		*recovery_ev;
+};
+
+struct engine_observer {
+	TAILQ_ENTRY(engine_observer) entry;
+	engine_observer_cb	 cb;
+	void			*arg;
+	int			 dead;		/* removed while notifying */
+};
+TAILQ_HEAD(engine_observers, engine_observer);
+
+static struct event_base	*phase_base;
+static const char		*phase_dir;
+static struct config		*phase_cfg;
+static struct engine_op		*phase_op;
+static uint64_t			 phase_gen = 1;
+static uint64_t			 phase_next_call = 1;
+static struct engine_observers	 phase_observers =
+				    TAILQ_HEAD_INITIALIZER(phase_observers);
+static int			 phase_notifying;
+
+static struct engine_op *phase_op_new(void);
+static void	 phase_op_free(struct engine_op *);
+static void	 phase_phase_clear(struct phase *);
+static uint32_t	 phase_hash(const struct part_ops *, int, const char *);
+static struct part *phase_find_part(const struct engine_op *,
+		     const struct part_ops *, int, const char *);
+static struct part *phase_new_part(struct engine_op *,
+		     const struct part_ops *, int, const char *, const char *);
+static struct call *phase_find_call(struct engine_op *, uint64_t);
+static void	 phase_emit(struct engine_event *);
+static void	 phase_emit_op(struct engine_op *, enum engine_event_type,
+		     int, const char *);
+static void	 phase_emit_call(struct engine_op *, enum engine_event_type,
+		     struct call *, const char *);
+static void	 phase_view(const struct call *, uint64_t,
+		     struct engine_call_view *);
+static int	 phase_collect(struct engine_op *, int);
+static int	 phase_takes_part(struct engine_op *, const struct part *,
+		     int);
+static void	 phase_start(struct engine_op *, int, const char *);
+static void	 phase_start_next(struct phase *);
+static void	 phase_call_start(struct phase *, struct call *);
+static void	 phase_limit_cb(evutil_socket_t, short, void *);
+static void	 phase_late(struct engine_op *, struct call *, uint64_t,
+		     const struct part_answer *, const char *);
+static void	 phase_check_fold(struct engine_op *, struct call *);
+static void	 phase_stop_all(struct phase *, enum phase_stop);
 static void	 phase_window_cb(evutil_socket_t, short, void *);
+static void	 phase_maybe_end(struct phase *);
+static void	 phase_end(struct engine_op *, struct phase *);
+static int	 phase_check_verdict(const struct phase *);
 static void	 phase_recovery_cb(evutil_socket_t, short, void *);
-static void	 phase_arm_recovery(struct operation *);
+static void	 phase_arm_recovery(struct engine_op *);
 static void	 phase_reply(struct phase *, int);
-static void	 phase_op_end(struct operation *, int);
-static void	 phase_op_clear(struct operation *);
-static void	 phase_entry_copy(struct registry_entry *,
-		     const struct registry_entry *);
-static void	 phase_entry_free(struct registry_entry *);
-static void	 phase_warn_cb(const char *, void *);
-static int	 phase_load(int, struct registry_list *);
-static int	 phase_resumed(const struct operation *,
-		     const struct registry_entry *);
-static int	 phase_pending(uint64_t);
-static size_t	 phase_critical_add(struct operation *, struct phase *);
-static void	 phase_critical_start(struct operation *, struct phase *,
-		     struct call *);
+static void	 phase_op_end(struct engine_op *, int);
+static void	 phase_wait(struct phase *, engine_reply_cb, void *);
+static int64_t	 phase_bound_ms(const struct engine_op *,
+		     const struct phase *, uint64_t);
+static void	 phase_clean(char *);
+static const char *phase_pool_copy(char **, const char *);
+static void	 phase_free_parts(struct engine_op *);
 
 /* Milliseconds on the monotonic clock. */
 uint64_t
@@ -69,50 +191,130 @@ phase_now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+/* A fresh operation record: no operation yet (id 0). */
+static struct engine_op *
+phase_op_new(void)
+{
+	struct engine_op	*op;
+	int			 i;
+
+	op = xcalloc(1, sizeof(*op));
+	op->system_state = -1;
+	for (i = 0; i < PHASE_NKINDS; i++) {
+		op->ph[i].op = op;
+		op->ph[i].kind = i;
+	}
+	return (op);
+}
+
+/* Drop what one run of a phase holds (not its waiters). */
+static void
+phase_phase_clear(struct phase *ph)
+{
+	size_t	i;
+
+	if (ph->window_ev != NULL)
+		event_free(ph->window_ev);
+	ph->window_ev = NULL;
+	for (i = 0; i < ph->ncalls; i++) {
+		if (ph->calls[i].limit_ev != NULL)
+			event_free(ph->calls[i].limit_ev);
+		free(ph->calls[i].reason);
+	}
+	free(ph->calls);
+	ph->calls = NULL;
+	ph->ncalls = ph->next = ph->nrunning = 0;
+}
+
+/* Free an operation's participants; the kinds free what they hang on. */
+static void
+phase_free_parts(struct engine_op *op)
+{
+	struct part	*p;
+	size_t		 i;
+
+	for (i = 0; i < op->nparts; i++) {
+		p = op->parts[i];
+		if (p->ops->free != NULL)
+			p->ops->free(p);
+		free(p->key);
+		free(p->who);
+		free(p);
+	}
+	op->nparts = 0;
+	if (op->hashsize > 0)
+		memset(op->hash, 0, op->hashsize * sizeof(*op->hash));
+}
+
+/* Free an operation with its participants. */
+static void
+phase_op_free(struct engine_op *op)
+{
+	size_t	i;
+
+	if (op == NULL)
+		return;
+	for (i = 0; i < PHASE_NKINDS; i++) {
+		phase_phase_clear(&op->ph[i]);
+		free(op->ph[i].waiters);
+	}
+	phase_free_parts(op);
+	free(op->parts);
+	free(op->hash);
+	free(op->driver);
+	free(op->cancel_driver);
+	if (op->recovery_ev != NULL)
+		event_free(op->recovery_ev);
+	free(op);
+}
+
 /*
- * Set up the engine, and rebuild from the journal an operation that a
- * previous exitd left open: it then waits for a driver, and cancels by
- * itself after the recovery timeout.
+ * Set up the engine, rebuild from the journal an operation that a
+ * previous exitd left open, then start the kinds.  A recovered operation
+ * waits for a driver and cancels by itself after the recovery timeout.
  */
 void
 phase_init(struct event_base *base, const char *state_dir,
-    struct config *cfg, void (*notify)(void))
+    struct config *cfg)
 {
-	struct operation	*op = &phase_op;
-	size_t			 i;
+	struct engine_op	*op;
+	size_t			 i, n = 0;
 	int			 rv;
 
 	phase_base = base;
-	phase_state_dir = state_dir;
+	phase_dir = state_dir;
 	phase_cfg = cfg;
-	phase_notify_fn = notify;
+	op = phase_op = phase_op_new();
 	if ((rv = journal_recover(op)) < 0)
 		log_warnx("journal: cannot read %s: %s", journal_path(),
 		    strerror(-rv));
 	if (rv != 1) {
-		/* No operation is open: no flag may be left raised. */
-		phase_pending(0);
-		return;
+		phase_op_free(op);
+		op = phase_op = phase_op_new();
+	} else {
+		op->open = 1;
+		op->recovered = 1;
+		op->outcome = EXITPT_OUTCOME_RECOVERED;
+		op->ph[op->cur].outcome = EXITPT_OUTCOME_RECOVERED;
 	}
-	op->recovered = 1;
-	/* Still between Check and Cancel/Complete (also after a reboot). */
-	phase_pending(op->id);
-	op->outcome = EXITPT_OUTCOME_RECOVERED;
-	for (i = 0; i < PHASE_NKINDS; i++)
-		op->ph[i].kind = (int)i;
-	op->ph[op->cur].outcome = EXITPT_OUTCOME_RECOVERED;
+	/* Replaying a long journal leaves the heap full of freed records. */
+	malloc_trim(0);
+	for (i = 0; part_kinds[i] != NULL; i++) {
+		if (part_kinds[i]->init != NULL)
+			part_kinds[i]->init(base, state_dir, cfg);
+	}
+	if (rv != 1)
+		return;
+	for (i = 0; i < op->nparts; i++) {
+		if (op->parts[i]->point == REGISTRY_SUSPEND &&
+		    !op->parts[i]->broken)
+			n++;
+	}
 	log_info("operation %016" PRIx64 " recovered from the journal in "
 	    "phase %s; %zu suspend participants known; cancelling in %d s "
 	    "unless a driver continues it", op->id,
-	    exitpt_phase_name(op->cur), op->nparts, cfg->recovery_timeout);
+	    exitpt_phase_name(op->cur), n, cfg->recovery_timeout);
 	phase_arm_recovery(op);
-}
-
-/* The current or last operation, for status replies. */
-const struct operation *
-phase_current(void)
-{
-	return (&phase_op);
 }
 
 /* Change counter of the engine's state. */
@@ -122,413 +324,750 @@ phase_generation(void)
 	return (phase_gen);
 }
 
-/* Count a change of state and let status waiters know. */
-static void
-phase_changed(void)
+/* Subscribe to the engine's events; cb is called for each, in order. */
+struct engine_observer *
+phase_observe(engine_observer_cb cb, void *arg)
 {
-	phase_gen++;
-	if (phase_notify_fn != NULL)
-		phase_notify_fn();
+	struct engine_observer	*o;
+
+	o = xcalloc(1, sizeof(*o));
+	o->cb = cb;
+	o->arg = arg;
+	TAILQ_INSERT_TAIL(&phase_observers, o, entry);
+	return (o);
 }
 
-/* Print a registry warning (malformed entry) to the log. */
-static void
-phase_warn_cb(const char *msg, void *arg)
+/* Unsubscribe; safe from inside an observer's callback. */
+void
+phase_unobserve(struct engine_observer *o)
 {
-	log_warnx("registry: %s", msg);
-}
-
-/* Read an exit point's programs fresh from the registry. */
-static int
-phase_load(int point, struct registry_list *list)
-{
-	int	rv;
-
-	if ((rv = registry_load(phase_state_dir, point, phase_warn_cb, NULL,
-	    list)) != 0)
-		log_warnx("registry: cannot load %s from %s: %s",
-		    registry_point_name(point), phase_state_dir,
-		    exitpt_strerror(rv));
-	return (rv);
-}
-
-/* Deep-copy a registry entry. */
-static void
-phase_entry_copy(struct registry_entry *dst, const struct registry_entry *src)
-{
-	*dst = *src;
-	dst->program = xstrdup(src->program);
-	dst->user = xstrdup(src->user);
-	dst->data = xstrdup(src->data != NULL ? src->data : "");
-	dst->text = xstrdup(src->text != NULL ? src->text : "");
-}
-
-/* Free a copied registry entry's strings. */
-static void
-phase_entry_free(struct registry_entry *e)
-{
-	free(e->program);
-	free(e->user);
-	free(e->data);
-	free(e->text);
-}
-
-/* Release everything an operation holds and zero it. */
-static void
-phase_op_clear(struct operation *op)
-{
-	struct phase	*ph;
-	size_t		 i, j;
-
-	for (i = 0; i < PHASE_NKINDS; i++) {
-		ph = &op->ph[i];
-		if (ph->window_ev != NULL)
-			event_free(ph->window_ev);
-		for (j = 0; j < ph->nextra; j++)
-			phase_entry_free(&ph->extra[j].entry);
-		free(ph->extra);
-		free(ph->calls);
-		free(ph->waiters);
+	if (o == NULL)
+		return;
+	if (phase_notifying) {
+		o->dead = 1;
+		return;
 	}
-	for (i = 0; i < op->nparts; i++)
-		phase_entry_free(&op->parts[i].entry);
-	free(op->parts);
-	for (i = 0; i < op->nresumed; i++)
-		free(op->resumed[i]);
-	free(op->resumed);
-	if (op->recovery_ev != NULL)
-		event_free(op->recovery_ev);
-	memset(op, 0, sizeof(*op));
+	TAILQ_REMOVE(&phase_observers, o, entry);
+	free(o);
 }
 
-/* Tell whether a resume program already got Complete before a restart. */
-static int
-phase_resumed(const struct operation *op, const struct registry_entry *e)
+/*
+ * Count a change of state and tell every observer.  Observers removed
+ * meanwhile are freed once the outermost notification is over.
+ */
+static void
+phase_emit(struct engine_event *ev)
 {
-	char	key[64 + 4096];
+	struct engine_observer	*o, *next;
+
+	phase_gen++;
+	phase_notifying++;
+	TAILQ_FOREACH(o, &phase_observers, entry) {
+		if (!o->dead)
+			o->cb(ev, o->arg);
+	}
+	if (--phase_notifying > 0)
+		return;
+	for (o = TAILQ_FIRST(&phase_observers); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (o->dead) {
+			TAILQ_REMOVE(&phase_observers, o, entry);
+			free(o);
+		}
+	}
+}
+
+/* Tell the observers about the operation or its current phase. */
+static void
+phase_emit_op(struct engine_op *op, enum engine_event_type type, int kind,
+    const char *driver)
+{
+	struct engine_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.operation = op->id;
+	ev.action = op->action;
+	ev.validate_only = op->validate_only;
+	ev.force = op->force;
+	ev.phase = kind;
+	ev.outcome = type == ENGINE_PHASE_ENDED ? op->ph[kind].outcome :
+	    op->outcome;
+	ev.window = op->window;
+	ev.system_state = op->system_state;
+	ev.ncalls = op->ph[kind].ncalls;
+	ev.driver = driver;
+	phase_emit(&ev);
+}
+
+/* Tell the observers about one call. */
+static void
+phase_emit_call(struct engine_op *op, enum engine_event_type type,
+    struct call *c, const char *late)
+{
+	struct engine_event	ev;
+	struct engine_call_view	view;
+
+	phase_view(c, phase_now_ms(), &view);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.operation = op->id;
+	ev.action = op->action;
+	ev.validate_only = op->validate_only;
+	ev.force = op->force;
+	ev.phase = c->ph->kind;
+	ev.window = op->window;
+	ev.system_state = op->system_state;
+	ev.late = late;
+	ev.call = &view;
+	ev.part = c->part;
+	phase_emit(&ev);
+}
+
+/* Describe a call as snapshots and events show it (strings borrowed). */
+static void
+phase_view(const struct call *c, uint64_t now, struct engine_call_view *v)
+{
+	const struct part	*p = c->part;
+
+	memset(v, 0, sizeof(*v));
+	v->id = c->id;
+	v->phase = c->ph->kind;
+	v->kind = p->ops->kind;
+	v->kind_name = p->ops->name;
+	v->who = p->who;
+	v->key = p->key;
+	v->point = p->point;
+	v->number = p->number;
+	v->pid = c->pid != 0 ? c->pid : p->pid;
+	v->started = c->started;
+	v->running = c->running;
+	v->status = c->started ? c->status : EXITPT_STATUS_NONE;
+	v->wait = c->started ? c->wait : EXITPT_WAIT_NONE;
+	v->effective = c->started ? c->effective : 1;
+	v->end = c->end;
+	v->code = c->code;
+	v->reason = c->reason != NULL ? c->reason : "";
+	v->duration_ms = c->running && now > c->start_ms ? now - c->start_ms :
+	    c->duration_ms;
+	v->output_dropped = c->output_dropped;
+}
+
+/* Hash of a participant's identity within an operation (FNV-1a). */
+static uint32_t
+phase_hash(const struct part_ops *ops, int point, const char *key)
+{
+	uint32_t	h = 2166136261u;
+
+	h = (h ^ (uint32_t)ops->kind) * 16777619u;
+	h = (h ^ (uint32_t)point) * 16777619u;
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return (h);
+}
+
+/* The participant of op with this kind, point and key, or NULL. */
+static struct part *
+phase_find_part(const struct engine_op *op, const struct part_ops *ops,
+    int point, const char *key)
+{
+	struct part	*p;
+	uint32_t	 h;
+
+	if (op->hashsize == 0)
+		return (NULL);
+	h = phase_hash(ops, point, key);
+	for (p = op->hash[h & (op->hashsize - 1)]; p != NULL; p = p->hnext) {
+		if (p->hash == h && p->ops == ops && p->point == point &&
+		    strcmp(p->key, key) == 0)
+			return (p);
+	}
+	return (NULL);
+}
+
+/* Add a participant to op (not checked for duplicates). */
+static struct part *
+phase_new_part(struct engine_op *op, const struct part_ops *ops, int point,
+    const char *key, const char *who)
+{
+	struct part	*p, *q, *next;
+	size_t		 i, size;
+
+	if (op->nparts == op->partcap) {
+		op->partcap = op->partcap == 0 ? 16 : op->partcap * 2;
+		op->parts = xreallocarray(op->parts, op->partcap,
+		    sizeof(*op->parts));
+	}
+	if (op->nparts >= op->hashsize) {
+		/* Grow the table and move every chain over. */
+		size = op->hashsize == 0 ? 64 : op->hashsize * 2;
+		op->hash = xreallocarray(op->hash, size, sizeof(*op->hash));
+		memset(op->hash + op->hashsize, 0, (size - op->hashsize) *
+		    sizeof(*op->hash));
+		for (i = 0; i < op->hashsize; i++) {
+			q = op->hash[i];
+			op->hash[i] = NULL;
+			for (; q != NULL; q = next) {
+				next = q->hnext;
+				q->hnext = op->hash[q->hash & (size - 1)];
+				op->hash[q->hash & (size - 1)] = q;
+			}
+		}
+		op->hashsize = size;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->ops = ops;
+	p->point = point;
+	p->key = xstrdup(key);
+	p->who = xstrdup(who != NULL ? who : key);
+	p->hash = phase_hash(ops, point, key);
+	p->hnext = op->hash[p->hash & (op->hashsize - 1)];
+	op->hash[p->hash & (op->hashsize - 1)] = p;
+	op->parts[op->nparts++] = p;
+	return (p);
+}
+
+/*
+ * A kind adds one of its participants to op (from collect).  NULL when op
+ * already has it (restored from the journal: it was called already) or
+ * its key is not one line of at most PART_KEY_MAX bytes.
+ */
+struct part *
+phase_add_part(struct engine_op *op, const struct part_ops *ops, int point,
+    const char *key, const char *who)
+{
+	if (strlen(key) >= PART_KEY_MAX || strchr(key, '\n') != NULL) {
+		log_warnx("%s participant skipped: its key is not one line "
+		    "of less than %d bytes", ops->name, PART_KEY_MAX);
+		return (NULL);
+	}
+	if (phase_find_part(op, ops, point, key) != NULL)
+		return (NULL);
+	return (phase_new_part(op, ops, point, key, who));
+}
+
+/* The kind of a participant. */
+const struct part_ops *
+part_ops(const struct part *p)
+{
+	return (p->ops);
+}
+
+/* A participant's stable key. */
+const char *
+part_key(const struct part *p)
+{
+	return (p->key);
+}
+
+/* A participant's name for people. */
+const char *
+part_who(const struct part *p)
+{
+	return (p->who);
+}
+
+/* Rename a participant for display. */
+void
+part_set_who(struct part *p, const char *who)
+{
+	free(p->who);
+	p->who = xstrdup(who);
+}
+
+/* The exit point a participant answers on (REGISTRY_*). */
+int
+part_point(const struct part *p)
+{
+	return (p->point);
+}
+
+/* A participant's number, 0 if it has none. */
+int32_t
+part_number(const struct part *p)
+{
+	return (p->number);
+}
+
+/* Set a participant's number. */
+void
+part_set_number(struct part *p, int32_t number)
+{
+	p->number = number;
+}
+
+/* The process a participant is, 0 if none. */
+pid_t
+part_pid(const struct part *p)
+{
+	return (p->pid);
+}
+
+/* Set the process a participant is. */
+void
+part_set_pid(struct part *p, pid_t pid)
+{
+	p->pid = pid;
+}
+
+/* Seconds a call of phase may take before the engine stops it (0: none). */
+void
+part_set_timeout(struct part *p, int phase, int seconds)
+{
+	if (phase > 0 && phase < PHASE_NKINDS)
+		p->timeout[phase] = seconds > 0 ? seconds : 0;
+}
+
+/* What the kind hangs on a participant. */
+void *
+part_data(const struct part *p)
+{
+	return (p->data);
+}
+
+/* Hang the kind's data on a participant. */
+void
+part_set_data(struct part *p, void *data)
+{
+	p->data = data;
+}
+
+/* A call's id, to name it in phase_answer(). */
+uint64_t
+call_id(const struct call *c)
+{
+	return (c->id);
+}
+
+/* The phase a call belongs to (EXITPT_OP_*). */
+int
+call_phase(const struct call *c)
+{
+	return (c->ph->kind);
+}
+
+/* The participant a call reaches. */
+struct part *
+call_part(const struct call *c)
+{
+	return (c->part);
+}
+
+/* The operation a call belongs to. */
+const struct engine_op *
+call_op(const struct call *c)
+{
+	return (c->ph->op);
+}
+
+/* The process that runs this call, for reports (0: none). */
+void
+call_set_pid(struct call *c, pid_t pid)
+{
+	c->pid = pid > 0 ? pid : 0;
+}
+
+/* Operation id. */
+uint64_t
+engine_op_id(const struct engine_op *op)
+{
+	return (op->id);
+}
+
+/* EXITPT_ACTION_* of the operation. */
+int
+engine_op_action(const struct engine_op *op)
+{
+	return (op->action);
+}
+
+/* Prepare window granted by Check, seconds. */
+int
+engine_op_window(const struct engine_op *op)
+{
+	return (op->window);
+}
+
+/* System state given to Complete, -1 before. */
+int
+engine_op_system_state(const struct engine_op *op)
+{
+	return (op->system_state);
+}
+
+/* Whether the driver asked for force at Check. */
+int
+engine_op_force(const struct engine_op *op)
+{
+	return (op->force);
+}
+
+/* Whether Prepare ran (or began) in this operation. */
+int
+engine_op_prepared(const struct engine_op *op)
+{
+	return (op->prepared);
+}
+
+/* Every participant of every kind that exists now. */
+void
+phase_list(part_list_cb cb, void *arg)
+{
 	size_t	i;
 
-	snprintf(key, sizeof(key), "%d %s", e->number, e->program);
-	for (i = 0; i < op->nresumed; i++) {
-		if (strcmp(op->resumed[i], key) == 0)
-			return (1);
+	for (i = 0; part_kinds[i] != NULL; i++) {
+		if (part_kinds[i]->list != NULL)
+			part_kinds[i]->list(cb, arg);
+	}
+}
+
+/*
+ * Ask every kind for its participants of phase (Check: the suspend
+ * participants, Complete: the resume ones).  Returns 0 or the first
+ * kind's error; at Check that error refuses the operation, so that it
+ * never starts asking nobody.
+ */
+static int
+phase_collect(struct engine_op *op, int kind)
+{
+	const struct part_ops	*ops;
+	size_t			 i;
+	int			 error;
+
+	for (i = 0; part_kinds[i] != NULL; i++) {
+		ops = part_kinds[i];
+		if (ops->collect == NULL ||
+		    (error = ops->collect(op, kind)) == 0)
+			continue;
+		if (kind == EXITPT_OP_CHECK)
+			return (error);
+		log_warnx("operation %016" PRIx64 ": %s: cannot list every "
+		    "%s participant (%s); going on with the others", op->id,
+		    exitpt_phase_name(kind), ops->name,
+		    exitpt_strerror(error));
 	}
 	return (0);
 }
 
 /*
- * Start a phase of kind on op: pick its participants, journal the start,
- * and start the programs (all at once, or the first when serial).
+ * Whether phase kind calls p: on its exit point, at most once per
+ * operation, Prepare and Cancel only those that Check called, Cancel
+ * only those that allowed (rule 3); then the kind's own filter.
+ */
+static int
+phase_takes_part(struct engine_op *op, const struct part *p, int kind)
+{
+	if (p->broken || p->point != op->ph[kind].point ||
+	    (p->called & PHASE_BIT(kind)))
+		return (0);
+	if (kind == EXITPT_OP_PREPARE && !(p->called &
+	    PHASE_BIT(EXITPT_OP_CHECK)))
+		return (0);
+	if (kind == EXITPT_OP_CANCEL && (!(p->called &
+	    PHASE_BIT(EXITPT_OP_CHECK)) || !p->allowed))
+		return (0);
+	return (p->ops->takes_part == NULL ||
+	    p->ops->takes_part(op, p, kind));
+}
+
+/*
+ * Start a phase of kind on op: pick its participants, tell the observers
+ * (the journal syncs), and start the calls (all at once, or the first when
+ * serial).
  */
 static void
-phase_start(struct operation *op, int kind)
+phase_start(struct engine_op *op, int kind, const char *driver)
 {
-	struct phase		*ph = &op->ph[kind];
-	struct phase_waiter	*waiters = ph->waiters;
-	struct registry_list	 list;
-	struct timeval		 tv;
-	size_t			 i, n = 0, nwaiters = ph->nwaiters;
+	struct phase	*ph = &op->ph[kind];
+	struct timeval	 tv;
+	size_t		 i, n = 0;
 
-	/*
-	 * A phase may run again (Complete finished after a restart): drop
-	 * what its last run held, but keep the drivers already waiting.
-	 */
-	if (ph->window_ev != NULL)
-		event_free(ph->window_ev);
-	for (i = 0; i < ph->nextra; i++)
-		phase_entry_free(&ph->extra[i].entry);
-	free(ph->extra);
-	free(ph->calls);
-	memset(ph, 0, sizeof(*ph));
-	ph->waiters = waiters;
-	ph->nwaiters = nwaiters;
-	ph->kind = kind;
+	/* A phase may run again (Complete after a restart). */
+	phase_phase_clear(ph);
 	ph->outcome = EXITPT_OUTCOME_RUNNING;
+	ph->stopping = PHASE_STOP_NONE;
 	ph->start_ms = phase_now_ms();
+	ph->deadline_ms = 0;
+	ph->point = kind == EXITPT_OP_COMPLETE ? REGISTRY_RESUME :
+	    REGISTRY_SUSPEND;
+	ph->serial = phase_cfg->point[ph->point].serial;
 	op->cur = kind;
 	op->running = 1;
+	if (kind == EXITPT_OP_PREPARE)
+		op->prepared = 1;
 	if (op->recovery_ev != NULL)
 		event_del(op->recovery_ev);
-
-	switch (kind) {
-	case EXITPT_OP_CHECK:
-	case EXITPT_OP_PREPARE:
-		ph->serial = phase_cfg->point[REGISTRY_SUSPEND].serial;
-		/* Check may gain one call: the critical sections held. */
-		ph->calls = xcalloc(op->nparts + 1, sizeof(*ph->calls));
-		if (kind == EXITPT_OP_CHECK)
-			n = phase_critical_add(op, ph);
-		for (i = 0; i < op->nparts; i++)
-			ph->calls[n++].part = &op->parts[i];
-		break;
-	case EXITPT_OP_CANCEL:
-		ph->serial = phase_cfg->point[REGISTRY_SUSPEND].serial;
-		if (op->nparts > 0)
-			ph->calls = xcalloc(op->nparts, sizeof(*ph->calls));
-		for (i = 0; i < op->nparts; i++) {
-			/* Rule 3: only those that allowed, only once. */
-			if (op->parts[i].allowed && !op->parts[i].cancel_sent)
-				ph->calls[n++].part = &op->parts[i];
-		}
-		break;
-	case EXITPT_OP_COMPLETE:
-		ph->serial = phase_cfg->point[REGISTRY_RESUME].serial;
-		/*
-		 * Complete cannot veto and the system has resumed: an
-		 * unreadable registry is logged and Complete goes on.
-		 */
-		memset(&list, 0, sizeof(list));
-		phase_load(REGISTRY_RESUME, &list);
-		if (list.count > 0) {
-			ph->extra = xcalloc(list.count, sizeof(*ph->extra));
-			ph->calls = xcalloc(list.count, sizeof(*ph->calls));
-		}
-		for (i = 0; i < list.count; i++) {
-			if (phase_resumed(op, &list.entries[i]))
-				continue;
-			ph->extra[ph->nextra].kind =
-			    EXITPT_PARTICIPANT_PROGRAM;
-			phase_entry_copy(&ph->extra[ph->nextra].entry,
-			    &list.entries[i]);
-			ph->calls[n++].part = &ph->extra[ph->nextra++];
-		}
-		registry_list_clear(&list);
-		break;
+	/*
+	 * Complete cannot veto and the system has resumed: a kind that
+	 * cannot list its participants is logged and Complete goes on.
+	 */
+	if (kind == EXITPT_OP_COMPLETE)
+		phase_collect(op, kind);
+	for (i = 0; i < op->nparts; i++) {
+		if (phase_takes_part(op, op->parts[i], kind))
+			n++;
 	}
-	ph->ncalls = n;
-	journal_phase(op, ph, "start");
+	if (n > 0)
+		ph->calls = xcalloc(n, sizeof(*ph->calls));
+	ph->first_id = phase_next_call;
+	phase_next_call += n;
+	for (i = 0; i < op->nparts && ph->ncalls < n; i++) {
+		if (!phase_takes_part(op, op->parts[i], kind))
+			continue;
+		ph->calls[ph->ncalls].id = ph->first_id + ph->ncalls;
+		ph->calls[ph->ncalls].ph = ph;
+		ph->calls[ph->ncalls].part = op->parts[i];
+		ph->calls[ph->ncalls].status = EXITPT_STATUS_NONE;
+		ph->calls[ph->ncalls].wait = EXITPT_WAIT_NONE;
+		ph->calls[ph->ncalls].effective = 1;
+		ph->ncalls++;
+	}
+	phase_emit_op(op, ENGINE_PHASE_STARTED, kind, driver);
 	log_info("operation %016" PRIx64 ": %s starts with %zu participants",
-	    op->id, exitpt_phase_name(kind), n);
+	    op->id, exitpt_phase_name(kind), ph->ncalls);
 
 	if (kind == EXITPT_OP_PREPARE) {
 		ph->deadline_ms = ph->start_ms + (uint64_t)op->window * 1000;
-		ph->window_ev = evtimer_new(phase_base, phase_window_cb, op);
+		ph->window_ev = evtimer_new(phase_base, phase_window_cb, ph);
 		tv.tv_sec = op->window;
 		tv.tv_usec = 0;
 		if (ph->window_ev == NULL || evtimer_add(ph->window_ev, &tv) ==
 		    -1)
 			fatalx("phase: cannot arm the prepare window");
 	}
-	ph->starting = 1;
-	phase_start_next(op, ph);
-	ph->starting = 0;
-	phase_changed();
-	phase_maybe_end(op, ph);
-}
-
-/* Start the next program, or all remaining ones when not serial. */
-static void
-phase_start_next(struct operation *op, struct phase *ph)
-{
-	while (ph->next < ph->ncalls && !ph->stopping) {
-		phase_call_start(op, ph, &ph->calls[ph->next++]);
-		if (ph->serial)
-			break;
-	}
+	phase_start_next(ph);
+	phase_maybe_end(ph);
 }
 
 /*
- * Call one participant: journal the call before it starts (so that after
- * a crash it counts as reached), then hand it to its kind's starter.
+ * Start the next call, or all remaining ones when not serial.  A call
+ * that answers at once ends inside this loop; the loop, not a nested
+ * call, then goes on, so that a long serial phase does not recurse.
  */
 static void
-phase_call_start(struct operation *op, struct phase *ph, struct call *c)
+phase_start_next(struct phase *ph)
 {
+	if (ph->holding)
+		return;
+	ph->holding = 1;
+	while (ph->next < ph->ncalls && !ph->stopping) {
+		if (ph->serial && ph->nrunning > 0)
+			break;
+		phase_call_start(ph, &ph->calls[ph->next++]);
+	}
+	ph->holding = 0;
+}
+
+/*
+ * Call one participant: tell the observers first (the journal records the
+ * call before it starts, so that after a crash it counts as reached),
+ * hand it to its kind, and bound it by its time limit.
+ */
+static void
+phase_call_start(struct phase *ph, struct call *c)
+{
+	struct part	*p = c->part;
+	struct timeval	 tv;
+	int		 limit = p->timeout[ph->kind];
+
 	c->started = 1;
 	c->running = 1;
-	c->status = EXITPT_STATUS_NONE;
-	c->wait = EXITPT_WAIT_NONE;
-	c->effective = 1;
 	c->end = EXITPT_END_RUNNING;
 	c->start_ms = phase_now_ms();
-	if (ph->kind == EXITPT_OP_CANCEL)
-		c->part->cancel_sent = 1;
+	p->called |= PHASE_BIT(ph->kind);
 	ph->nrunning++;
-	journal_call_start(op, ph, c);
-	switch (c->part->kind) {
-	case EXITPT_PARTICIPANT_PROGRAM:
-		phase_program_start(op, ph, c);
-		break;
-	case EXITPT_PARTICIPANT_CRITICAL:
-		phase_critical_start(op, ph, c);
-		break;
+	phase_emit_call(ph->op, ENGINE_CALL_STARTED, c, NULL);
+	p->ops->start(c);
+	if (!c->running || limit <= 0)
+		return;
+	if ((c->limit_ev = evtimer_new(phase_base, phase_limit_cb, c)) ==
+	    NULL)
+		fatalx("phase: cannot create a call's time limit");
+	/*
+	 * Starting many calls takes a while: count the limit from now, not
+	 * from when the loop last looked at the clock.
+	 */
+	event_base_update_cache_time(phase_base);
+	tv.tv_sec = limit;
+	tv.tv_usec = 0;
+	evtimer_add(c->limit_ev, &tv);
+}
+
+/* A call is past its time limit: its kind stops it and then answers. */
+static void
+phase_limit_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct call	*c = arg;
+
+	if (!c->running)
+		return;
+	log_info("operation %016" PRIx64 ": %s: %s %s: past its time limit "
+	    "of %d s; stopping it", c->ph->op->id,
+	    exitpt_phase_name(c->ph->kind), c->part->ops->name, c->part->key,
+	    c->part->timeout[c->ph->kind]);
+	c->stopped = PHASE_STOP_LIMIT;
+	c->part->ops->stop(c);
+}
+
+/* The call of the current operation with this id, or NULL. */
+static struct call *
+phase_find_call(struct engine_op *op, uint64_t id)
+{
+	struct phase	*ph;
+	int		 i;
+
+	for (i = 0; i < PHASE_NKINDS; i++) {
+		ph = &op->ph[i];
+		if (id >= ph->first_id && id - ph->first_id < ph->ncalls)
+			return (&ph->calls[id - ph->first_id]);
+	}
+	return (NULL);
+}
+
+/*
+ * Make a participant's reason safe for terminals and the log: control
+ * characters become spaces (bytes of UTF-8 text are kept).
+ */
+static void
+phase_clean(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
 	}
 }
 
 /*
- * Raise (id != 0) or lower the suspend-pending flag, which new critical
- * sections consult: they fail or wait while an operation is between
- * Check and Cancel/Complete.
+ * Record an answer that no running call is waiting for, and otherwise
+ * ignore it: the call is unknown (of an earlier operation, or a phase
+ * that ran again), or has ended already (timed out, stopped at the end of
+ * the window, or answered before).
  */
-static int
-phase_pending(uint64_t id)
+static void
+phase_late(struct engine_op *op, struct call *c, uint64_t id,
+    const struct part_answer *a, const char *why)
 {
-	int	error;
+	struct engine_event	ev;
+	struct engine_call_view	view;
+	char			reason[EXITD_REASON_MAX];
 
-	if ((error = critical_set_pending(id)) != 0)
-		log_warnx("critical sections: cannot %s the suspend-pending "
-		    "flag: %s", id != 0 ? "raise" : "lower",
-		    exitpt_strerror(error));
-	return (error);
-}
-
-/*
- * At the start of Check, raise the pending flag first and only then list
- * the critical sections held, so that none can start unseen in between.
- * Held sections (or a flag that cannot be raised) become one call of
- * their own, answered as a veto whose reason names every holder; it comes
- * first and the exit programs still run, so their answers are reported
- * and journalled together.  Returns the number of calls added (0 or 1).
- */
-static size_t
-phase_critical_add(struct operation *op, struct phase *ph)
-{
-	struct participant	*p;
-	struct call		*c = &ph->calls[0];
-	char			 list[EXITD_REASON_MAX];
-	int			 error, held;
-
-	if ((error = phase_pending(op->id)) != 0)
-		snprintf(c->reason, sizeof(c->reason), "cannot raise the "
-		    "suspend-pending flag, so critical sections could start "
-		    "unseen: %s", exitpt_strerror(error));
-	else if ((held = critical_reason(list, sizeof(list))) < 0)
-		snprintf(c->reason, sizeof(c->reason), "cannot list the "
-		    "critical sections: %s", exitpt_strerror(held));
-	else if (held == 0)
-		return (0);
+	memset(&view, 0, sizeof(view));
+	if (c != NULL)
+		phase_view(c, phase_now_ms(), &view);
 	else
-		/* list is "name (pid N, since HH:MM:SS), ..." */
-		snprintf(c->reason, sizeof(c->reason), "critical section%s "
-		    "held: %s", held > 1 ? "s" : "", list);
-	p = ph->extra = xcalloc(1, sizeof(*ph->extra));
-	ph->nextra = 1;
-	p->kind = EXITPT_PARTICIPANT_CRITICAL;
-	p->entry.point = REGISTRY_SUSPEND;
-	p->entry.program = xstrdup("critical sections");
-	p->entry.user = xstrdup("");
-	p->entry.data = xstrdup("");
-	p->entry.text = xstrdup("");
-	c->part = p;
-	return (1);
+		view.kind_name = view.who = view.key = "";
+	snprintf(reason, sizeof(reason), "%s", a->reason != NULL ? a->reason :
+	    "");
+	phase_clean(reason);
+	view.id = id;
+	view.running = 0;
+	view.status = a->status;
+	view.wait = a->wait;
+	view.end = a->end;
+	view.code = a->code;
+	view.reason = reason;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = ENGINE_LATE_ANSWER;
+	ev.operation = op->id;
+	ev.action = op->action;
+	ev.validate_only = op->validate_only;
+	ev.phase = c != NULL ? c->ph->kind : op->cur;
+	ev.window = op->window;
+	ev.system_state = op->system_state;
+	ev.late = why;
+	ev.call = &view;
+	ev.part = c != NULL ? c->part : NULL;
+	log_info("operation %016" PRIx64 ": late answer for call %" PRIu64
+	    "%s%s%s%s ignored: %s", op->id, id, c != NULL ? " (" : "",
+	    c != NULL ? c->part->ops->name : "", c != NULL ? " " : "",
+	    c != NULL ? c->part->key : "", why);
+	phase_emit(&ev);
 }
 
 /*
- * The critical sections' call: already answered (a veto, its reason
- * written by phase_critical_add), so it ends at once.
+ * A kind hands back the answer of call id.  An answer for a call that is
+ * not running in the current operation is recorded and ignored.
  */
-static void
-phase_critical_start(struct operation *op, struct phase *ph, struct call *c)
+void
+phase_answer(uint64_t id, const struct part_answer *a)
 {
+	struct engine_op	*op = phase_op;
+	struct call		*c;
+	struct phase		*ph;
+	char			 r[EXITD_REASON_MAX], full[EXITD_REASON_MAX];
+	const char		*why;
+
+	if ((c = phase_find_call(op, id)) == NULL) {
+		phase_late(op, NULL, id, a, "no such call in the current "
+		    "operation");
+		return;
+	}
+	if (!c->running) {
+		why = c->end != EXITPT_END_TIMEDOUT ?
+		    "the call had already ended" :
+		    c->stopped == PHASE_STOP_LIMIT ?
+		    "after its time limit" : c->stopped == PHASE_STOP_WINDOW ?
+		    "after the prepare window" : c->stopped ==
+		    PHASE_STOP_CANCEL ? "after its call was cancelled" :
+		    "the call had already ended";
+		phase_late(op, c, id, a, why);
+		return;
+	}
+	ph = c->ph;
+	if (c->limit_ev != NULL) {
+		event_free(c->limit_ev);
+		c->limit_ev = NULL;
+	}
 	c->running = 0;
-	c->status = EXITPT_STATUS_VETO;
-	c->effective = 0;
-	c->end = EXITPT_END_ANSWERED;
-	c->duration_ms = 0;
-	c->part->allowed = 0;
-	phase_call_done(op, ph, c);
-}
-
-/* Stop a participant's call early (window elapsed, cancelled). */
-static void
-phase_call_stop(struct call *c)
-{
-	switch (c->part->kind) {
-	case EXITPT_PARTICIPANT_PROGRAM:
-		runner_stop(c->job);
-		break;
+	c->end = a->end;
+	if (c->end <= EXITPT_END_RUNNING || c->end > EXITPT_END_GONE) {
+		log_warnx("%s participant %s: answer with no valid end (%d) "
+		    "counted as an error", c->part->ops->name, c->part->key,
+		    a->end);
+		c->end = EXITPT_END_ERROR;
 	}
-}
-
-/* Start an exit program through the runner, with its phase's format. */
-static void
-phase_program_start(struct operation *op, struct phase *ph, struct call *c)
-{
-	struct runner_spec	spec;
-	struct exitpt_bmgf0100	b;
-	struct exitpt_bmgf0200	p;
-	struct exitpt_amgf0100	a;
-	struct registry_entry	*e = &c->part->entry;
-
-	memset(&spec, 0, sizeof(spec));
-	spec.entry = e;
-	spec.operation_id = op->id;
-	spec.action = op->action;
-	switch (ph->kind) {
-	case EXITPT_OP_CHECK:
-		/* Prefilled so that a silent program reads as "no answer". */
-		b.length = sizeof(b);
-		b.action = op->action;
-		b.status = EXITPT_STATUS_NONE;
-		b.wait_time = EXITPT_WAIT_NONE;
-		spec.format = EXITPT_FORMAT_BMGF0100;
-		spec.phase = EXITPT_PHASE_CHECK;
-		spec.info = &b;
-		spec.infolen = sizeof(b);
-		spec.writable = 1;
-		spec.timeout = e->check_timeout;
-		break;
-	case EXITPT_OP_PREPARE:
-	case EXITPT_OP_CANCEL:
-		p.length = sizeof(p);
-		p.action = op->action;
-		p.request = ph->kind == EXITPT_OP_PREPARE ?
-		    EXITPT_REQUEST_PREPARE : EXITPT_REQUEST_CANCEL;
-		p.window = op->window;
-		spec.format = EXITPT_FORMAT_BMGF0200;
-		spec.phase = EXITPT_PHASE_PREPARE;
-		spec.info = &p;
-		spec.infolen = sizeof(p);
-		spec.writable = 1;
-		spec.request = p.request;
-		spec.window = op->window;
-		/* Prepare is bounded by the window, Cancel by Check's limit. */
-		spec.timeout = ph->kind == EXITPT_OP_CANCEL ? e->check_timeout :
-		    0;
-		break;
-	case EXITPT_OP_COMPLETE:
-		a.length = sizeof(a);
-		a.action = op->action;
-		a.system_state = op->system_state;
-		spec.format = EXITPT_FORMAT_AMGF0100;
-		spec.phase = EXITPT_PHASE_COMPLETE;
-		spec.info = &a;
-		spec.infolen = sizeof(a);
-		spec.system_state = op->system_state;
-		spec.timeout = e->complete_timeout;
-		break;
+	c->code = a->code;
+	c->duration_ms = phase_now_ms() - c->start_ms;
+	c->output_dropped = a->output_dropped;
+	snprintf(r, sizeof(r), "%s", a->reason != NULL ? a->reason : "");
+	phase_clean(r);
+	if (c->stopped >= PHASE_STOP_WINDOW && c->end == EXITPT_END_TIMEDOUT) {
+		snprintf(full, sizeof(full), "%s (%s)",
+		    c->stopped == PHASE_STOP_CANCEL ?
+		    "stopped: the operation was cancelled" :
+		    "still running at the end of the prepare window", r);
+		c->reason = xstrdup(full);
+	} else if (r[0] != '\0')
+		c->reason = xstrdup(r);
+	if (ph->kind == EXITPT_OP_CHECK) {
+		c->status = a->status;
+		c->wait = a->wait;
+		phase_check_fold(op, c);
 	}
-	c->job = runner_start(&spec, phase_done_cb, c);
-}
-
-/* Map the runner's end to the client API's. */
-static int
-phase_end_code(enum runner_end end)
-{
-	switch (end) {
-	case RUNNER_EXITED:
-		return (EXITPT_END_EXITED);
-	case RUNNER_SIGNALED:
-		return (EXITPT_END_SIGNALED);
-	case RUNNER_TIMEDOUT:
-		return (EXITPT_END_TIMEDOUT);
-	case RUNNER_REFUSED:
-		return (EXITPT_END_REFUSED);
-	case RUNNER_FAILED:
-		break;
-	}
-	return (EXITPT_END_FAILED);
+	ph->nrunning--;
+	phase_emit_call(op, ENGINE_ANSWER, c, NULL);
+	log_info("operation %016" PRIx64 ": %s: %s %s: %s %d%s%s", op->id,
+	    exitpt_phase_name(ph->kind), c->part->ops->name, c->part->key,
+	    exitpt_end_name(c->end), c->code, c->reason != NULL ? ": " : "",
+	    c->reason != NULL ? c->reason : "");
+	phase_start_next(ph);
+	phase_maybe_end(ph);
 }
 
 /*
- * Fold a Check answer by rule 1: only an explicit status 0 from a
- * participant that ended normally vetoes, unless the exit point is
- * configured to treat abnormal ends as vetoes.  Wait times outside 1..900
- * count as 1.
+ * Fold a Check answer by rule 1.  A normal end is an exit with status 0
+ * or an answer: then only an explicit status 0 vetoes.  Every other end
+ * (an exit code, a signal, a time limit, a refusal, an error, a
+ * participant gone) counts as allow, unless the suspend exit point is
+ * configured check-failure veto.  Wait times outside 1..900 count as 1.
  */
 static void
-phase_check_fold(struct operation *op, struct call *c, int normal)
+phase_check_fold(struct engine_op *op, struct call *c)
 {
+	int	normal;
+
+	normal = (c->end == EXITPT_END_EXITED && c->code == 0) ||
+	    c->end == EXITPT_END_ANSWERED;
 	if (normal)
 		c->effective = exitpt_check_status(c->status) ==
 		    EXITPT_STATUS_ALLOW;
@@ -541,102 +1080,59 @@ phase_check_fold(struct operation *op, struct call *c, int normal)
 }
 
 /*
- * An exit program ended: take its answer from the exit information (fd 3
- * with the stdout keys applied) and how it ended.
+ * Stop every running call of ph (the window elapsed, or a driver
+ * cancelled) and start no more; the phase ends once every stopped call
+ * has answered.
  */
 static void
-phase_done_cb(const struct runner_result *r, void *arg)
+phase_stop_all(struct phase *ph, enum phase_stop why)
 {
-	struct call		*c = arg;
-	struct operation	*op = &phase_op;
-	struct phase		*ph = &op->ph[op->cur];
-	struct exitpt_bmgf0100	 b;
+	struct call	*c;
+	size_t		 i;
+	int		 held = ph->holding;
 
-	c->job = NULL;
-	c->running = 0;
-	c->end = phase_end_code(r->end);
-	c->code = r->code;
-	c->duration_ms = r->duration_ms;
-	c->output_dropped = r->output_dropped;
-	if (ph->stopping && r->end == RUNNER_TIMEDOUT &&
-	    ph->kind == EXITPT_OP_PREPARE)
-		snprintf(c->reason, sizeof(c->reason), "%s (%s)",
-		    op->cancel_pending ?
-		    "stopped: the operation was cancelled" :
-		    "still running at the end of the prepare window",
-		    r->reason);
-	else
-		snprintf(c->reason, sizeof(c->reason), "%s", r->reason);
-	if (ph->kind == EXITPT_OP_CHECK) {
-		memset(&b, 0, sizeof(b));
-		memcpy(&b, r->info, r->infolen < sizeof(b) ? r->infolen :
-		    sizeof(b));
-		c->status = b.status;
-		c->wait = b.wait_time;
-		phase_check_fold(op, c, r->end == RUNNER_EXITED &&
-		    r->code == 0);
+	ph->stopping = why;
+	ph->holding = 1;
+	for (i = 0; i < ph->next; i++) {
+		c = &ph->calls[i];
+		if (!c->running)
+			continue;
+		if (c->limit_ev != NULL)
+			evtimer_del(c->limit_ev);
+		c->stopped = why;
+		c->part->ops->stop(c);
 	}
-	phase_call_done(op, ph, c);
+	ph->holding = held;
+	phase_maybe_end(ph);
 }
 
-/* Any participant's call ended: journal it, go on, maybe end the phase. */
-static void
-phase_call_done(struct operation *op, struct phase *ph, struct call *c)
-{
-	journal_answer(op, ph, c);
-	log_info("operation %016" PRIx64 ": %s: %s %d (%s) %s %d%s%s",
-	    op->id, exitpt_phase_name(ph->kind),
-	    exitpt_participant_name(c->part->kind), c->part->entry.number,
-	    c->part->entry.program, exitpt_end_name(c->end), c->code,
-	    c->reason[0] != '\0' ? ": " : "", c->reason);
-	ph->nrunning--;
-	if (ph->serial && !ph->stopping)
-		phase_start_next(op, ph);
-	phase_changed();
-	phase_maybe_end(op, ph);
-}
-
-/*
- * The prepare window elapsed: stop the stragglers (the runner escalates
- * to SIGKILL) and skip programs not started yet; the phase ends once the
- * stopped ones are reaped.
- */
+/* The prepare window elapsed. */
 static void
 phase_window_cb(evutil_socket_t fd, short events, void *arg)
 {
-	struct operation	*op = arg;
-	struct phase		*ph = &op->ph[EXITPT_OP_PREPARE];
-	size_t			 i;
+	struct phase	*ph = arg;
 
-	if (op->cancel_pending)
-		log_info("operation %016" PRIx64 ": cancelled during "
-		    "Prepare; stopping its programs", op->id);
-	else
-		log_info("operation %016" PRIx64 ": prepare window of %d s "
-		    "elapsed", op->id, op->window);
-	ph->stopping = 1;
-	for (i = 0; i < ph->ncalls; i++) {
-		if (ph->calls[i].running)
-			phase_call_stop(&ph->calls[i]);
-	}
-	phase_maybe_end(op, ph);
+	log_info("operation %016" PRIx64 ": prepare window of %d s elapsed",
+	    ph->op->id, ph->op->window);
+	phase_stop_all(ph, PHASE_STOP_WINDOW);
 }
 
 /* End the phase when nothing runs and nothing is left to start. */
 static void
-phase_maybe_end(struct operation *op, struct phase *ph)
+phase_maybe_end(struct phase *ph)
 {
-	size_t	i;
+	struct engine_op	*op = ph->op;
+	size_t			 i;
 
-	if (ph->starting || ph->nrunning > 0 || !op->running ||
+	if (ph->holding || ph->nrunning > 0 || !op->running ||
 	    op->cur != ph->kind)
 		return;
 	if (ph->next < ph->ncalls && !ph->stopping)
 		return;
 	for (i = ph->next; i < ph->ncalls; i++) {
 		ph->calls[i].end = EXITPT_END_SKIPPED;
-		snprintf(ph->calls[i].reason, sizeof(ph->calls[i].reason),
-		    "not started: %s", op->cancel_pending ? "cancelled" :
+		xasprintf(&ph->calls[i].reason, "not started: %s",
+		    ph->stopping == PHASE_STOP_CANCEL ? "cancelled" :
 		    "the prepare window elapsed");
 	}
 	phase_end(op, ph);
@@ -656,37 +1152,31 @@ phase_reply(struct phase *ph, int error)
 	free(w);
 }
 
-/* Close the operation with its outcome. */
+/*
+ * Close the operation with its outcome: the observers hear of it (and
+ * act on it: a kind may lower a flag) before the log says so.
+ */
 static void
-phase_op_end(struct operation *op, int outcome)
+phase_op_end(struct engine_op *op, int outcome)
 {
 	op->outcome = outcome;
 	op->open = 0;
 	op->running = 0;
 	if (op->recovery_ev != NULL)
 		event_del(op->recovery_ev);
-	journal_operation(op, "end");
-	/* Sections waiting for the operation to end may start now. */
-	phase_pending(0);
+	phase_emit_op(op, ENGINE_OPERATION_ENDED, op->cur, NULL);
 	log_info("operation %016" PRIx64 " %s", op->id,
 	    exitpt_outcome_name(outcome));
 	/*
-	 * An operation with many programs leaves the heap full of freed
-	 * runner buffers; give them back so that an idle exitd stays small.
+	 * An operation with many participants leaves the heap full of
+	 * freed buffers; give them back so that an idle exitd stays small.
 	 */
 	malloc_trim(0);
 }
 
-/*
- * The Check verdict (rule 1): vetoed as soon as one participant's
- * effective answer is a veto.  This is the one place where vetoes of
- * other participant kinds join the exit programs' answers: critical
- * sections still held, D-Bus voters and inhibitor locks each add a call
- * of their kind (effective 0, reason naming the holder) to ph before the
- * verdict, so that the report and the journal name them like programs.
- */
+/* The Check verdict (rule 1): vetoed when one effective answer vetoes. */
 static int
-phase_check_verdict(const struct operation *op, const struct phase *ph)
+phase_check_verdict(const struct phase *ph)
 {
 	size_t	i;
 
@@ -697,24 +1187,24 @@ phase_check_verdict(const struct operation *op, const struct phase *ph)
 	return (0);
 }
 
-/* A phase has ended: decide what follows, journal, reply. */
+/* A phase has ended: decide what follows, tell the observers, reply. */
 static void
-phase_end(struct operation *op, struct phase *ph)
+phase_end(struct engine_op *op, struct phase *ph)
 {
-	int	vetoed = 0;
+	int	vetoed, outcome = -1;
 
 	if (ph->window_ev != NULL)
 		evtimer_del(ph->window_ev);
 	op->running = 0;
 	switch (ph->kind) {
 	case EXITPT_OP_CHECK:
-		vetoed = phase_check_verdict(op, ph);
+		vetoed = phase_check_verdict(ph);
 		ph->outcome = vetoed ? EXITPT_OUTCOME_VETOED :
 		    op->validate_only ? EXITPT_OUTCOME_VALIDATED :
 		    EXITPT_OUTCOME_ALLOWED;
 		if (op->window == 0)
 			op->window = EXITPT_WAIT_MIN;
-		journal_phase(op, ph, "end");
+		phase_emit_op(op, ENGINE_PHASE_ENDED, ph->kind, NULL);
 		if (vetoed) {
 			/*
 			 * Rule 3: a vetoed Check is a cancelled operation;
@@ -722,11 +1212,12 @@ phase_end(struct operation *op, struct phase *ph)
 			 * reached those that allowed.
 			 */
 			op->outcome = EXITPT_OUTCOME_VETOED;
-			phase_start(op, EXITPT_OP_CANCEL);
+			phase_start(op, EXITPT_OP_CANCEL,
+			    "exitd (Check vetoed)");
 			return;
 		}
 		if (op->validate_only)
-			phase_op_end(op, EXITPT_OUTCOME_VALIDATED);
+			outcome = EXITPT_OUTCOME_VALIDATED;
 		else {
 			op->outcome = EXITPT_OUTCOME_ALLOWED;
 			phase_arm_recovery(op);
@@ -735,10 +1226,10 @@ phase_end(struct operation *op, struct phase *ph)
 	case EXITPT_OP_PREPARE:
 		ph->outcome = op->cancel_pending ? EXITPT_OUTCOME_CANCELLED :
 		    EXITPT_OUTCOME_PREPARED;
-		journal_phase(op, ph, "end");
+		phase_emit_op(op, ENGINE_PHASE_ENDED, ph->kind, NULL);
 		if (op->cancel_pending) {
 			phase_reply(ph, 0);
-			phase_start(op, EXITPT_OP_CANCEL);
+			phase_start(op, EXITPT_OP_CANCEL, op->cancel_driver);
 			return;
 		}
 		op->outcome = EXITPT_OUTCOME_PREPARED;
@@ -746,21 +1237,22 @@ phase_end(struct operation *op, struct phase *ph)
 		break;
 	case EXITPT_OP_CANCEL:
 		ph->outcome = EXITPT_OUTCOME_CANCELLED;
-		journal_phase(op, ph, "end");
-		if (op->ph[EXITPT_OP_CHECK].outcome == EXITPT_OUTCOME_VETOED) {
-			phase_op_end(op, EXITPT_OUTCOME_VETOED);
-			phase_reply(&op->ph[EXITPT_OP_CHECK], 0);
-		} else
-			phase_op_end(op, EXITPT_OUTCOME_CANCELLED);
+		phase_emit_op(op, ENGINE_PHASE_ENDED, ph->kind, NULL);
+		outcome = op->ph[EXITPT_OP_CHECK].outcome ==
+		    EXITPT_OUTCOME_VETOED ? EXITPT_OUTCOME_VETOED :
+		    EXITPT_OUTCOME_CANCELLED;
 		break;
 	case EXITPT_OP_COMPLETE:
 		ph->outcome = EXITPT_OUTCOME_COMPLETED;
-		journal_phase(op, ph, "end");
-		phase_op_end(op, EXITPT_OUTCOME_COMPLETED);
+		phase_emit_op(op, ENGINE_PHASE_ENDED, ph->kind, NULL);
+		outcome = EXITPT_OUTCOME_COMPLETED;
 		break;
 	}
+	if (outcome != -1)
+		phase_op_end(op, outcome);
+	if (ph->kind == EXITPT_OP_CANCEL)
+		phase_reply(&op->ph[EXITPT_OP_CHECK], 0);
 	phase_reply(ph, 0);
-	phase_changed();
 }
 
 /*
@@ -769,7 +1261,7 @@ phase_end(struct operation *op, struct phase *ph)
  * participants never stay reserved for a migration that will not happen.
  */
 static void
-phase_arm_recovery(struct operation *op)
+phase_arm_recovery(struct engine_op *op)
 {
 	struct timeval	tv;
 
@@ -789,7 +1281,7 @@ phase_arm_recovery(struct operation *op)
 static void
 phase_recovery_cb(evutil_socket_t fd, short events, void *arg)
 {
-	struct operation	*op = arg;
+	struct engine_op	*op = arg;
 
 	if (!op->open || op->running)
 		return;
@@ -797,17 +1289,18 @@ phase_recovery_cb(evutil_socket_t fd, short events, void *arg)
 		log_warnx("operation %016" PRIx64 ": no driver within %d s; "
 		    "finishing Complete", op->id,
 		    phase_cfg->recovery_timeout);
-		phase_start(op, EXITPT_OP_COMPLETE);
+		phase_start(op, EXITPT_OP_COMPLETE,
+		    "exitd (recovery timeout)");
 		return;
 	}
 	log_warnx("operation %016" PRIx64 ": no driver within %d s; "
 	    "cancelling", op->id, phase_cfg->recovery_timeout);
-	phase_start(op, EXITPT_OP_CANCEL);
+	phase_start(op, EXITPT_OP_CANCEL, "exitd (recovery timeout)");
 }
 
 /* Add a waiter for a phase's end. */
 static void
-phase_wait(struct phase *ph, phase_reply_cb cb, void *arg)
+phase_wait(struct phase *ph, engine_reply_cb cb, void *arg)
 {
 	ph->waiters = xreallocarray(ph->waiters, ph->nwaiters + 1,
 	    sizeof(*ph->waiters));
@@ -824,7 +1317,7 @@ phase_forget(void *arg)
 	size_t		 i, j;
 
 	for (i = 0; i < PHASE_NKINDS; i++) {
-		ph = &phase_op.ph[i];
+		ph = &phase_op->ph[i];
 		for (j = 0; j < ph->nwaiters; j++) {
 			if (ph->waiters[j].arg != arg)
 				continue;
@@ -851,117 +1344,348 @@ phase_new_id(void)
 }
 
 /*
- * Drive a phase.  Returns 0 when the phase started or is being waited
- * for (cb is called once it ends), or an error, reported at once:
- * EXITPT_E_BUSY, EXITPT_E_PHASE, EXITPT_E_NO_OPERATION, EXITPT_E_VALUE.
+ * Start an operation with Check.  Its participants are collected into a
+ * new operation record first; if a kind cannot list them, no operation
+ * starts (rather than one that asks nobody) and the last one stays on
+ * show.
  */
-int
-phase_drive(const struct proto_drive *d, phase_reply_cb cb, void *arg)
+static int
+phase_drive_check(const struct engine_request *req, engine_reply_cb cb,
+    void *arg)
 {
-	struct operation	*op = &phase_op;
-	struct registry_list	 list;
-	size_t			 i;
+	struct engine_op	*op;
 	int			 error;
 
-	if (d->op == EXITPT_OP_CHECK) {
-		if (d->action != EXITPT_ACTION_MIGRATION &&
-		    d->action != EXITPT_ACTION_HIBERNATION)
-			return (EXITPT_E_VALUE);
-		if (op->open)
-			return (EXITPT_E_BUSY);
-		/*
-		 * The suspend programs are read fresh for each operation; if
-		 * the registry cannot be read, no operation starts, rather
-		 * than one that asks nobody.
-		 */
-		memset(&list, 0, sizeof(list));
-		if ((error = phase_load(REGISTRY_SUSPEND, &list)) != 0)
-			return (error);
-		phase_op_clear(op);
-		if (list.count > 0)
-			op->parts = xcalloc(list.count, sizeof(*op->parts));
-		for (i = 0; i < list.count; i++) {
-			op->parts[i].kind = EXITPT_PARTICIPANT_PROGRAM;
-			phase_entry_copy(&op->parts[i].entry,
-			    &list.entries[i]);
-		}
-		op->nparts = list.count;
-		registry_list_clear(&list);
-		op->id = phase_new_id();
-		op->action = d->action;
-		op->validate_only = d->validate_only != 0;
-		op->system_state = -1;
-		op->open = 1;
-		op->outcome = EXITPT_OUTCOME_RUNNING;
-		journal_operation(op, "start");
-		phase_wait(&op->ph[EXITPT_OP_CHECK], cb, arg);
-		phase_start(op, EXITPT_OP_CHECK);
-		return (0);
-	}
-	if (d->op != EXITPT_OP_PREPARE && d->op != EXITPT_OP_CANCEL &&
-	    d->op != EXITPT_OP_COMPLETE)
+	if (req->action != EXITPT_ACTION_MIGRATION &&
+	    req->action != EXITPT_ACTION_HIBERNATION)
 		return (EXITPT_E_VALUE);
-	if (!op->open || (d->operation != 0 && d->operation != op->id))
+	if (phase_op->open)
+		return (EXITPT_E_BUSY);
+	op = phase_op_new();
+	op->id = phase_new_id();
+	op->action = req->action;
+	op->validate_only = req->validate_only != 0;
+	op->force = req->force != 0;
+	op->driver = xstrdup(req->driver != NULL ? req->driver : "unknown");
+	if ((error = phase_collect(op, EXITPT_OP_CHECK)) != 0) {
+		phase_op_free(op);
+		return (error);
+	}
+	phase_op_free(phase_op);
+	phase_op = op;
+	op->open = 1;
+	op->outcome = EXITPT_OUTCOME_RUNNING;
+	log_info("operation %016" PRIx64 " (%s%s) started by %s", op->id,
+	    op->action == EXITPT_ACTION_MIGRATION ? "migration" :
+	    "hibernation", op->validate_only ? ", validation only" : "",
+	    op->driver);
+	phase_emit_op(op, ENGINE_OPERATION_STARTED, EXITPT_OP_CHECK,
+	    op->driver);
+	phase_wait(&op->ph[EXITPT_OP_CHECK], cb, arg);
+	phase_start(op, EXITPT_OP_CHECK, op->driver);
+	return (0);
+}
+
+/*
+ * Drive a phase.  Returns 0 when the phase started or is being waited
+ * for (cb is called once it ends, possibly before this returns), or an
+ * error, reported at once: EXITPT_E_BUSY, EXITPT_E_PHASE,
+ * EXITPT_E_NO_OPERATION, EXITPT_E_VALUE, or a kind's error at Check.
+ */
+int
+phase_drive(const struct engine_request *req, engine_reply_cb cb, void *arg)
+{
+	struct engine_op	*op = phase_op;
+
+	if (req->phase == EXITPT_OP_CHECK)
+		return (phase_drive_check(req, cb, arg));
+	if (req->phase != EXITPT_OP_PREPARE && req->phase != EXITPT_OP_CANCEL &&
+	    req->phase != EXITPT_OP_COMPLETE)
+		return (EXITPT_E_VALUE);
+	if (req->phase == EXITPT_OP_COMPLETE &&
+	    req->system_state != EXITPT_SYSTEM_NORMAL &&
+	    req->system_state != EXITPT_SYSTEM_RESTRICTED)
+		return (EXITPT_E_VALUE);
+	if (!op->open || (req->operation != 0 && req->operation != op->id))
 		return (EXITPT_E_NO_OPERATION);
-	switch (d->op) {
+	switch (req->phase) {
 	case EXITPT_OP_PREPARE:
-		if (op->running)
-			return (EXITPT_E_PHASE);
-		if (op->recovered || op->cur != EXITPT_OP_CHECK ||
+		if (op->running || op->recovered ||
+		    op->cur != EXITPT_OP_CHECK ||
 		    op->outcome != EXITPT_OUTCOME_ALLOWED)
 			return (EXITPT_E_PHASE);
 		phase_wait(&op->ph[EXITPT_OP_PREPARE], cb, arg);
-		phase_start(op, EXITPT_OP_PREPARE);
+		phase_start(op, EXITPT_OP_PREPARE, req->driver);
 		return (0);
 	case EXITPT_OP_CANCEL:
 		if (op->cur == EXITPT_OP_COMPLETE)
 			return (EXITPT_E_PHASE);
 		if (op->running && op->cur == EXITPT_OP_PREPARE) {
 			/* Stop Prepare, then Cancel those that allowed. */
+			if (!op->cancel_pending) {
+				op->cancel_driver = xstrdup(req->driver !=
+				    NULL ? req->driver : "unknown");
+				log_info("operation %016" PRIx64 ": cancelled "
+				    "during Prepare by %s; stopping its "
+				    "participants", op->id, op->cancel_driver);
+			}
 			op->cancel_pending = 1;
 			phase_wait(&op->ph[EXITPT_OP_CANCEL], cb, arg);
-			phase_window_cb(-1, 0, op);
+			if (!op->ph[EXITPT_OP_PREPARE].stopping)
+				phase_stop_all(&op->ph[EXITPT_OP_PREPARE],
+				    PHASE_STOP_CANCEL);
 			return (0);
 		}
 		if (op->running)
 			return (EXITPT_E_PHASE);
 		phase_wait(&op->ph[EXITPT_OP_CANCEL], cb, arg);
-		phase_start(op, EXITPT_OP_CANCEL);
+		phase_start(op, EXITPT_OP_CANCEL, req->driver);
 		return (0);
 	case EXITPT_OP_COMPLETE:
-		if (d->system_state != EXITPT_SYSTEM_NORMAL &&
-		    d->system_state != EXITPT_SYSTEM_RESTRICTED)
-			return (EXITPT_E_VALUE);
-		if (op->running)
+		if (op->running || (op->cur != EXITPT_OP_PREPARE &&
+		    op->cur != EXITPT_OP_COMPLETE))
 			return (EXITPT_E_PHASE);
-		if (op->cur != EXITPT_OP_PREPARE &&
-		    op->cur != EXITPT_OP_COMPLETE)
-			return (EXITPT_E_PHASE);
-		op->system_state = d->system_state;
+		op->system_state = req->system_state;
 		phase_wait(&op->ph[EXITPT_OP_COMPLETE], cb, arg);
-		phase_start(op, EXITPT_OP_COMPLETE);
+		phase_start(op, EXITPT_OP_COMPLETE, req->driver);
 		return (0);
 	}
 	return (EXITPT_E_VALUE);
 }
 
 /*
+ * Longest the running phase ph can still take, in milliseconds, with the
+ * grace a stopped participant may need to end: Prepare by its window,
+ * the other phases by their calls' time limits (the longest one, or their
+ * sum when serial).  -1 when a call has no limit.
+ */
+static int64_t
+phase_bound_ms(const struct engine_op *op, const struct phase *ph,
+    uint64_t now)
+{
+	const struct call	*c;
+	int64_t			 left, bound = 0;
+	size_t			 i;
+	int			 limit;
+
+	if (!op->running || op->cur != ph->kind)
+		return (0);
+	if (ph->kind == EXITPT_OP_PREPARE)
+		return ((ph->deadline_ms > now ? (int64_t)(ph->deadline_ms -
+		    now) : 0) + EXITD_GRACE * 1000);
+	for (i = 0; i < ph->ncalls; i++) {
+		c = &ph->calls[i];
+		if (c->started && !c->running)
+			continue;
+		if ((limit = c->part->timeout[ph->kind]) <= 0)
+			return (-1);
+		left = (int64_t)limit * 1000;
+		if (c->running) {
+			left -= (int64_t)(now - c->start_ms);
+			if (left < 0 || c->stopped != PHASE_STOP_NONE)
+				left = 0;
+		}
+		if (ph->serial)
+			bound += left;
+		else if (left > bound)
+			bound = left;
+	}
+	return (bound + EXITD_GRACE * 1000);
+}
+
+/* Copy a string to the pool of a snapshot and move past it. */
+static const char *
+phase_pool_copy(char **pool, const char *src)
+{
+	char	*dst = *pool;
+	size_t	 len = strlen(src) + 1;
+
+	memcpy(dst, src, len);
+	*pool += len;
+	return (dst);
+}
+
+/*
+ * A snapshot of phase kind (-1: the current or last one) of the current
+ * or last operation, in one allocation that phase_snapshot_free()
+ * releases.  It copies every string, so it stays valid and unchanged
+ * whatever the engine does next.
+ */
+struct engine_snapshot *
+phase_snapshot(int kind)
+{
+	const struct engine_op	*op = phase_op;
+	const struct phase	*ph;
+	struct engine_snapshot	*s;
+	struct engine_call_view	*v;
+	uint64_t		 now = phase_now_ms();
+	size_t			 i, size;
+	char			*pool;
+
+	if (kind < 0 || kind >= PHASE_NKINDS)
+		kind = op->cur;
+	ph = &op->ph[kind];
+	size = sizeof(*s) + ph->ncalls * sizeof(*s->calls);
+	size += (op->driver != NULL ? strlen(op->driver) : 0) + 1;
+	for (i = 0; i < ph->ncalls; i++)
+		size += strlen(ph->calls[i].part->who) +
+		    strlen(ph->calls[i].part->key) +
+		    (ph->calls[i].reason != NULL ?
+		    strlen(ph->calls[i].reason) : 0) + 3;
+	s = xcalloc(1, size);
+	s->calls = (struct engine_call_view *)(s + 1);
+	pool = (char *)(s->calls + ph->ncalls);
+	s->driver = phase_pool_copy(&pool, op->driver != NULL ? op->driver :
+	    "");
+	for (i = 0; i < ph->ncalls; i++) {
+		v = &s->calls[i];
+		phase_view(&ph->calls[i], now, v);
+		v->who = phase_pool_copy(&pool, ph->calls[i].part->who);
+		v->key = phase_pool_copy(&pool, ph->calls[i].part->key);
+		v->reason = phase_pool_copy(&pool, ph->calls[i].reason !=
+		    NULL ? ph->calls[i].reason : "");
+	}
+	s->ncalls = ph->ncalls;
+	s->generation = phase_gen;
+	s->operation = op->id;
+	s->action = op->action;
+	s->open = op->open;
+	s->running = op->running && op->cur == kind;
+	s->recovered = op->recovered;
+	s->validate_only = op->validate_only;
+	s->phase = kind;
+	s->outcome = ph->outcome;
+	s->op_outcome = op->outcome;
+	s->window = op->window;
+	if (s->running && kind == EXITPT_OP_PREPARE && ph->deadline_ms > now)
+		s->window_left_ms = (int64_t)(ph->deadline_ms - now);
+	s->bound_ms = phase_bound_ms(op, ph, now);
+	s->system_state = op->id == 0 ? -1 : op->system_state;
+	return (s);
+}
+
+/* Release a snapshot; NULL is allowed. */
+void
+phase_snapshot_free(struct engine_snapshot *s)
+{
+	free(s);
+}
+
+/*
+ * Find (and, for a call record, rebuild) the participant a journal
+ * record names.  A participant whose kind is unknown, or that its kind
+ * cannot restore, is reported; a rebuilt one that cannot be restored is
+ * kept as broken, so that it is never called and its key still counts.
+ */
+static struct part *
+phase_replay_part(struct engine_op *op, const struct engine_record *rec,
+    int add)
+{
+	const struct part_ops	*ops;
+	struct part		*p;
+
+	if (rec->kind == NULL || rec->key == NULL)
+		return (NULL);
+	if ((ops = part_kind_find(rec->kind)) == NULL) {
+		log_warnx("journal: operation %016" PRIx64 ": participant "
+		    "'%s' of unknown kind '%s' skipped", op->id, rec->key,
+		    rec->kind);
+		return (NULL);
+	}
+	if ((p = phase_find_part(op, ops, rec->point, rec->key)) != NULL ||
+	    !add)
+		return (p);
+	p = phase_new_part(op, ops, rec->point, rec->key, rec->who);
+	p->number = rec->number;
+	if (ops->restore == NULL || rec->identity == NULL ||
+	    ops->restore(p, rec->identity) != 0) {
+		log_warnx("journal: operation %016" PRIx64 ": %s participant "
+		    "'%s' cannot be restored; it will not be called again",
+		    op->id, ops->name, rec->key);
+		p->broken = 1;
+	}
+	return (p);
+}
+
+/*
+ * Apply one journal record of the operation being rebuilt (journal.c
+ * reads them in order; an operation start begins afresh).
+ */
+void
+phase_replay(struct engine_op *op, const struct engine_record *rec)
+{
+	struct part	*p;
+	int		 kind = rec->phase;
+
+	if (kind < 0 || kind >= PHASE_NKINDS)
+		kind = 0;
+	switch (rec->type) {
+	case ENGINE_OPERATION_STARTED:
+		phase_free_parts(op);
+		free(op->driver);
+		op->id = rec->operation;
+		op->action = rec->action;
+		op->validate_only = rec->validate_only;
+		op->force = rec->force;
+		op->driver = xstrdup(rec->driver != NULL ? rec->driver :
+		    "unknown");
+		op->system_state = -1;
+		op->window = 0;
+		op->cur = 0;
+		op->prepared = 0;
+		break;
+	case ENGINE_PHASE_STARTED:
+		if (kind == 0)
+			break;
+		op->cur = kind;
+		if (kind == EXITPT_OP_PREPARE)
+			op->prepared = 1;
+		if (kind == EXITPT_OP_COMPLETE && rec->system_state >= 0)
+			op->system_state = rec->system_state;
+		break;
+	case ENGINE_PHASE_ENDED:
+		if (rec->window >= 0)
+			op->window = rec->window;
+		break;
+	case ENGINE_CALL_STARTED:
+		if (kind == 0 || (p = phase_replay_part(op, rec, 1)) == NULL)
+			break;
+		p->called |= PHASE_BIT(kind);
+		/* Reached by Check with no answer recorded: allow. */
+		if (kind == EXITPT_OP_CHECK)
+			p->allowed = 1;
+		break;
+	case ENGINE_ANSWER:
+		if (kind == EXITPT_OP_CHECK && rec->effective >= 0 &&
+		    (p = phase_replay_part(op, rec, 0)) != NULL)
+			p->allowed = rec->effective;
+		break;
+	default:
+		break;
+	}
+}
+
+/*
  * exitd is stopping (SIGTERM): record that the phase in progress was
  * interrupted, so that the next exitd picks the operation up from the
- * journal, and stop the programs.
+ * journal, and let each kind end what it runs without answering.
  */
 void
 phase_shutdown(void)
 {
-	struct operation	*op = &phase_op;
+	struct engine_op	*op = phase_op;
+	size_t			 i;
 
 	if (op->open) {
-		journal_operation(op, "interrupted");
+		phase_emit_op(op, ENGINE_OPERATION_INTERRUPTED, op->cur, NULL);
 		log_warnx("operation %016" PRIx64 " left open in phase %s; "
 		    "the next exitd recovers it from the journal", op->id,
 		    exitpt_phase_name(op->cur));
 	}
-	runner_shutdown();
-	journal_sync();
-	phase_op_clear(op);
+	for (i = 0; part_kinds[i] != NULL; i++) {
+		if (part_kinds[i]->shutdown != NULL)
+			part_kinds[i]->shutdown();
+	}
+	phase_op_free(op);
+	phase_op = NULL;
 }

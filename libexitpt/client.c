@@ -6,6 +6,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,8 @@
 struct exitpt_client {
 	int		 fd;
 	uint32_t	 seq;
+	int32_t		 flags;		/* PROTO_DRIVE_* for drive requests */
+	char		 driver[PROTO_DRIVER_NAME_MAX];
 };
 
 struct exitpt_answer {
@@ -38,8 +41,8 @@ static int	 client_report(const unsigned char *, size_t,
 		     struct exitpt_report **);
 static int	 client_request(struct exitpt_client *, uint32_t, const void *,
 		     size_t, struct exitpt_report **);
-static int	 client_drive(struct exitpt_client *,
-		     const struct proto_drive *, struct exitpt_report **);
+static int	 client_drive(struct exitpt_client *, struct proto_drive *,
+		     struct exitpt_report **);
 
 /* Connect to exitd's control socket. */
 int
@@ -72,8 +75,45 @@ exitpt_client_open(struct exitpt_client **clientp, const char *path)
 		return (-ENOMEM);
 	}
 	c->fd = fd;
+	exitpt_client_set_driver(c, NULL);
 	*clientp = c;
 	return (0);
+}
+
+/*
+ * Name the driver for exitd's log, journal and busy replies; NULL means
+ * the program's own name.  Anything but printable ASCII, or a name too
+ * long, is refused.
+ */
+int
+exitpt_client_set_driver(struct exitpt_client *client, const char *name)
+{
+	size_t	i, len;
+
+	if (name == NULL) {
+		snprintf(client->driver, sizeof(client->driver), "%s",
+		    program_invocation_short_name);
+		return (0);
+	}
+	len = strlen(name);
+	if (len == 0 || len >= sizeof(client->driver))
+		return (EXITPT_E_VALUE);
+	for (i = 0; i < len; i++) {
+		if (name[i] < 0x20 || name[i] >= 0x7f)
+			return (EXITPT_E_VALUE);
+	}
+	memcpy(client->driver, name, len + 1);
+	return (0);
+}
+
+/* Ask for the driver's force option in the drive requests that follow. */
+void
+exitpt_client_set_force(struct exitpt_client *client, int force)
+{
+	if (force)
+		client->flags |= PROTO_DRIVE_FORCE;
+	else
+		client->flags &= ~PROTO_DRIVE_FORCE;
 }
 
 /* Close the connection and free the client. */
@@ -187,6 +227,7 @@ client_report(const unsigned char *p, size_t len, struct exitpt_report **rp)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (-ENOMEM);
 	memcpy(&r->r, p, sizeof(r->r));
+	r->r.driver[PROTO_DRIVER_MAX - 1] = '\0';
 	if (r->r.count > (len - sizeof(r->r)) / sizeof(struct proto_answer) ||
 	    len != sizeof(r->r) + r->r.count * sizeof(struct proto_answer)) {
 		free(r);
@@ -236,11 +277,13 @@ client_request(struct exitpt_client *c, uint32_t type, const void *payload,
 	return (error);
 }
 
-/* Send a drive request. */
+/* Send a drive request, with the client's name and flags. */
 static int
-client_drive(struct exitpt_client *c, const struct proto_drive *d,
+client_drive(struct exitpt_client *c, struct proto_drive *d,
     struct exitpt_report **reportp)
 {
+	d->flags = c->flags;
+	memcpy(d->driver, c->driver, sizeof(d->driver));
 	return (client_request(c, PROTO_DRIVE, d, sizeof(*d), reportp));
 }
 
@@ -484,6 +527,20 @@ exitpt_report_system_state(const struct exitpt_report *report)
 	return (report->r.system_state);
 }
 
+/* Longest the running phase can still take. */
+int64_t
+exitpt_report_bound_ms(const struct exitpt_report *report)
+{
+	return (report->r.bound_ms);
+}
+
+/* Who started the operation. */
+const char *
+exitpt_report_driver(const struct exitpt_report *report)
+{
+	return (report->r.driver);
+}
+
 /* Change counter of exitd's state. */
 uint64_t
 exitpt_report_generation(const struct exitpt_report *report)
@@ -568,6 +625,13 @@ const char *
 exitpt_answer_reason(const struct exitpt_answer *answer)
 {
 	return (answer->a.reason);
+}
+
+/* The process that answered. */
+pid_t
+exitpt_answer_pid(const struct exitpt_answer *answer)
+{
+	return (answer->a.pid > 0 ? (pid_t)answer->a.pid : 0);
 }
 
 /* Duration of the call. */

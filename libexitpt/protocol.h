@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define PROTO_VERSION		1
+#define PROTO_VERSION		2
 
 /* exitd refuses requests larger than this (header included). */
 #define PROTO_REQUEST_MAX	1024
@@ -24,6 +24,8 @@
 
 #define PROTO_WHO_MAX		512
 #define PROTO_REASON_MAX	256
+#define PROTO_DRIVER_NAME_MAX	64	/* the client's name, with its NUL */
+#define PROTO_DRIVER_MAX	128	/* "uid U pid P (name)", with its NUL */
 
 struct proto_hdr {
 	uint32_t	version;	/* PROTO_VERSION */
@@ -43,13 +45,24 @@ enum proto_type {
 	PROTO_JOURNAL_DATA = 201,	/* proto_journal_data, then bytes */
 };
 
-/* PROTO_DRIVE: run a phase (enum exitpt_phase in op). */
+/* proto_drive flags */
+#define PROTO_DRIVE_FORCE	0x1	/* the driver's force option */
+
+/*
+ * PROTO_DRIVE: run a phase (enum exitpt_phase in op).  driver is the
+ * client's name for people ("exitctl", "hmcsim"); exitd prefixes it with
+ * the uid and pid it reads from the socket and never trusts it for
+ * identity.
+ */
 struct proto_drive {
 	int32_t		op;		/* EXITPT_OP_CHECK ... _COMPLETE */
 	int32_t		action;		/* Check: EXITPT_ACTION_* */
 	int32_t		validate_only;	/* Check: 1 = Check alone */
 	int32_t		system_state;	/* Complete: EXITPT_SYSTEM_* */
 	uint64_t	operation;	/* 0: the current operation */
+	int32_t		flags;		/* PROTO_DRIVE_* */
+	uint32_t	pad;
+	char		driver[PROTO_DRIVER_NAME_MAX];	/* NUL-terminated */
 };
 
 /*
@@ -81,6 +94,10 @@ struct proto_report {
 	int32_t		system_state;
 	uint32_t	count;
 	uint32_t	pad;
+	int64_t		bound_ms;	/* longest the running phase can still
+					   take; 0: none runs; -1: no bound */
+	char		driver[PROTO_DRIVER_MAX];	/* who started the
+							   operation */
 };
 
 struct proto_answer {
@@ -91,7 +108,7 @@ struct proto_answer {
 	int32_t		effective;
 	int32_t		end;		/* enum exitpt_end */
 	int32_t		code;
-	int32_t		pad;
+	int32_t		pid;		/* the process that answered, or 0 */
 	uint64_t	duration_ms;
 	char		who[PROTO_WHO_MAX];	/* NUL-terminated */
 	char		reason[PROTO_REASON_MAX]; /* NUL-terminated */
@@ -105,9 +122,9 @@ struct proto_journal_data {
 };
 
 _Static_assert(sizeof(struct proto_hdr) == 16, "proto_hdr size");
-_Static_assert(sizeof(struct proto_drive) == 24, "proto_drive size");
+_Static_assert(sizeof(struct proto_drive) == 96, "proto_drive size");
 _Static_assert(sizeof(struct proto_status) == 16, "proto_status size");
-_Static_assert(sizeof(struct proto_report) == 56, "proto_report size");
+_Static_assert(sizeof(struct proto_report) == 192, "proto_report size");
 _Static_assert(sizeof(struct proto_answer) == 808, "proto_answer size");
 
 #endif /* EXITD_PROTOCOL_H */

@@ -31,6 +31,9 @@ static char	sockpath[PATH_MAX];
 static pid_t	exitd_pid = -1;
 
 static void	cleanup(void);
+static void	test_driver(void);
+static int	last_start_cb(const char *, void *);
+static void	test_running(void);
 static pid_t	start_exitd(int *);
 static int	conn(void);
 static int	reply(int, struct proto_hdr *, struct proto_report *);
@@ -196,6 +199,175 @@ serves(void)
 	return (rv);
 }
 
+/* Keep the journal's last operation-start record. */
+static int
+last_start_cb(const char *line, void *arg)
+{
+	char	*last = arg;
+
+	if (strstr(line, "\"event\":\"operation-start\"") != NULL)
+		snprintf(last, 1024, "%s", line);
+	return (0);
+}
+
+/*
+ * Who drives: the uid and pid exitd takes from the socket, then the name
+ * the client chose, cut and cleaned; a name cannot pass for another
+ * caller.  Driving needs root (or the admin group).
+ */
+static void
+test_driver(void)
+{
+	struct exitpt_client	*c;
+	struct exitpt_report	*rep;
+	struct proto_drive	 d;
+	struct proto_hdr	 h;
+	struct proto_report	 r;
+	char			 want[PROTO_DRIVER_MAX], name[100];
+	char			 last[1024];
+	int			 fd;
+
+	is_int(exitpt_client_open(&c, NULL), 0, "client_open");
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	is_int(exitpt_client_set_driver(c, name), EXITPT_E_VALUE,
+	    "set_driver refuses a name of %zu bytes", strlen(name));
+	is_int(exitpt_client_set_driver(c, ""), EXITPT_E_VALUE,
+	    "set_driver refuses an empty name");
+	is_int(exitpt_client_set_driver(c, "hmc\nsim"), EXITPT_E_VALUE,
+	    "set_driver refuses a control character");
+	if (geteuid() != 0) {
+		printf("ok %d # SKIP driving needs root\n", ++tap_count);
+		exitpt_client_close(c);
+		return;
+	}
+	is_int(exitpt_client_check(c, EXITPT_ACTION_MIGRATION, 1, &rep), 0,
+	    "a validation with the default driver name");
+	snprintf(want, sizeof(want), "uid %ld pid %ld (%s)", (long)getuid(),
+	    (long)getpid(), program_invocation_short_name);
+	is_str(exitpt_report_driver(rep), want, "the report names the driver: "
+	    "uid and pid from the socket, then the program's name");
+	exitpt_report_free(rep);
+	is_int(exitpt_client_set_driver(c, "uid 0 pid 1"), 0,
+	    "set_driver takes printable ASCII");
+	exitpt_client_check(c, EXITPT_ACTION_MIGRATION, 1, &rep);
+	snprintf(want, sizeof(want), "uid %ld pid %ld (uid 0 pid 1)",
+	    (long)getuid(), (long)getpid());
+	is_str(exitpt_report_driver(rep), want,
+	    "driver_name_cannot_pass_for_another_caller");
+	exitpt_report_free(rep);
+	exitpt_client_set_force(c, 1);
+	exitpt_client_check(c, EXITPT_ACTION_MIGRATION, 1, NULL);
+	exitpt_client_journal(c, last_start_cb, last);
+	ok(strstr(last, "\"force\":true") != NULL, "the force option reaches "
+	    "the operation and its journal record");
+	exitpt_client_set_force(c, 0);
+	exitpt_client_check(c, EXITPT_ACTION_MIGRATION, 1, NULL);
+	exitpt_client_journal(c, last_start_cb, last);
+	ok(strstr(last, "force") == NULL, "and is off again once unset");
+	exitpt_client_close(c);
+
+	fd = conn();
+	memset(&d, 0, sizeof(d));
+	d.op = EXITPT_OP_CHECK;
+	d.action = EXITPT_ACTION_HIBERNATION;
+	d.validate_only = 1;
+	memset(d.driver, 'y', sizeof(d.driver));
+	d.driver[3] = '\033';
+	msg(fd, PROTO_VERSION, PROTO_DRIVE, &d, sizeof(d), sizeof(d));
+	ok(reply(fd, &h, &r) == 0 && r.error == 0, "a drive whose name has "
+	    "no NUL is served");
+	snprintf(want, sizeof(want), "uid %ld pid %ld (yyy?%.*s)",
+	    (long)getuid(), (long)getpid(), PROTO_DRIVER_NAME_MAX - 5,
+	    "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+	r.driver[PROTO_DRIVER_MAX - 1] = '\0';
+	is_str(r.driver, want, "and its name is cut at %d bytes and cleaned",
+	    PROTO_DRIVER_NAME_MAX - 1);
+	close(fd);
+}
+
+/*
+ * While Check runs, a status report bounds what is left of it by the
+ * program's time limit plus the grace, and names the program's pid.
+ */
+static void
+test_running(void)
+{
+	struct exitpt_client	*c;
+	struct exitpt_report	*rep, *n;
+	const struct exitpt_answer *a;
+	struct registry_entry	 e;
+	char			 prog[PATH_MAX], state[PATH_MAX];
+	int64_t			 bound;
+	pid_t			 pid;
+	FILE			*fp;
+	int			 st, i, error;
+
+	if (geteuid() != 0) {
+		printf("ok %d # SKIP driving needs root\n", ++tap_count);
+		return;
+	}
+	snprintf(prog, sizeof(prog), "%s/slow", tmpdir);
+	if ((fp = fopen(prog, "w")) == NULL)
+		tap_bail("cannot write the exit program");
+	fprintf(fp, "#!/bin/sh\nsleep 1\n");
+	fclose(fp);
+	chmod(prog, 0755);
+	snprintf(state, sizeof(state), "%s/state", tmpdir);
+	memset(&e, 0, sizeof(e));
+	e.point = REGISTRY_SUSPEND;
+	e.number = 1;
+	e.program = prog;
+	e.user = (char *)"root";
+	e.data = (char *)"";
+	e.text = (char *)"";
+	e.check_timeout = 3;
+	e.complete_timeout = REGISTRY_COMPLETE_TIMEOUT;
+	if ((error = registry_add(state, &e, REGISTRY_REPLACE)) != 0)
+		tap_bail("cannot register the exit program");
+
+	if ((pid = fork()) == -1)
+		tap_bail("fork");
+	if (pid == 0) {
+		if (exitpt_client_open(&c, NULL) != 0 ||
+		    exitpt_client_check(c, EXITPT_ACTION_MIGRATION, 1,
+		    NULL) != 0)
+			_exit(1);
+		_exit(0);
+	}
+	is_int(exitpt_client_open(&c, NULL), 0, "a second client watches");
+	exitpt_client_status(c, &rep);
+	for (i = 0; i < 50 && (exitpt_report_outcome(rep) !=
+	    EXITPT_OUTCOME_RUNNING || exitpt_report_count(rep) == 0 ||
+	    exitpt_answer_pid(exitpt_report_answer(rep, 0)) == 0); i++) {
+		if (exitpt_client_wait(c, exitpt_report_generation(rep), 5000,
+		    &n) != 0)
+			break;
+		exitpt_report_free(rep);
+		rep = n;
+	}
+	bound = exitpt_report_bound_ms(rep);
+	ok(exitpt_report_outcome(rep) == EXITPT_OUTCOME_RUNNING &&
+	    bound > 5000 && bound <= 8000, "while Check runs, bound_ms is the "
+	    "program's 3 s limit plus the 5 s grace, less what has passed "
+	    "(%lld)", (long long)bound);
+	a = exitpt_report_answer(rep, 0);
+	ok(a != NULL && exitpt_answer_pid(a) > 0 &&
+	    exitpt_answer_pid(a) != pid, "the running program's pid is "
+	    "reported (%ld)", a != NULL ? (long)exitpt_answer_pid(a) : 0L);
+	exitpt_report_free(rep);
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the validation ends");
+	exitpt_client_status(c, &rep);
+	is_int(exitpt_report_bound_ms(rep), 0, "bound_ms is 0 once no phase "
+	    "runs");
+	a = exitpt_report_answer(rep, 0);
+	ok(a != NULL && exitpt_answer_pid(a) > 0, "the answer keeps its pid");
+	exitpt_report_free(rep);
+	exitpt_client_close(c);
+	registry_remove(state, REGISTRY_SUSPEND, 1);
+}
+
 /* Start exitd, send it every kind of bad message, check it survives. */
 int
 main(void)
@@ -248,7 +420,8 @@ main(void)
 	memset(&d, 0, sizeof(d));
 	msg(fd, PROTO_VERSION, PROTO_DRIVE, &d, 10, 10);
 	ok(reply(fd, &h, &r) == 0 && r.error == EXITPT_E_PROTOCOL,
-	    "malformed_drive (payload of 10 bytes, not 24) gets an error");
+	    "malformed_drive (payload of 10 bytes, not %zu) gets an error",
+	    sizeof(d));
 	ok(closed(fd), "and the connection is closed");
 	close(fd);
 
@@ -318,6 +491,9 @@ main(void)
 	    "client_wait with nothing happening times out");
 	exitpt_report_free(rep);
 	exitpt_client_close(c);
+
+	test_driver();
+	test_running();
 
 	ok(start_exitd(&st) == -1 && WIFEXITED(st) && WEXITSTATUS(st) != 0,
 	    "another_exitd_refuses_to_start on a socket that answers");

@@ -125,12 +125,11 @@ resume() {
 # now_ms: milliseconds since the epoch.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# wait_log COUNT PATTERN: wait (at most 10 s) until exitd's log holds
-# COUNT lines matching PATTERN: signals are asynchronous, and this is
-# where exitd says it has acted on one.
-wait_log() {
+# wait_until CMD...: run CMD every 50 ms until it succeeds, at most 10 s:
+# what exitd does on a signal or an event is asynchronous.
+wait_until() {
 	i=0
-	while [ "$(grep -c -- "$2" "$exitd_log")" -lt "$1" ]; do
+	until "$@"; do
 		i=$((i + 1))
 		[ $i -gt 200 ] && return 1
 		sleep 0.05
@@ -138,13 +137,12 @@ wait_log() {
 	return 0
 }
 
-# wait_file PATH: wait (at most 10 s) until PATH exists and is not empty.
-wait_file() {
-	i=0
-	while [ ! -s "$1" ]; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && return 1
-		sleep 0.05
-	done
-	return 0
-}
+# log_has COUNT PATTERN: exitd's log holds COUNT lines matching PATTERN.
+log_has() { [ "$(grep -c -- "$2" "$exitd_log")" -ge "$1" ]; }
+
+# wait_log COUNT PATTERN: wait until exitd's log holds COUNT lines
+# matching PATTERN: this is where exitd says it has acted on a signal.
+wait_log() { wait_until log_has "$1" "$2"; }
+
+# wait_file PATH: wait until PATH exists and is not empty.
+wait_file() { wait_until test -s "$1"; }

@@ -42,6 +42,11 @@
  * EXITPT_E_NO_OPERATION, EXITPT_E_PROTOCOL/_VERSION, or -errno.
  * A report pointer may be NULL when the caller does not want one.
  *
+ * Drive requests name their driver for exitd's log, journal and busy
+ * replies: the program's name unless exitpt_client_set_driver() gives
+ * another.  exitd puts the caller's uid and pid, which it takes from the
+ * socket, in front of it: "uid 0 pid 4242 (hmcsim)".
+ *
  * Observing: exitpt_client_status() returns a snapshot of the current (or
  * last) operation; exitpt_client_wait() blocks until that snapshot changes
  * (a phase starts or ends, a participant answers), so a progress display
@@ -50,6 +55,8 @@
  */
 #ifndef EXITPT_CLIENT_H
 #define EXITPT_CLIENT_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -131,6 +138,27 @@ EXITPT_EXPORT int exitpt_client_open(struct exitpt_client **clientp,
 EXITPT_EXPORT void exitpt_client_close(struct exitpt_client *client);
 
 /*
+ * Name this client as a driver (at most 63 bytes of printable ASCII;
+ * NULL: the program's name, program_invocation_short_name, the default).
+ * Linux: exitd reads the caller's uid and pid from SO_PEERCRED and shows
+ * them in front of the name, which it never trusts for identity.
+ * Returns 0, or EXITPT_E_VALUE for an empty, too long or unprintable name.
+ */
+EXITPT_EXPORT int exitpt_client_set_driver(struct exitpt_client *client,
+    const char *name);
+
+/*
+ * Ask for the driver's force option (an HMC's --force) in the drive
+ * requests that follow (force non-zero), or stop asking (0).  It is kept
+ * for the operation that the next Check starts and reaches the
+ * participants that know of it (dr_reconfig processes see force set in
+ * dr_info_t);
+ * vetoes still veto.
+ */
+EXITPT_EXPORT void exitpt_client_set_force(struct exitpt_client *client,
+    int force);
+
+/*
  * Start an operation with the Check phase.  action is
  * EXITPT_ACTION_MIGRATION or _HIBERNATION; validate_only non-zero runs
  * Check alone (HMC "Validate").  Outcome ALLOWED, VALIDATED or VETOED.
@@ -197,6 +225,23 @@ EXITPT_EXPORT int exitpt_report_window(const struct exitpt_report *report);
 /* Milliseconds left of the prepare window while Prepare runs, else 0. */
 EXITPT_EXPORT int64_t exitpt_report_window_left_ms(
     const struct exitpt_report *report);
+/*
+ * Milliseconds the running phase can still take at most, the 5 s grace of
+ * a stopped participant included: Check, Cancel and Complete by their
+ * participants' time limits (the longest, or their sum when the exit
+ * point runs serially), Prepare by what is left of the window.  0 when no
+ * phase runs, -1 when a participant of the running phase has no limit.
+ */
+EXITPT_EXPORT int64_t exitpt_report_bound_ms(
+    const struct exitpt_report *report);
+/*
+ * Who started the operation: "uid U pid P (name)", the uid and pid from
+ * the socket's credentials and the name the driver chose ("unknown" for
+ * an operation recovered from a journal that did not record it, "" before
+ * the first operation).  Valid until the report is freed.
+ */
+EXITPT_EXPORT const char *exitpt_report_driver(
+    const struct exitpt_report *report);
 /* System state given to Complete (EXITPT_SYSTEM_*), -1 before it. */
 EXITPT_EXPORT int exitpt_report_system_state(
     const struct exitpt_report *report);
@@ -228,6 +273,12 @@ EXITPT_EXPORT int exitpt_answer_code(const struct exitpt_answer *answer);
 /* Reason: the program's EXITPT_REASON, or why it ended abnormally. */
 EXITPT_EXPORT const char *exitpt_answer_reason(
     const struct exitpt_answer *answer);
+/*
+ * The process that answered: an exit program's pid for its call, a
+ * participant's own process (a voter, a dr_reconfig process, a critical
+ * section's holder), or 0 when there is none or it is not known.
+ */
+EXITPT_EXPORT pid_t exitpt_answer_pid(const struct exitpt_answer *answer);
 /* Milliseconds the call took (so far, while running). */
 EXITPT_EXPORT uint64_t exitpt_answer_duration_ms(
     const struct exitpt_answer *answer);
