@@ -64,6 +64,12 @@ static struct contain_cgs	 contain_busy =
     TAILQ_HEAD_INITIALIZER(contain_busy);	/* given to a run */
 static int			 contain_ifd = -1;	/* inotify */
 static struct event		*contain_iev;
+/* Run cgroups a previous exitd left, and how they were ended. */
+static struct {
+	char			 name[32];
+	const char		*how;
+}				*contain_stale;
+static size_t			 contain_nstale;
 
 static void	 contain_inotify_cb(evutil_socket_t, short, void *);
 
@@ -180,36 +186,68 @@ contain_write(int dirfd, const char *file, const char *value)
 }
 
 /*
- * Wait, at most about a second, until a cgroup directory is empty after
- * cgroup.kill (only while exitd starts or stops; runs are waited for
- * through inotify).
+ * Wait, at most ms milliseconds, until a cgroup directory is empty (only
+ * while exitd starts or stops; runs are waited for through inotify).
+ * Returns 0 once it is, -EBUSY if it is not.
  */
 static int
-contain_wait_empty(int dirfd)
+contain_wait_empty(int dirfd, int ms)
 {
 	struct timespec	ts = { 0, 10 * 1000 * 1000 };
 	int		fd, i, populated = 1;
 
 	if ((fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC)) == -1)
 		return (-errno);
-	for (i = 0; i < 100 && (populated = contain_events_populated(fd)) > 0;
-	    i++)
+	for (i = 0; (populated = contain_events_populated(fd)) > 0 &&
+	    i < ms / 10; i++)
 		nanosleep(&ts, NULL);
 	close(fd);
 	return (populated == 0 ? 0 : -EBUSY);
 }
 
 /*
- * Remove the run cgroups a previous exitd of this state directory left,
- * ending what still runs in them: a program the dead exitd started must
- * not go on after it.
+ * End what runs in a cgroup a previous exitd of this state directory
+ * left: SIGTERM, SIGKILL after the grace.  Returns how, for the journal.
+ */
+static const char *
+contain_end_stale(const char *name)
+{
+	struct contain_cg	cg;
+	const char		*how = "it had already ended";
+
+	memset(&cg, 0, sizeof(cg));
+	snprintf(cg.name, sizeof(cg.name), "%s", name);
+	if ((cg.dirfd = openat(contain_dirfd, name, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return (how);
+	if (contain_wait_empty(cg.dirfd, 0) != 0) {
+		how = "ended by SIGTERM";
+		contain_cg_signal(&cg, SIGTERM);
+		if (contain_wait_empty(cg.dirfd, EXITD_GRACE * 1000) != 0) {
+			how = "killed (SIGKILL) after the grace period";
+			contain_write(cg.dirfd, "cgroup.kill", "1");
+			if (contain_wait_empty(cg.dirfd, 1000) != 0)
+				how = "still running after SIGKILL";
+		}
+	}
+	close(cg.dirfd);
+	return (how);
+}
+
+/*
+ * Before anything runs: end what the run cgroups a previous exitd of
+ * this state directory left still hold, remember how for the journal
+ * (contain_stale), remove them, and number new runs after them.
  */
 static void
 contain_sweep_stale(void)
 {
 	DIR		*dir;
 	struct dirent	*de;
-	int		 fd, dfd;
+	const char	*how;
+	unsigned long	 n;
+	char		*end;
+	int		 dfd;
 
 	if ((dfd = openat(contain_dirfd, ".", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1 || (dir = fdopendir(dfd)) == NULL) {
@@ -220,19 +258,37 @@ contain_sweep_stale(void)
 	while ((de = readdir(dir)) != NULL) {
 		if (strncmp(de->d_name, "run-", 4) != 0)
 			continue;
-		if ((fd = openat(contain_dirfd, de->d_name, O_RDONLY |
-		    O_DIRECTORY | O_CLOEXEC)) == -1)
-			continue;
-		if (contain_write(fd, "cgroup.kill", "1") == 0 &&
-		    contain_wait_empty(fd) != 0)
-			log_warnx("containment: processes in %s/%s survive "
-			    "cgroup.kill", contain_dir, de->d_name);
-		close(fd);
+		n = strtoul(de->d_name + 4, &end, 10);
+		if (*end == '\0' && n > contain_seq && n < UINT_MAX)
+			contain_seq = (unsigned int)n;
+		how = contain_end_stale(de->d_name);
+		contain_stale = xreallocarray(contain_stale, contain_nstale + 1,
+		    sizeof(*contain_stale));
+		snprintf(contain_stale[contain_nstale].name,
+		    sizeof(contain_stale[contain_nstale].name), "%s",
+		    de->d_name);
+		contain_stale[contain_nstale++].how = how;
 		if (unlinkat(contain_dirfd, de->d_name, AT_REMOVEDIR) == 0)
-			log_info("containment: removed %s/%s, left by a "
-			    "previous exitd", contain_dir, de->d_name);
+			log_info("containment: %s/%s, left by a previous exitd: "
+			    "%s; removed", contain_dir, de->d_name, how);
 	}
 	closedir(dir);
+}
+
+/*
+ * How exitd ended, at start, what ran in the run cgroup name (as a
+ * previous exitd journalled it), or NULL if there was no such cgroup.
+ */
+const char *
+contain_stale_how(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < contain_nstale; i++) {
+		if (strcmp(contain_stale[i].name, name) == 0)
+			return (contain_stale[i].how);
+	}
+	return (NULL);
 }
 
 /*
@@ -343,11 +399,17 @@ contain_cg_get(void)
 	}
 	cg = xcalloc(1, sizeof(*cg));
 	cg->wd = cg->procsfd = cg->eventsfd = -1;
-	snprintf(cg->name, sizeof(cg->name), "run-%u", ++contain_seq);
-	if (mkdirat(contain_dirfd, cg->name, 0755) == -1 && errno != EEXIST) {
-		log_warn("containment: mkdir %s/%s", contain_dir, cg->name);
-		free(cg);
-		return (NULL);
+	/* A fresh name: never one that something may still run in. */
+	for (;;) {
+		snprintf(cg->name, sizeof(cg->name), "run-%u", ++contain_seq);
+		if (mkdirat(contain_dirfd, cg->name, 0755) == 0)
+			break;
+		if (errno != EEXIST) {
+			log_warn("containment: mkdir %s/%s", contain_dir,
+			    cg->name);
+			free(cg);
+			return (NULL);
+		}
 	}
 	if ((cg->dirfd = openat(contain_dirfd, cg->name, O_RDONLY |
 	    O_DIRECTORY | O_CLOEXEC)) == -1 ||
@@ -590,7 +652,41 @@ contain_stat(pid_t pid, struct contain_proc *p)
 	p->pid = pid;
 	p->ppid = (pid_t)v[0];
 	p->pgid = (pid_t)v[1];
+	p->sid = (pid_t)v[2];
 	p->start = v[18];
+	return (0);
+}
+
+/*
+ * Every process of process group pgid in session sid started at or after
+ * start (what is left of a program a previous exitd started: a process
+ * that reused the group's id would not match all three).  Returns 0 with
+ * a fresh array in *procs (*nprocs entries), or -errno.
+ */
+int
+contain_group(pid_t pgid, pid_t sid, uint64_t start, struct contain_proc **procs,
+    size_t *nprocs)
+{
+	DIR			*dir;
+	struct dirent		*de;
+	struct contain_proc	 p;
+	char			*end;
+	long			 pid;
+
+	*procs = NULL;
+	*nprocs = 0;
+	if ((dir = opendir("/proc")) == NULL)
+		return (-errno);
+	while ((de = readdir(dir)) != NULL) {
+		pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 ||
+		    contain_stat((pid_t)pid, &p) != 0 || p.pgid != pgid ||
+		    p.sid != sid || p.start < start)
+			continue;
+		*procs = xreallocarray(*procs, *nprocs + 1, sizeof(**procs));
+		(*procs)[(*nprocs)++] = p;
+	}
+	closedir(dir);
 	return (0);
 }
 
@@ -694,7 +790,7 @@ contain_shutdown(void)
 		contain_cg_unwatch(cg);
 		TAILQ_REMOVE(&contain_busy, cg, entry);
 		contain_write(cg->dirfd, "cgroup.kill", "1");
-		if (contain_wait_empty(cg->dirfd) != 0)
+		if (contain_wait_empty(cg->dirfd, 1000) != 0)
 			log_warnx("containment: processes in %s/%s survive "
 			    "cgroup.kill", contain_dir, cg->name);
 		contain_cg_destroy(cg);
@@ -717,4 +813,7 @@ contain_shutdown(void)
 	contain_dirfd = -1;
 	free(contain_dir);
 	contain_dir = NULL;
+	free(contain_stale);
+	contain_stale = NULL;
+	contain_nstale = 0;
 }

@@ -324,6 +324,10 @@ control_report_snapshot(struct control_peer *p, uint32_t seq, int error,
 	r.window_left_ms = s->window_left_ms;
 	r.bound_ms = s->bound_ms;
 	snprintf(r.driver, sizeof(r.driver), "%s", s->driver);
+	if (error == EXITPT_E_JOURNAL && journal_problem() != NULL)
+		snprintf(r.detail, sizeof(r.detail), "%s", journal_problem());
+	else if (error == 0 && journal_warning() != NULL)
+		snprintf(r.detail, sizeof(r.detail), "%s", journal_warning());
 	r.count = (uint32_t)s->ncalls;
 	if (s->ncalls > 0)
 		a = xcalloc(s->ncalls, sizeof(*a));

@@ -89,6 +89,17 @@ char		*xstrdup(const char *);
 int		 xasprintf(char **, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
+/*
+ * What a restarted exitd needs to end a program a previous exitd started:
+ * its cgroup, or its pid (its process group), session and start time.
+ */
+struct runner_proc {
+	pid_t		 pid;		/* the program; its process group */
+	pid_t		 sid;		/* its session */
+	uint64_t	 start;		/* starttime, ticks; 0: not known */
+	const char	*cgroup;	/* below exitd's cgroup, or NULL */
+};
+
 /* runner.c */
 void		 runner_contain(int, const char *);
 void		 runner_init(struct event_base *);
@@ -96,6 +107,8 @@ struct runner_job *runner_start(const struct runner_spec *, runner_done_cb,
 		    void *);
 void		 runner_stop(struct runner_job *);
 pid_t		 runner_pid(const struct runner_job *);
+int		 runner_proc(const struct runner_job *, struct runner_proc *);
+void		 runner_end_stale(const struct runner_proc *, char *, size_t);
 void		 runner_shutdown(void);
 
 /*
@@ -142,6 +155,7 @@ struct contain_proc {
 	pid_t		 pid;
 	pid_t		 ppid;
 	pid_t		 pgid;
+	pid_t		 sid;
 	uint64_t	 start;		/* /proc/PID/stat starttime, ticks */
 };
 int		 contain_init(struct event_base *, int, const char *);
@@ -161,6 +175,9 @@ int		 contain_stat(pid_t, struct contain_proc *);
 int		 contain_scan(const pid_t *, size_t, struct contain_proc **,
 		     size_t *);
 int		 contain_proc_signal(const struct contain_proc *, int);
+int		 contain_group(pid_t, pid_t, uint64_t, struct contain_proc **,
+		     size_t *);
+const char	*contain_stale_how(const char *);
 void		 contain_shutdown(void);
 
 /*
@@ -263,6 +280,15 @@ struct part_ops {
 	 * (the operation is journalled as interrupted).  May be NULL.
 	 */
 	void		 (*shutdown)(void);
+	/*
+	 * After a restart, before any phase runs: end what may still run
+	 * of a call that a previous exitd started and never saw end;
+	 * process is what the kind gave call_set_process() for it.  how
+	 * receives, in words, what was done, for the journal.  May be
+	 * NULL.
+	 */
+	void		 (*end_stale)(struct part *, json_t *process, char *how,
+			     size_t howlen);
 };
 
 /* A participant's answer in one call, handed to phase_answer(). */
@@ -308,6 +334,7 @@ int		 call_phase(const struct call *);	/* EXITPT_OP_* */
 struct part	*call_part(const struct call *);
 const struct engine_op *call_op(const struct call *);
 void		 call_set_pid(struct call *, pid_t);	/* this call's */
+void		 call_set_process(struct call *, json_t *);
 uint64_t	 engine_op_id(const struct engine_op *);
 int		 engine_op_action(const struct engine_op *);
 int		 engine_op_window(const struct engine_op *);	/* seconds */
@@ -388,6 +415,10 @@ enum engine_event_type {
 	ENGINE_PHASE_ENDED,
 	ENGINE_OPERATION_ENDED,
 	ENGINE_OPERATION_INTERRUPTED,	/* exitd stops with it open */
+	ENGINE_CALL_PROCESS,	/* a call runs as this process (journalled
+				   for a restarted exitd to end it) */
+	ENGINE_STALE_ENDED,	/* after a restart: what still ran of a
+				   call of the previous exitd was ended */
 };
 
 /* What an observer is told; valid only during the callback. */
@@ -408,7 +439,11 @@ struct engine_event {
 	const struct engine_call_view *call;	/* CALL_STARTED, ANSWER,
 						   LATE_ANSWER */
 	const struct part	*part;		/* CALL_STARTED, ANSWER,
-						   LATE_ANSWER if known */
+						   LATE_ANSWER if known,
+						   CALL_PROCESS,
+						   STALE_ENDED */
+	json_t			*process;	/* CALL_PROCESS */
+	const char		*how;		/* STALE_ENDED */
 };
 
 /*
@@ -432,6 +467,7 @@ struct engine_record {
 	const char		*who;
 	int32_t			 number;
 	json_t			*identity;
+	json_t			*process;	/* CALL_PROCESS */
 	int			 effective;	/* answer: 1, 0, -1 unknown */
 };
 
@@ -461,6 +497,9 @@ void		 journal_close(void);
 void		 journal_sync(void);
 const char	*journal_path(void);
 json_t		*journal_string(const char *);
+int		 journal_reserve(size_t, size_t);
+const char	*journal_problem(void);
+const char	*journal_warning(void);
 void		 journal_observe(void);
 int		 journal_recover(struct engine_op *);
 

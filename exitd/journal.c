@@ -5,6 +5,7 @@
  * at start-up to rebuild an operation that exitd did not finish.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,19 +18,35 @@
 #include <unistd.h>
 
 #include "exitd.h"
+#include "protocol.h"
 
 #define JOURNAL_NAME		"journal"
 #define JOURNAL_LINE_MAX	(64 * 1024)
+/*
+ * Space reserved for an operation: a base for its own records, and per
+ * participant room for nine records (call, process and answer in three
+ * phases), each with a fixed part, its key, name and identity (up to six
+ * bytes a byte once escaped), and its reason.
+ */
+#define JOURNAL_RESERVE_BASE	(16 * 1024)
+#define JOURNAL_RECORD_FIXED	768
+#define JOURNAL_REASON_MAX	(6 * 256)
 
 static int			 journal_fd = -1;
 static char			*journal_file;
 static struct engine_observer	*journal_observer;
+/* Why the last operation could not start ("": it could). */
+static char			 journal_refusal[PROTO_REASON_MAX];
+/* Records of the current operation that could not be written. */
+static char			 journal_loss[PROTO_REASON_MAX];
+static unsigned int		 journal_lost;
 
 static const char *journal_phase_names[PHASE_NKINDS] = {
 	"none", "check", "prepare", "cancel", "complete"
 };
 
 static void	 journal_write(json_t *);
+static void	 journal_failed(int);
 static json_t	*journal_record(const struct engine_event *, const char *);
 static void	 journal_event_cb(const struct engine_event *, void *);
 static void	 journal_call(json_t *, const struct engine_event *);
@@ -76,8 +93,77 @@ journal_path(void)
 void
 journal_sync(void)
 {
-	if (journal_fd != -1 && fdatasync(journal_fd) == -1)
+	if (journal_fd != -1 && fdatasync(journal_fd) == -1) {
 		log_warn("journal: fdatasync %s", journal_file);
+		journal_failed(errno);
+	}
+}
+
+/*
+ * Make sure the journal can take an operation of nparts participants
+ * whose keys add up to keybytes: reserve the space its records need
+ * beyond the end of the file (fallocate, without changing its size), or
+ * where that is not supported, check that the file system has it.
+ * Returns 0, or -errno with journal_problem() saying what failed.
+ */
+int
+journal_reserve(size_t nparts, size_t keybytes)
+{
+	struct statvfs	 vfs;
+	struct stat	 st;
+	off_t		 need;
+	int		 error = 0;
+
+	need = JOURNAL_RESERVE_BASE + (off_t)nparts * (9 * JOURNAL_RECORD_FIXED +
+	    3 * JOURNAL_REASON_MAX) + (off_t)keybytes * 9 * 3 * 6;
+	if (journal_fd == -1)
+		error = -EBADF;
+	else if (fstat(journal_fd, &st) == -1)
+		error = -errno;
+	else if (fallocate(journal_fd, FALLOC_FL_KEEP_SIZE, st.st_size,
+	    need) == -1) {
+		error = -errno;
+		if ((error == -EOPNOTSUPP || error == -ENOSYS) &&
+		    fstatvfs(journal_fd, &vfs) == 0)
+			error = (off_t)vfs.f_bavail * (off_t)vfs.f_frsize >=
+			    need ? 0 : -ENOSPC;
+	}
+	if (error != 0) {
+		snprintf(journal_refusal, sizeof(journal_refusal), "journal "
+		    "%s: %s (an operation with %zu participants needs %lld "
+		    "KiB)", journal_file, strerror(-error), nparts,
+		    (long long)(need + 1023) / 1024);
+		log_warnx("%s", journal_refusal);
+		return (error);
+	}
+	journal_refusal[0] = '\0';
+	return (0);
+}
+
+/* Why the last reservation failed (the refused operation), or NULL. */
+const char *
+journal_problem(void)
+{
+	return (journal_refusal[0] != '\0' ? journal_refusal : NULL);
+}
+
+/* How many records of the current operation were lost, or NULL. */
+const char *
+journal_warning(void)
+{
+	return (journal_lost > 0 ? journal_loss : NULL);
+}
+
+/* A record could not be written: say so once, then count. */
+static void
+journal_failed(int error)
+{
+	journal_lost++;
+	snprintf(journal_loss, sizeof(journal_loss), "journal %s: %s; %u "
+	    "record%s of this operation could not be written", journal_file,
+	    strerror(error), journal_lost, journal_lost == 1 ? "" : "s");
+	if (journal_lost == 1)
+		log_warnx("%s", journal_loss);
 }
 
 /* Append one record as a line with a single write, then free it. */
@@ -91,7 +177,7 @@ journal_write(json_t *rec)
 	line = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(rec);
 	if (line == NULL) {
-		log_warnx("journal: cannot encode a record");
+		journal_failed(ENOMEM);
 		return;
 	}
 	len = strlen(line);
@@ -100,7 +186,7 @@ journal_write(json_t *rec)
 		if ((n = write(journal_fd, line + off, len - off)) == -1) {
 			if (errno == EINTR)
 				continue;
-			log_warn("journal: write %s", journal_file);
+			journal_failed(errno);
 			break;
 		}
 		off += (size_t)n;
@@ -201,6 +287,7 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 
 	switch (ev->type) {
 	case ENGINE_OPERATION_STARTED:
+		journal_lost = 0;
 		rec = journal_record(ev, "operation-start");
 		json_object_set_new(rec, "action", json_integer(ev->action));
 		json_object_set_new(rec, "validate_only",
@@ -275,12 +362,28 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 			    json_integer((json_int_t)v->output_dropped));
 		sync = 0;
 		break;
+	case ENGINE_CALL_PROCESS:
+		rec = journal_record(ev, "process");
+		journal_call(rec, ev);
+		json_object_set_new(rec, "call", json_integer((json_int_t)
+		    v->id));
+		json_object_set(rec, "process", ev->process);
+		sync = 0;
+		break;
+	case ENGINE_STALE_ENDED:
+		rec = journal_record(ev, "stale-ended");
+		journal_call(rec, ev);
+		json_object_set_new(rec, "how", journal_string(ev->how));
+		break;
 	default:
 		return;
 	}
 	journal_write(rec);
 	if (sync)
 		journal_sync();
+	if (ev->type == ENGINE_PHASE_ENDED && journal_lost > 0)
+		log_warnx("operation %016" PRIx64 ": %s", ev->operation,
+		    journal_loss);
 }
 
 /* Subscribe the journal to the engine's events. */
@@ -340,6 +443,8 @@ journal_parse(json_t *j, struct engine_record *rec, char *key, size_t keylen)
 		rec->type = ENGINE_CALL_STARTED;
 	else if (strcmp(event, "answer") == 0)
 		rec->type = ENGINE_ANSWER;
+	else if (strcmp(event, "process") == 0)
+		rec->type = ENGINE_CALL_PROCESS;
 	else
 		return (-1);
 	rec->operation = strtoull(json_string_value(json_object_get(j, "op")),
@@ -366,6 +471,7 @@ journal_parse(json_t *j, struct engine_record *rec, char *key, size_t keylen)
 	}
 	if ((rec->identity = json_object_get(j, "id")) == NULL)
 		rec->identity = j;
+	rec->process = json_object_get(j, "process");
 	eff = json_object_get(j, "effective");
 	rec->effective = -1;
 	if ((v = json_string_value(eff)) != NULL)

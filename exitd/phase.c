@@ -47,6 +47,8 @@ struct part {
 	int			 allowed;	/* Check allowed: Cancel
 						   goes here */
 	int			 broken;	/* not restored: never called */
+	json_t			*stale[PHASE_NKINDS];	/* recovery: the process
+						   of a call never seen end */
 	uint32_t		 hash;
 	struct part		*hnext;
 };
@@ -155,6 +157,8 @@ static void	 phase_emit_call(struct engine_op *, enum engine_event_type,
 		     struct call *, const char *);
 static void	 phase_view(const struct call *, uint64_t,
 		     struct engine_call_view *);
+static int	 phase_reserve(struct engine_op *);
+static void	 phase_end_stale(struct engine_op *);
 static int	 phase_collect(struct engine_op *, int);
 static int	 phase_takes_part(struct engine_op *, const struct part *,
 		     int);
@@ -232,11 +236,14 @@ phase_free_parts(struct engine_op *op)
 {
 	struct part	*p;
 	size_t		 i;
+	int		 k;
 
 	for (i = 0; i < op->nparts; i++) {
 		p = op->parts[i];
 		if (p->ops->free != NULL)
 			p->ops->free(p);
+		for (k = 0; k < PHASE_NKINDS; k++)
+			json_decref(p->stale[k]);
 		free(p->key);
 		free(p->who);
 		free(p);
@@ -305,6 +312,8 @@ phase_init(struct event_base *base, const char *state_dir,
 	}
 	if (rv != 1)
 		return;
+	/* Before any Cancel or Complete: nothing of the old calls runs. */
+	phase_end_stale(op);
 	for (i = 0; i < op->nparts; i++) {
 		if (op->parts[i]->point == REGISTRY_SUSPEND &&
 		    !op->parts[i]->broken)
@@ -667,6 +676,77 @@ call_set_pid(struct call *c, pid_t pid)
 	c->pid = pid > 0 ? pid : 0;
 }
 
+/*
+ * Record what a running call's process is (the reference to process
+ * passes): the journal keeps it, so that a restarted exitd can end what
+ * still runs of a call it never saw end (part_ops end_stale).
+ */
+void
+call_set_process(struct call *c, json_t *process)
+{
+	struct engine_event	ev;
+	struct engine_call_view	view;
+	struct engine_op	*op = c->ph->op;
+
+	if (process == NULL)
+		return;
+	phase_view(c, phase_now_ms(), &view);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = ENGINE_CALL_PROCESS;
+	ev.operation = op->id;
+	ev.action = op->action;
+	ev.phase = c->ph->kind;
+	ev.window = op->window;
+	ev.system_state = op->system_state;
+	ev.call = &view;
+	ev.part = c->part;
+	ev.process = process;
+	phase_emit(&ev);
+	json_decref(process);
+}
+
+/*
+ * A restarted exitd: before any phase runs, end what still runs of the
+ * calls of the recovered operation that the last exitd never saw end,
+ * each through its kind, and journal what was done.
+ */
+static void
+phase_end_stale(struct engine_op *op)
+{
+	struct engine_event	 ev;
+	struct part		*p;
+	char			 how[256];
+	size_t			 i;
+	int			 k;
+
+	for (i = 0; i < op->nparts; i++) {
+		p = op->parts[i];
+		for (k = 1; k < PHASE_NKINDS; k++) {
+			if (p->stale[k] == NULL)
+				continue;
+			snprintf(how, sizeof(how), "not known how to end it");
+			if (p->ops->end_stale != NULL)
+				p->ops->end_stale(p, p->stale[k], how,
+				    sizeof(how));
+			json_decref(p->stale[k]);
+			p->stale[k] = NULL;
+			log_info("operation %016" PRIx64 ": %s %s %s, started by "
+			    "the previous exitd: %s", op->id,
+			    exitpt_phase_name(k), p->ops->name, p->key, how);
+			memset(&ev, 0, sizeof(ev));
+			ev.type = ENGINE_STALE_ENDED;
+			ev.operation = op->id;
+			ev.action = op->action;
+			ev.phase = k;
+			ev.window = op->window;
+			ev.system_state = op->system_state;
+			ev.part = p;
+			ev.how = how;
+			phase_emit(&ev);
+		}
+	}
+}
+
 /* Operation id. */
 uint64_t
 engine_op_id(const struct engine_op *op)
@@ -750,6 +830,20 @@ phase_collect(struct engine_op *op, int kind)
 }
 
 /*
+ * Reserve the journal's space for op's participants (journal.c says why
+ * when it cannot).  Returns 0 or -errno.
+ */
+static int
+phase_reserve(struct engine_op *op)
+{
+	size_t	i, keys = 0;
+
+	for (i = 0; i < op->nparts; i++)
+		keys += strlen(op->parts[i]->key) + strlen(op->parts[i]->who);
+	return (journal_reserve(op->nparts, keys));
+}
+
+/*
  * Whether phase kind calls p: on its exit point, at most once per
  * operation, Prepare and Cancel only those that Check called, Cancel
  * only those that allowed (rule 3); then the kind's own filter.
@@ -801,8 +895,10 @@ phase_start(struct engine_op *op, int kind, const char *driver)
 	 * Complete cannot veto and the system has resumed: a kind that
 	 * cannot list its participants is logged and Complete goes on.
 	 */
-	if (kind == EXITPT_OP_COMPLETE)
+	if (kind == EXITPT_OP_COMPLETE) {
 		phase_collect(op, kind);
+		phase_reserve(op);
+	}
 	for (i = 0; i < op->nparts; i++) {
 		if (phase_takes_part(op, op->parts[i], kind))
 			n++;
@@ -1371,6 +1467,11 @@ phase_drive_check(const struct engine_request *req, engine_reply_cb cb,
 		phase_op_free(op);
 		return (error);
 	}
+	/* An operation that cannot be journalled must not start. */
+	if (phase_reserve(op) != 0) {
+		phase_op_free(op);
+		return (EXITPT_E_JOURNAL);
+	}
 	phase_op_free(phase_op);
 	phase_op = op;
 	op->open = 1;
@@ -1656,9 +1757,20 @@ phase_replay(struct engine_op *op, const struct engine_record *rec)
 			p->allowed = 1;
 		break;
 	case ENGINE_ANSWER:
-		if (kind == EXITPT_OP_CHECK && rec->effective >= 0 &&
-		    (p = phase_replay_part(op, rec, 0)) != NULL)
+		if (kind == 0 || (p = phase_replay_part(op, rec, 0)) == NULL)
+			break;
+		if (kind == EXITPT_OP_CHECK && rec->effective >= 0)
 			p->allowed = rec->effective;
+		/* It was seen to end: nothing of it runs. */
+		json_decref(p->stale[kind]);
+		p->stale[kind] = NULL;
+		break;
+	case ENGINE_CALL_PROCESS:
+		if (kind == 0 || rec->process == NULL ||
+		    (p = phase_replay_part(op, rec, 0)) == NULL)
+			break;
+		json_decref(p->stale[kind]);
+		p->stale[kind] = json_incref(rec->process);
 		break;
 	default:
 		break;

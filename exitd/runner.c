@@ -68,6 +68,8 @@ struct runner_job {
 	char			*program;
 	enum runner_state	 state;
 	pid_t			 pid;		/* also its process group */
+	pid_t			 sid;		/* its session (no cgroup) */
+	uint64_t		 pstart;	/* its start time (no cgroup) */
 	struct contain_cg	*cg;		/* its cgroup, or NULL */
 	int			 infofd;	/* Check: answers, read back */
 	int			 child_stage;	/* SPAWN_STAGE_* */
@@ -992,6 +994,7 @@ runner_start(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 	const struct runner_user	*u;
 	struct progcheck		 pc;
 	struct spawn_req		 req;
+	struct contain_proc		 ps;
 	struct timeval			 tv;
 	char				*argv[4], **env;
 	int				 info, outw = -1, errw = -1, error;
@@ -1073,6 +1076,14 @@ runner_start(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 	job->child_stage = req.stage;
 	job->child_errno = req.error;
 	job->state = RUNNER_RUNNING;
+	/*
+	 * Without a cgroup, a restarted exitd finds what is left of the
+	 * program by its process group, session and start time.
+	 */
+	if (job->cg == NULL && contain_stat(pid, &ps) == 0) {
+		job->sid = ps.sid;
+		job->pstart = ps.start;
+	}
 	LIST_INSERT_HEAD(&runner_hash[(unsigned int)pid % RUNNER_NHASH], job,
 	    hash);
 	runner_nmains++;
@@ -1113,6 +1124,89 @@ pid_t
 runner_pid(const struct runner_job *job)
 {
 	return (job != NULL ? job->pid : -1);
+}
+
+/*
+ * What a restarted exitd would need to end what is left of a running
+ * program (for the journal; the strings live as long as the job).
+ * Returns 0, or -1 when the program is not running.
+ */
+int
+runner_proc(const struct runner_job *job, struct runner_proc *rp)
+{
+	memset(rp, 0, sizeof(*rp));
+	if (job == NULL || job->state != RUNNER_RUNNING)
+		return (-1);
+	rp->pid = job->pid;
+	rp->sid = job->sid;
+	rp->start = job->pstart;
+	rp->cgroup = job->cg != NULL ? contain_cg_name(job->cg) : NULL;
+	return (0);
+}
+
+/* Whether a process found by contain_group is still the same one. */
+static int
+runner_alive(const struct contain_proc *p)
+{
+	struct contain_proc	now;
+
+	return (contain_stat(p->pid, &now) == 0 && now.start == p->start);
+}
+
+/*
+ * After a restart, before any phase runs: end what is left of a program
+ * a previous exitd started (rp as runner_proc gave it then).  Its cgroup
+ * was ended when exitd started (contain.c); without one, its process
+ * group gets SIGTERM, then SIGKILL after the grace, every process checked
+ * by its start time and session so that a reused pid is never hit.
+ * (Processes that had left the group cannot be told apart any more.)
+ * how receives what was done.
+ */
+void
+runner_end_stale(const struct runner_proc *rp, char *how, size_t len)
+{
+	struct contain_proc	*procs;
+	struct timespec		 ts = { 0, 20 * 1000 * 1000 };
+	const char		*h;
+	size_t			 n, i, left;
+	int			 tries;
+
+	if (rp->cgroup != NULL) {
+		h = contain_stale_how(rp->cgroup);
+		snprintf(how, len, "%s (cgroup %s)", h != NULL ? h :
+		    "it had already ended", rp->cgroup);
+		return;
+	}
+	if (rp->pid <= 0 || rp->start == 0 || contain_group(rp->pid, rp->sid,
+	    rp->start, &procs, &n) != 0) {
+		snprintf(how, len, "not found (pid %ld)", (long)rp->pid);
+		return;
+	}
+	if (n == 0) {
+		snprintf(how, len, "it had already ended (pid %ld)",
+		    (long)rp->pid);
+		free(procs);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		contain_proc_signal(&procs[i], SIGTERM);
+	snprintf(how, len, "ended by SIGTERM (process group %ld, %zu "
+	    "process%s)", (long)rp->pid, n, n == 1 ? "" : "es");
+	for (tries = 0; tries <= EXITD_GRACE * 50; tries++) {
+		for (i = left = 0; i < n; i++)
+			left += runner_alive(&procs[i]);
+		if (left == 0 || tries == EXITD_GRACE * 50)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (left > 0) {
+		for (i = 0; i < n; i++)
+			contain_proc_signal(&procs[i], SIGKILL);
+		snprintf(how, len, "killed (SIGKILL) after the grace period "
+		    "(process group %ld, %zu process%s)", (long)rp->pid, n,
+		    n == 1 ? "" : "es");
+	}
+	free(procs);
 }
 
 /*

@@ -288,6 +288,9 @@ ctl_phase_result(const char *cmd, int error, struct exitpt_report *r)
 		    exitpt_outcome_name(exitpt_report_outcome(r))));
 	if (error != 0 && r == NULL)
 		return (ctl_fail(cmd, error, "lost the connection to exitd"));
+	if (error != 0 && *exitpt_report_detail(r) != '\0')
+		return (ctl_fail(cmd, error, "exitd refused: %s",
+		    exitpt_report_detail(r)));
 	if (error != 0)
 		return (ctl_fail(cmd, error, "exitd refused"));
 	rv = ctl_phase_exit(exitpt_report_outcome(r));
@@ -298,6 +301,13 @@ ctl_phase_result(const char *cmd, int error, struct exitpt_report *r)
 		ctl_phase_print(stdout, r);
 	if (rv == CTL_EXIT_VETOED && ctl_opts.json)
 		ctl_phase_print(stderr, r);
+	/* The phase ran, but its journal lost records: say so, and fail. */
+	if (*exitpt_report_detail(r) != '\0') {
+		fprintf(stderr, "exitctl: %s: warning: %s\n", cmd,
+		    exitpt_report_detail(r));
+		if (rv == CTL_EXIT_OK)
+			rv = CTL_EXIT_IO;
+	}
 	return (rv);
 }
 
