@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include "exitd.h"
+
+#define EXITD_MMAP_THRESHOLD	(64 * 1024)
 
 static struct event_base	*exitd_base;
 static struct config		 exitd_cfg;
@@ -244,6 +247,14 @@ main(int argc, char **argv)
 	if (optind != argc)
 		exitd_usage();
 	log_init(1, verbose);
+	/*
+	 * A phase over a thousand programs makes large short-lived blocks
+	 * (the report of every answer, the snapshot of a phase): give them
+	 * their own mappings, returned at free, rather than the heap, where
+	 * they would keep an idle exitd large.  A fixed threshold also stops
+	 * glibc from raising it after such a block is freed.
+	 */
+	mallopt(M_MMAP_THRESHOLD, EXITD_MMAP_THRESHOLD);
 
 	if (sock == NULL && ((sock = getenv(EXITPT_SOCKET_ENV)) == NULL ||
 	    *sock == '\0'))

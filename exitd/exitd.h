@@ -380,6 +380,9 @@ struct engine_call_view {
 	const char	*reason;
 	uint64_t	 duration_ms;	/* so far, while running */
 	size_t		 output_dropped;
+	int		 stopped;	/* the engine stopped it: 1 at its
+					   time limit, 2 at the end of the
+					   window, 3 for a cancel; else 0 */
 };
 
 /* The engine's state at one generation; immutable once built. */

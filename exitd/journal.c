@@ -248,6 +248,16 @@ journal_call(json_t *rec, const struct engine_event *ev)
 	if (ev->type == ENGINE_LATE_ANSWER)
 		json_object_set_new(rec, "call", json_integer((json_int_t)
 		    v->id));
+	if (p == NULL && v != NULL && v->key != NULL && *v->key != '\0') {
+		/* A call of an operation that ended, as its status kept it. */
+		json_object_set_new(rec, "kind", json_string(v->kind_name));
+		json_object_set_new(rec, "key", journal_string(v->key));
+		json_object_set_new(rec, "point",
+		    json_string(registry_point_name(v->point)));
+		json_object_set_new(rec, "number", json_integer(v->number));
+		json_object_set_new(rec, "who", journal_string(v->who));
+		return;
+	}
 	if (p == NULL)
 		return;
 	json_object_set_new(rec, "kind", json_string(part_ops(p)->name));

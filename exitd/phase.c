@@ -121,6 +121,8 @@ struct engine_op {
 	size_t			 hashsize;	/* a power of two */
 	struct phase		 ph[PHASE_NKINDS];
 	struct event		*recovery_ev;
+	struct engine_snapshot	*final;		/* ended: what status shows */
+	size_t			 final_size;	/* bytes of that one block */
 };
 
 struct engine_observer {
@@ -159,6 +161,13 @@ static void	 phase_view(const struct call *, uint64_t,
 		     struct engine_call_view *);
 static int	 phase_reserve(struct engine_op *);
 static void	 phase_end_stale(struct engine_op *);
+static struct engine_snapshot *phase_snapshot_build(const struct engine_op *,
+		     int, size_t *);
+static struct engine_snapshot *phase_snapshot_copy(
+		     const struct engine_snapshot *, size_t);
+static void	 phase_op_compact(struct engine_op *);
+static const struct engine_call_view *phase_final_call(
+		     const struct engine_op *, uint64_t);
 static int	 phase_collect(struct engine_op *, int);
 static int	 phase_takes_part(struct engine_op *, const struct part *,
 		     int);
@@ -166,7 +175,8 @@ static void	 phase_start(struct engine_op *, int, const char *);
 static void	 phase_start_next(struct phase *);
 static void	 phase_call_start(struct phase *, struct call *);
 static void	 phase_limit_cb(evutil_socket_t, short, void *);
-static void	 phase_late(struct engine_op *, struct call *, uint64_t,
+static void	 phase_late(struct engine_op *, struct call *,
+		     const struct engine_call_view *, uint64_t,
 		     const struct part_answer *, const char *);
 static void	 phase_check_fold(struct engine_op *, struct call *);
 static void	 phase_stop_all(struct phase *, enum phase_stop);
@@ -266,6 +276,7 @@ phase_op_free(struct engine_op *op)
 		free(op->ph[i].waiters);
 	}
 	phase_free_parts(op);
+	free(op->final);
 	free(op->parts);
 	free(op->hash);
 	free(op->driver);
@@ -460,6 +471,8 @@ phase_view(const struct call *c, uint64_t now, struct engine_call_view *v)
 	v->duration_ms = c->running && now > c->start_ms ? now - c->start_ms :
 	    c->duration_ms;
 	v->output_dropped = c->output_dropped;
+	v->stopped = c->stopped == PHASE_STOP_LIMIT ? 1 : c->stopped ==
+	    PHASE_STOP_WINDOW ? 2 : c->stopped == PHASE_STOP_CANCEL ? 3 : 0;
 }
 
 /* Hash of a participant's identity within an operation (FNV-1a). */
@@ -1040,7 +1053,8 @@ phase_clean(char *s)
  * the window, or answered before).
  */
 static void
-phase_late(struct engine_op *op, struct call *c, uint64_t id,
+phase_late(struct engine_op *op, struct call *c,
+    const struct engine_call_view *ended, uint64_t id,
     const struct part_answer *a, const char *why)
 {
 	struct engine_event	ev;
@@ -1050,7 +1064,14 @@ phase_late(struct engine_op *op, struct call *c, uint64_t id,
 	memset(&view, 0, sizeof(view));
 	if (c != NULL)
 		phase_view(c, phase_now_ms(), &view);
-	else
+	else if (ended != NULL) {
+		/* A call of the operation that ended, as its status kept it. */
+		view = *ended;
+		why = ended->stopped == 1 ? "after its time limit" :
+		    ended->stopped == 2 ? "after the prepare window" :
+		    ended->stopped == 3 ? "after its call was cancelled" :
+		    "the call had already ended";
+	} else
 		view.kind_name = view.who = view.key = "";
 	snprintf(reason, sizeof(reason), "%s", a->reason != NULL ? a->reason :
 	    "");
@@ -1067,16 +1088,17 @@ phase_late(struct engine_op *op, struct call *c, uint64_t id,
 	ev.operation = op->id;
 	ev.action = op->action;
 	ev.validate_only = op->validate_only;
-	ev.phase = c != NULL ? c->ph->kind : op->cur;
+	ev.phase = c != NULL ? c->ph->kind : ended != NULL ? ended->phase :
+	    op->cur;
 	ev.window = op->window;
 	ev.system_state = op->system_state;
 	ev.late = why;
 	ev.call = &view;
 	ev.part = c != NULL ? c->part : NULL;
 	log_info("operation %016" PRIx64 ": late answer for call %" PRIu64
-	    "%s%s%s%s ignored: %s", op->id, id, c != NULL ? " (" : "",
-	    c != NULL ? c->part->ops->name : "", c != NULL ? " " : "",
-	    c != NULL ? c->part->key : "", why);
+	    "%s%s%s%s%s ignored: %s", op->id, id, *view.key != '\0' ? " (" :
+	    "", view.kind_name, *view.key != '\0' ? " " : "", view.key,
+	    *view.key != '\0' ? ")" : "", why);
 	phase_emit(&ev);
 }
 
@@ -1094,8 +1116,8 @@ phase_answer(uint64_t id, const struct part_answer *a)
 	const char		*why;
 
 	if ((c = phase_find_call(op, id)) == NULL) {
-		phase_late(op, NULL, id, a, "no such call in the current "
-		    "operation");
+		phase_late(op, NULL, phase_final_call(op, id), id, a,
+		    "no such call in the current operation");
 		return;
 	}
 	if (!c->running) {
@@ -1106,7 +1128,7 @@ phase_answer(uint64_t id, const struct part_answer *a)
 		    "after the prepare window" : c->stopped ==
 		    PHASE_STOP_CANCEL ? "after its call was cancelled" :
 		    "the call had already ended";
-		phase_late(op, c, id, a, why);
+		phase_late(op, c, NULL, id, a, why);
 		return;
 	}
 	ph = c->ph;
@@ -1349,6 +1371,8 @@ phase_end(struct engine_op *op, struct phase *ph)
 	if (ph->kind == EXITPT_OP_CANCEL)
 		phase_reply(&op->ph[EXITPT_OP_CHECK], 0);
 	phase_reply(ph, 0);
+	if (outcome != -1)
+		phase_op_compact(op);
 }
 
 /*
@@ -1616,6 +1640,45 @@ struct engine_snapshot *
 phase_snapshot(int kind)
 {
 	const struct engine_op	*op = phase_op;
+	size_t			 size;
+
+	if (op->final != NULL && (kind < 0 || kind == op->final->phase))
+		return (phase_snapshot_copy(op->final, op->final_size));
+	return (phase_snapshot_build(op, kind, &size));
+}
+
+/*
+ * A copy of a snapshot block of size bytes: the views and the strings
+ * live in the block, so their pointers move with it.
+ */
+static struct engine_snapshot *
+phase_snapshot_copy(const struct engine_snapshot *src, size_t size)
+{
+	struct engine_snapshot	*s;
+	ptrdiff_t		 delta;
+	size_t			 i;
+
+	s = xmalloc(size);
+	memcpy(s, src, size);
+	delta = (char *)s - (const char *)src;
+#define PHASE_MOVE(p)	((p) = (void *)((char *)(p) + delta))
+	PHASE_MOVE(s->calls);
+	PHASE_MOVE(s->driver);
+	for (i = 0; i < s->ncalls; i++) {
+		PHASE_MOVE(s->calls[i].who);
+		PHASE_MOVE(s->calls[i].key);
+		PHASE_MOVE(s->calls[i].reason);
+		s->calls[i].kind_name = src->calls[i].kind_name;
+	}
+#undef PHASE_MOVE
+	s->generation = phase_gen;
+	return (s);
+}
+
+/* Build a snapshot of phase kind of op in one block; its size in *sizep. */
+static struct engine_snapshot *
+phase_snapshot_build(const struct engine_op *op, int kind, size_t *sizep)
+{
 	const struct phase	*ph;
 	struct engine_snapshot	*s;
 	struct engine_call_view	*v;
@@ -1634,6 +1697,7 @@ phase_snapshot(int kind)
 		    (ph->calls[i].reason != NULL ?
 		    strlen(ph->calls[i].reason) : 0) + 3;
 	s = xcalloc(1, size);
+	*sizep = size;
 	s->calls = (struct engine_call_view *)(s + 1);
 	pool = (char *)(s->calls + ph->ncalls);
 	s->driver = phase_pool_copy(&pool, op->driver != NULL ? op->driver :
@@ -1663,6 +1727,46 @@ phase_snapshot(int kind)
 	s->bound_ms = phase_bound_ms(op, ph, now);
 	s->system_state = op->id == 0 ? -1 : op->system_state;
 	return (s);
+}
+
+/*
+ * The view, kept in the ended operation's status, of call id of its last
+ * phase, or NULL: what a late answer to it is journalled against.
+ */
+static const struct engine_call_view *
+phase_final_call(const struct engine_op *op, uint64_t id)
+{
+	const struct engine_snapshot	*f = op->final;
+
+	if (f == NULL || f->ncalls == 0 || id < f->calls[0].id ||
+	    id - f->calls[0].id >= f->ncalls)
+		return (NULL);
+	return (&f->calls[id - f->calls[0].id]);
+}
+
+/*
+ * An operation has ended and its drivers have their replies: keep only
+ * what a status shows of it (a snapshot of its last phase, one block)
+ * and free its participants and calls, so that an exitd that ran a
+ * thousand programs goes back to its idle size.
+ */
+static void
+phase_op_compact(struct engine_op *op)
+{
+	int	i;
+
+	free(op->final);
+	op->final = phase_snapshot_build(op, -1, &op->final_size);
+	for (i = 0; i < PHASE_NKINDS; i++)
+		phase_phase_clear(&op->ph[i]);
+	phase_free_parts(op);
+	free(op->parts);
+	op->parts = NULL;
+	op->partcap = 0;
+	free(op->hash);
+	op->hash = NULL;
+	op->hashsize = 0;
+	malloc_trim(0);
 }
 
 /* Release a snapshot; NULL is allowed. */

@@ -12,6 +12,7 @@
  * grace period, and the call ends only once none is left.
  */
 #include <sys/types.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/queue.h>
 #include <sys/resource.h>
@@ -53,9 +54,8 @@ enum runner_state {
 
 struct runner_stream {
 	struct runner_job	*job;
-	int			 fd;
+	int			 fd;	/* in runner_epfd while open */
 	int			 is_stdout;
-	struct event		*ev;
 	char			*line;	/* RUNNER_LINE_MAX, on output */
 	size_t			 len;
 };
@@ -76,7 +76,8 @@ struct runner_job {
 	int			 child_errno;
 	struct runner_stream	 out;
 	struct runner_stream	 err;
-	struct event		*timer;	/* timeout, grace, refusal */
+	struct event		*timer;	/* timeout, grace, refusal; stored
+					   after the job (event_assign) */
 	int			 stopping;	/* timed out or stopped */
 	int			 killed;	/* SIGKILL sent to the program */
 	int			 leftovers;	/* it exited leaving processes */
@@ -109,6 +110,15 @@ static struct event_base	*runner_base;
 static uid_t			 runner_euid;	/* exitd's, fixed */
 static gid_t			 runner_egid;
 static struct event		*runner_sigchld;
+/*
+ * The programs' output pipes wait in an epoll set of the runner's own,
+ * which libevent watches as one descriptor: libevent keeps a record for
+ * every descriptor number it ever watched, and a thousand pipes left
+ * those scattered over the heap for good.  A pipe leaves the set when it
+ * is closed.
+ */
+static int			 runner_epfd = -1;
+static struct event		*runner_epev;
 static struct runner_jobs	 runner_jobs =
     TAILQ_HEAD_INITIALIZER(runner_jobs);
 static struct runner_bucket	 runner_hash[RUNNER_NHASH];
@@ -126,7 +136,7 @@ static size_t			 runner_rolen;
 
 static void	runner_sigchld_cb(evutil_socket_t, short, void *);
 static void	runner_timer_cb(evutil_socket_t, short, void *);
-static void	runner_read_cb(evutil_socket_t, short, void *);
+static void	runner_epoll_cb(evutil_socket_t, short, void *);
 static void	runner_cg_cb(void *);
 static void	runner_finish(struct runner_job *);
 static void	runner_ending(struct runner_job *);
@@ -182,6 +192,12 @@ runner_init(struct event_base *base)
 		spawn_probe(cg);
 		contain_cg_put(cg);
 	}
+	if ((runner_epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("runner: epoll_create1");
+	runner_epev = event_new(base, runner_epfd, EV_READ | EV_PERSIST,
+	    runner_epoll_cb, NULL);
+	if (runner_epev == NULL || event_add(runner_epev, NULL) == -1)
+		fatalx("runner: cannot watch the output pipes");
 	runner_sigchld = evsignal_new(base, SIGCHLD, runner_sigchld_cb, NULL);
 	if (runner_sigchld == NULL || evsignal_add(runner_sigchld, NULL) == -1)
 		fatalx("runner: cannot install the SIGCHLD event");
@@ -275,18 +291,13 @@ runner_idle(void)
 static void
 runner_free(struct runner_job *job)
 {
-	if (job->out.ev != NULL)
-		event_free(job->out.ev);
-	if (job->err.ev != NULL)
-		event_free(job->err.ev);
 	if (job->out.fd != -1)
 		close(job->out.fd);
 	if (job->err.fd != -1)
 		close(job->err.fd);
 	if (job->infofd != -1)
 		close(job->infofd);
-	if (job->timer != NULL)
-		event_free(job->timer);
+	event_del(job->timer);
 	free(job->out.line);
 	free(job->err.line);
 	free(job->program);
@@ -417,19 +428,32 @@ runner_drain(struct runner_stream *s, size_t limit)
 		runner_line(s, s->line, s->len);
 		s->len = 0;
 	}
-	event_del(s->ev);
-	close(s->fd);
+	close(s->fd);		/* which takes it out of runner_epfd */
 	s->fd = -1;
 	return (1);
 }
 
-/* Output is readable: consume a bounded amount per wake-up. */
+/*
+ * Output is readable on some pipes: consume a bounded amount of each per
+ * wake-up.  Reading never ends a job, so every stream of the batch stays
+ * valid while the batch is handled.
+ */
 static void
-runner_read_cb(evutil_socket_t fd, short events, void *arg)
+runner_epoll_cb(evutil_socket_t fd, short events, void *arg)
 {
-	struct runner_stream	*s = arg;
+	struct epoll_event	evs[64];
+	int			n, i;
 
-	runner_drain(s, 65536);
+	do {
+		if ((n = epoll_wait(runner_epfd, evs, (int)nitems(evs), 0)) ==
+		    -1) {
+			if (errno != EINTR)
+				log_warn("runner: epoll_wait");
+			return;
+		}
+		for (i = 0; i < n; i++)
+			runner_drain(evs[i].data.ptr, 65536);
+	} while (n == (int)nitems(evs));
 }
 
 /*
@@ -814,7 +838,8 @@ runner_job_new(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 {
 	struct runner_job	*job;
 
-	job = xcalloc(1, sizeof(*job));
+	job = xcalloc(1, sizeof(*job) + event_get_struct_event_size());
+	job->timer = (struct event *)(job + 1);
 	job->cb = cb;
 	job->arg = arg;
 	job->program = xstrdup(spec->entry->program);
@@ -829,9 +854,8 @@ runner_job_new(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 	job->result.infolen = spec->infolen < sizeof(job->result.info) ?
 	    spec->infolen : sizeof(job->result.info);
 	memcpy(job->result.info, spec->info, job->result.infolen);
-	job->timer = evtimer_new(runner_base, runner_timer_cb, job);
-	if (job->timer == NULL)
-		fatalx("runner: evtimer_new");
+	if (evtimer_assign(job->timer, runner_base, runner_timer_cb, job) == -1)
+		fatalx("runner: evtimer_assign");
 	clock_gettime(CLOCK_MONOTONIC, &job->start);
 	/* The first start of a batch: exitd's signal handlers as now. */
 	if (TAILQ_EMPTY(&runner_jobs))
@@ -958,7 +982,20 @@ runner_env(const struct runner_spec *spec)
 	return (env);
 }
 
-/* Set up a non-blocking, close-on-exec output pipe and its read event. */
+/* Add an output pipe to the runner's epoll set. */
+static void
+runner_watch(struct runner_stream *s)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = s;
+	if (epoll_ctl(runner_epfd, EPOLL_CTL_ADD, s->fd, &ev) == -1)
+		fatal("runner: epoll_ctl");
+}
+
+/* Set up a non-blocking, close-on-exec output pipe. */
 static int
 runner_stream_open(struct runner_stream *s, int *childfd)
 {
@@ -973,10 +1010,6 @@ runner_stream_open(struct runner_stream *s, int *childfd)
 	}
 	s->fd = p[0];
 	*childfd = p[1];
-	s->ev = event_new(runner_base, s->fd, EV_READ | EV_PERSIST,
-	    runner_read_cb, s);
-	if (s->ev == NULL)
-		fatalx("runner: event_new");
 	return (0);
 }
 
@@ -1087,8 +1120,8 @@ runner_start(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 	LIST_INSERT_HEAD(&runner_hash[(unsigned int)pid % RUNNER_NHASH], job,
 	    hash);
 	runner_nmains++;
-	event_add(job->out.ev, NULL);
-	event_add(job->err.ev, NULL);
+	runner_watch(&job->out);
+	runner_watch(&job->err);
 	if (spec->timeout > 0) {
 		tv.tv_sec = spec->timeout;
 		tv.tv_usec = 0;
@@ -1251,4 +1284,10 @@ runner_shutdown(void)
 		event_free(runner_sigchld);
 		runner_sigchld = NULL;
 	}
+	if (runner_epev != NULL)
+		event_free(runner_epev);
+	runner_epev = NULL;
+	if (runner_epfd != -1)
+		close(runner_epfd);
+	runner_epfd = -1;
 }

@@ -112,10 +112,17 @@ make_prog "$T/bad" "echo bad >>$T/swap/ran"
 chmod 777 "$T/bad"
 runuser -u nobody -- ln -s "$T/good" "$T/swap/link"
 "$EXITCTL" add QIBM_QWC_SUSPEND "$T/swap/link" --number 1 --user nobody >/dev/null
-runuser -u nobody -- sh -c "while :; do ln -sfn $T/bad $T/swap/l.tmp && mv -T $T/swap/l.tmp $T/swap/link;
+runuser -u nobody -- sh -c "echo \$\$ >$T/swap/loop.pid
+    while :; do ln -sfn $T/bad $T/swap/l.tmp && mv -T $T/swap/l.tmp $T/swap/link;
     ln -sfn $T/good $T/swap/l.tmp && mv -T $T/swap/l.tmp $T/swap/link; done" >/dev/null 2>&1 &
 swapper=$!
-stop_swapper() { kill "$swapper" 2>/dev/null; pkill -u nobody -f "swap/l.tmp" 2>/dev/null; return 0; }
+wait_file "$T/swap/loop.pid"
+stop_swapper() {
+	[ -s "$T/swap/loop.pid" ] && kill "$(cat "$T/swap/loop.pid")" 2>/dev/null
+	kill "$swapper" 2>/dev/null
+	wait "$swapper" 2>/dev/null
+	return 0
+}
 at_exit stop_swapper
 start_exitd
 allowed=0; refused=0; i=0
