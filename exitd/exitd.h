@@ -96,7 +96,8 @@ int		 xasprintf(char **, const char *, ...)
 struct runner_proc {
 	pid_t		 pid;		/* the program; its process group */
 	pid_t		 sid;		/* its session */
-	uint64_t	 start;		/* starttime, ticks; 0: not known */
+	uint64_t	 start;		/* its /proc starttime in ticks, or
+					   the tick after; 0: not known */
 	const char	*cgroup;	/* below exitd's cgroup, or NULL */
 };
 

@@ -125,6 +125,8 @@ static struct runner_bucket	 runner_hash[RUNNER_NHASH];
 static size_t			 runner_nmains;	/* RUNNING jobs */
 static unsigned int		 runner_passes;
 static int			 runner_mode = CONTAIN_AUTO;
+static pid_t			 runner_sid;	/* exitd's: its programs' */
+static long			 runner_hz;	/* clock ticks per second */
 static char			*runner_instance;
 static struct runner_user	 runner_users[RUNNER_USERS];
 static int			 runner_nusers;
@@ -182,6 +184,9 @@ runner_init(struct event_base *base)
 	runner_base = base;
 	runner_euid = geteuid();
 	runner_egid = getegid();
+	runner_sid = getsid(0);
+	if ((runner_hz = sysconf(_SC_CLK_TCK)) <= 0)
+		runner_hz = 100;
 	for (i = 0; i < RUNNER_NHASH; i++)
 		LIST_INIT(&runner_hash[i]);
 	if (runner_instance == NULL)
@@ -206,6 +211,20 @@ runner_init(struct event_base *base)
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			log_warn("runner: setrlimit RLIMIT_NOFILE");
 	}
+}
+
+/*
+ * Now in the clock ticks since boot of /proc/PID/stat's starttime (the
+ * kernel counts both on the boot-time clock).
+ */
+static uint64_t
+runner_ticks(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ((uint64_t)ts.tv_sec * (uint64_t)runner_hz +
+	    (uint64_t)ts.tv_nsec / (uint64_t)(1000000000L / runner_hz));
 }
 
 /* Forget the run-as users looked up in the last batch. */
@@ -1027,7 +1046,6 @@ runner_start(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 	const struct runner_user	*u;
 	struct progcheck		 pc;
 	struct spawn_req		 req;
-	struct contain_proc		 ps;
 	struct timeval			 tv;
 	char				*argv[4], **env;
 	int				 info, outw = -1, errw = -1, error;
@@ -1111,11 +1129,13 @@ runner_start(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 	job->state = RUNNER_RUNNING;
 	/*
 	 * Without a cgroup, a restarted exitd finds what is left of the
-	 * program by its process group, session and start time.
+	 * program by its process group, session and start time.  The clone
+	 * has just returned, so the start time the kernel gave it is now,
+	 * or the tick before: no need to read /proc.
 	 */
-	if (job->cg == NULL && contain_stat(pid, &ps) == 0) {
-		job->sid = ps.sid;
-		job->pstart = ps.start;
+	if (job->cg == NULL) {
+		job->sid = runner_sid;
+		job->pstart = runner_ticks();
 	}
 	LIST_INSERT_HEAD(&runner_hash[(unsigned int)pid % RUNNER_NHASH], job,
 	    hash);
@@ -1189,16 +1209,20 @@ runner_alive(const struct contain_proc *p)
 /*
  * After a restart, before any phase runs: end what is left of a program
  * a previous exitd started (rp as runner_proc gave it then).  Its cgroup
- * was ended when exitd started (contain.c); without one, its process
- * group gets SIGTERM, then SIGKILL after the grace, every process checked
- * by its start time and session so that a reused pid is never hit.
- * (Processes that had left the group cannot be told apart any more.)
- * how receives what was done.
+ * was ended when exitd started (contain.c).  Without one: if a process
+ * holds the program's pid now, it must have the program's start time
+ * (the tick recorded, or the one before), or the pid was reused and
+ * nothing is touched; with the program alive, or its pid free while
+ * members of its process group remain (which keeps the group's id from
+ * being reused), the group's members in its session get SIGTERM, then
+ * SIGKILL after the grace, each through a pidfd after its start time is
+ * checked again.  (Processes that had left the group cannot be told
+ * apart any more.)  how receives what was done.
  */
 void
 runner_end_stale(const struct runner_proc *rp, char *how, size_t len)
 {
-	struct contain_proc	*procs;
+	struct contain_proc	*procs, main;
 	struct timespec		 ts = { 0, 20 * 1000 * 1000 };
 	const char		*h;
 	size_t			 n, i, left;
@@ -1210,12 +1234,18 @@ runner_end_stale(const struct runner_proc *rp, char *how, size_t len)
 		    "it had already ended", rp->cgroup);
 		return;
 	}
-	if (rp->pid <= 0 || rp->start == 0 || contain_group(rp->pid, rp->sid,
-	    rp->start, &procs, &n) != 0) {
-		snprintf(how, len, "not found (pid %ld)", (long)rp->pid);
+	if (rp->pid <= 0 || rp->start == 0) {
+		snprintf(how, len, "not known (pid %ld)", (long)rp->pid);
 		return;
 	}
-	if (n == 0) {
+	if (contain_stat(rp->pid, &main) == 0 && (main.start > rp->start ||
+	    main.start + 1 < rp->start)) {
+		snprintf(how, len, "it had already ended (pid %ld now names "
+		    "another process)", (long)rp->pid);
+		return;
+	}
+	if (contain_group(rp->pid, rp->sid, rp->start - 1, &procs, &n) != 0 ||
+	    n == 0) {
 		snprintf(how, len, "it had already ended (pid %ld)",
 		    (long)rp->pid);
 		free(procs);

@@ -59,13 +59,20 @@ for mode in subreaper cgroup; do
 	stop_exitd
 done
 
-# A journalled pid that now names another process (same pid number is
-# not needed: the start time tells them apart) is left alone.
+# A journalled pid that now names another process is left alone, even
+# when that process leads a process group of the same session, as a
+# reused pid would: its start time tells them apart.
 crash subreaper
 kill -KILL "$slow" 2>/dev/null
 gone "$slow"
-sleep 300 &
+python3 -c 'import os; os.setpgid(0, 0); os.execvp("sleep", ["sleep", "300"])' &
 other=$!
+i=0
+while [ "$(ps -o pgid= -p "$other" | tr -d ' ')" != "$other" ] && [ $i -lt 200 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+is "$(ps -o pgid= -p "$other" | tr -d ' ')" "$other" "the other process leads its own process group"
 python3 - "$EXITPT_STATE_DIR/journal" "$other" <<'PY'
 import json, sys
 path, pid = sys.argv[1], int(sys.argv[2])
@@ -84,7 +91,7 @@ PY
 start_exitd
 alive "$other"
 ok $? "a_reused_pid_is_never_hit: the process now holding the journalled pid lives"
-like "$(tail -n 20 "$EXITPT_STATE_DIR/journal")" '"event":"stale-ended".*"how":"it had already ended' \
+like "$(tail -n 20 "$EXITPT_STATE_DIR/journal")" '"event":"stale-ended".*"how":"it had already ended \(pid [0-9]+ now names another process\)' \
     "and the journal says the program had already ended"
 kill "$other"
 "$EXITCTL" cancel >/dev/null
