@@ -359,7 +359,7 @@ registry_read(int dfd, const char *name, size_t *len, const char **why)
 	struct stat	 st;
 	char		*buf;
 	ssize_t		 n;
-	size_t		 off = 0;
+	size_t		 off = 0, size;
 	int		 fd;
 
 	if ((fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
@@ -368,9 +368,13 @@ registry_read(int dfd, const char *name, size_t *len, const char **why)
 		    "a symbolic link, not a regular file" : strerror(errno);
 		return (NULL);
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		*why = S_ISREG(st.st_mode) ? strerror(errno) :
-		    registry_file_kind(st.st_mode);
+	if (fstat(fd, &st) == -1) {
+		*why = strerror(errno);
+		close(fd);
+		return (NULL);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*why = registry_file_kind(st.st_mode);
 		close(fd);
 		return (NULL);
 	}
@@ -379,14 +383,14 @@ registry_read(int dfd, const char *name, size_t *len, const char **why)
 		*why = "file larger than 64 KiB";
 		return (NULL);
 	}
-	if ((buf = malloc(REGISTRY_FILE_MAX + 1)) == NULL) {
+	/* Sized by fstat, plus one byte to notice a file that grew. */
+	size = (size_t)st.st_size + 1;
+	if ((buf = malloc(size + 1)) == NULL) {
 		close(fd);
 		*why = strerror(ENOMEM);
 		return (NULL);
 	}
-	/* Read to the end: the file may have grown since fstat. */
-	while (off <= REGISTRY_FILE_MAX && (n = read(fd, buf + off,
-	    REGISTRY_FILE_MAX + 1 - off)) != 0) {
+	while (off < size && (n = read(fd, buf + off, size - off)) != 0) {
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -397,12 +401,13 @@ registry_read(int dfd, const char *name, size_t *len, const char **why)
 		}
 		off += (size_t)n;
 	}
-	close(fd);
-	if (off > REGISTRY_FILE_MAX) {
+	if (off == size) {
+		close(fd);
 		free(buf);
-		*why = "file larger than 64 KiB";
+		*why = "file changed while it was read";
 		return (NULL);
 	}
+	close(fd);
 	if (memchr(buf, '\0', off) != NULL) {
 		free(buf);
 		*why = "file contains a NUL byte";
