@@ -14,6 +14,12 @@ if [ "$(id -u)" != 0 ] || ! id nobody >/dev/null 2>&1; then
 fi
 nob=$(id -u nobody)
 ngrp=$(id -g nobody)
+: >"$T/acl-probe"
+if ! command -v setfacl >/dev/null || ! setfacl -m u:nobody:r "$T/acl-probe" 2>/dev/null; then
+	echo "1..0 # SKIP needs setfacl (package acl) and POSIX ACLs on $T"
+	exit 77
+fi
+rm -f "$T/acl-probe"
 
 # state NUMBER: the registry state of a suspend program, as listed.
 state() { "$EXITCTL" list QIBM_QWC_SUSPEND | awk -v n="$1" '$3 == n { print $NF }'; }

@@ -36,7 +36,7 @@ fill() { dd if=/dev/zero of="$T/small/fill" bs=4k >/dev/null 2>&1; sync; }
 start_exitd
 fill
 run "$EXITCTL" check
-ok "$([ "$status" -ne 0 ]; echo $?)" "check_refused_when_the_journal_cannot_take_the_operation"
+is "$status" 74 "check_refused_when_the_journal_cannot_take_the_operation (exit 74)"
 like "$err" "journal $T/small/state/journal: No space left on device" \
     "the error names the journal and the system error"
 like "$err" "exitd cannot journal the operation" "and says the operation was not started"

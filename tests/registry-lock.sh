@@ -59,7 +59,7 @@ t0=$(date +%s%N)
 run "$EXITCTL" add QIBM_QWC_SUSPEND "$T/p" --number 3
 t1=$(date +%s%N)
 ms=$(((t1 - t0) / 1000000))
-ok "$([ "$status" -ne 0 ]; echo $?)" "registry_lock_wait_is_bounded"
+is "$status" 3 "registry_lock_wait_is_bounded (exit 3)"
 ok "$([ "$ms" -ge 900 ] && [ "$ms" -lt 5000 ]; echo $?)" "exitctl gave up after the 1 s timeout ($ms ms)"
 like "$err" "locked by pid $holder \(flock\); gave up after 1 s \(registry-lock-timeout in exitd.conf\)" \
     "the error names the holder and the setting"

@@ -185,16 +185,16 @@ ctl_registry_locked(const char *cmd)
 				comm[strcspn(comm, "\n")] = '\0';
 			fclose(fp);
 		}
-		return (ctl_fail(cmd, EXITPT_E_TIMEOUT, "the registry in %s is "
-		    "locked by pid %ld (%s); gave up after %d s "
+		ctl_fail(cmd, EXITPT_E_TIMEOUT, "the registry in %s is locked "
+		    "by pid %ld (%s); gave up after %d s (registry-lock-timeout "
+		    "in exitd.conf)", ctl_opts.state_dir, (long)pid,
+		    comm[0] != '\0' ? comm : "?", ctl_opts.lock_timeout);
+	} else
+		ctl_fail(cmd, EXITPT_E_TIMEOUT, "the registry in %s is locked "
+		    "(%s/registry/.writers.lock); gave up after %d s "
 		    "(registry-lock-timeout in exitd.conf)", ctl_opts.state_dir,
-		    (long)pid, comm[0] != '\0' ? comm : "?",
-		    ctl_opts.lock_timeout));
-	}
-	return (ctl_fail(cmd, EXITPT_E_TIMEOUT, "the registry in %s is locked "
-	    "(%s/registry/.writers.lock); gave up after %d s "
-	    "(registry-lock-timeout in exitd.conf)", ctl_opts.state_dir,
-	    ctl_opts.state_dir, ctl_opts.lock_timeout));
+		    ctl_opts.state_dir, ctl_opts.lock_timeout);
+	return (CTL_EXIT_BUSY);
 }
 
 /* exitctl remove: remove an exit program by number. */

@@ -137,6 +137,8 @@ ctl_exit_code(int error)
 	case -ECONNREFUSED:
 	case -ENOENT:
 		return (CTL_EXIT_UNAVAILABLE);
+	case EXITPT_E_JOURNAL:
+		return (CTL_EXIT_IO);
 	}
 	if (error <= -1000)
 		return (CTL_EXIT_DATA);

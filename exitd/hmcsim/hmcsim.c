@@ -452,6 +452,9 @@ hmc_drive(struct hmc *h, struct exitpt_client **cp, int phase, uint64_t op,
 		hmc_line(h, start, exitpt_phase_name(phase), "started");
 	*rp = NULL;
 	error = hmc_request(h, *cp, phase, op, rp);
+	/* Why exitd refused, or what went wrong with its journal. */
+	if (*rp != NULL && *exitpt_report_detail(*rp) != '\0')
+		hmc_line(h, -1, "exitd", "%s", exitpt_report_detail(*rp));
 	faulted = inj > 0 ? hmc_injector_wait(h, inj) : 1;
 	if (faulted == -1)
 		return (error != 0 ? error : -EIO);
