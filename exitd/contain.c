@@ -618,42 +618,14 @@ contain_cg_unwatch(struct contain_cg *cg)
 }
 
 /*
- * Read the fields of /proc/PID/stat a sweep needs.  Returns 0, or -ESRCH
+ * The procstat of a live process, for a sweep.  Returns 0, or -ESRCH
  * when the process is gone (or a zombie).
  */
 int
-contain_stat(pid_t pid, struct contain_proc *p)
+contain_stat(pid_t pid, struct procstat *p)
 {
-	char			 path[64], buf[1024], *s;
-	unsigned long long	 v[20];
-	ssize_t			 n;
-	int			 fd, i;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (procstat_read(pid, p) != 0 || p->state == 'Z' || p->state == 'X')
 		return (-ESRCH);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return (-ESRCH);
-	buf[n] = '\0';
-	/* The command name may hold spaces and ')': fields follow the last. */
-	if ((s = strrchr(buf, ')')) == NULL || s[1] != ' ')
-		return (-ESRCH);
-	s += 2;
-	if (*s == 'Z' || *s == 'X')
-		return (-ESRCH);
-	/* Fields 4 (ppid) to 22 (starttime), after the state. */
-	for (i = 0, s++; i < 19; i++) {
-		v[i] = strtoull(s, &s, 10);
-		if (*s != ' ')
-			return (-ESRCH);
-	}
-	p->pid = pid;
-	p->ppid = (pid_t)v[0];
-	p->pgid = (pid_t)v[1];
-	p->sid = (pid_t)v[2];
-	p->start = v[18];
 	return (0);
 }
 
@@ -664,12 +636,12 @@ contain_stat(pid_t pid, struct contain_proc *p)
  * a fresh array in *procs (*nprocs entries), or -errno.
  */
 int
-contain_group(pid_t pgid, pid_t sid, uint64_t start, struct contain_proc **procs,
+contain_group(pid_t pgid, pid_t sid, uint64_t start, struct procstat **procs,
     size_t *nprocs)
 {
 	DIR			*dir;
 	struct dirent		*de;
-	struct contain_proc	 p;
+	struct procstat	 p;
 	char			*end;
 	long			 pid;
 
@@ -697,12 +669,12 @@ contain_group(pid_t pgid, pid_t sid, uint64_t start, struct contain_proc **procs
  * *procs (*nprocs entries), or -errno.
  */
 int
-contain_scan(const pid_t *mains, size_t nmains, struct contain_proc **procs,
+contain_scan(const pid_t *mains, size_t nmains, struct procstat **procs,
     size_t *nprocs)
 {
 	DIR			*dir;
 	struct dirent		*de;
-	struct contain_proc	*all = NULL, *out = NULL, p;
+	struct procstat	*all = NULL, *out = NULL, p;
 	size_t			 n = 0, cap = 0, nout = 0, i, j, k;
 	pid_t			 self = getpid(), up;
 	char			*end;
@@ -761,9 +733,9 @@ contain_scan(const pid_t *mains, size_t nmains, struct contain_proc **procs,
  * Returns 0, -ESRCH when it is gone, or -errno.
  */
 int
-contain_proc_signal(const struct contain_proc *p, int sig)
+contain_proc_signal(const struct procstat *p, int sig)
 {
-	struct contain_proc	now;
+	struct procstat	now;
 	int			pidfd, error = 0;
 
 	if ((pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0)) == -1)

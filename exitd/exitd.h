@@ -152,13 +152,6 @@ int		 spawn_probe(struct contain_cg *);
 #define CONTAIN_AUTO		CONFIG_CONTAIN_AUTO
 #define CONTAIN_CGROUP		CONFIG_CONTAIN_CGROUP
 #define CONTAIN_SUBREAPER	CONFIG_CONTAIN_SUBREAPER
-struct contain_proc {
-	pid_t		 pid;
-	pid_t		 ppid;
-	pid_t		 pgid;
-	pid_t		 sid;
-	uint64_t	 start;		/* /proc/PID/stat starttime, ticks */
-};
 int		 contain_init(struct event_base *, int, const char *);
 int		 contain_mode(void);
 struct contain_cg *contain_cg_get(void);
@@ -172,11 +165,11 @@ int		 contain_cg_signal(struct contain_cg *, int);
 int		 contain_cg_watch(struct contain_cg *, void (*)(void *),
 		     void *);
 void		 contain_cg_unwatch(struct contain_cg *);
-int		 contain_stat(pid_t, struct contain_proc *);
-int		 contain_scan(const pid_t *, size_t, struct contain_proc **,
+int		 contain_stat(pid_t, struct procstat *);
+int		 contain_scan(const pid_t *, size_t, struct procstat **,
 		     size_t *);
-int		 contain_proc_signal(const struct contain_proc *, int);
-int		 contain_group(pid_t, pid_t, uint64_t, struct contain_proc **,
+int		 contain_proc_signal(const struct procstat *, int);
+int		 contain_group(pid_t, pid_t, uint64_t, struct procstat **,
 		     size_t *);
 const char	*contain_stale_how(const char *);
 void		 contain_shutdown(void);

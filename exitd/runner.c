@@ -504,7 +504,7 @@ static void
 runner_sweep(int sig, pid_t pgid)
 {
 	struct runner_job	*job;
-	struct contain_proc	*procs;
+	struct procstat	*procs;
 	pid_t			*mains;
 	size_t			 nmains = 0, nprocs, i;
 	int			 error;
@@ -1199,9 +1199,9 @@ runner_proc(const struct runner_job *job, struct runner_proc *rp)
 
 /* Whether a process found by contain_group is still the same one. */
 static int
-runner_alive(const struct contain_proc *p)
+runner_alive(const struct procstat *p)
 {
-	struct contain_proc	now;
+	struct procstat	now;
 
 	return (contain_stat(p->pid, &now) == 0 && now.start == p->start);
 }
@@ -1222,7 +1222,7 @@ runner_alive(const struct contain_proc *p)
 void
 runner_end_stale(const struct runner_proc *rp, char *how, size_t len)
 {
-	struct contain_proc	*procs, main;
+	struct procstat	*procs, main;
 	struct timespec		 ts = { 0, 20 * 1000 * 1000 };
 	const char		*h;
 	size_t			 n, i, left;

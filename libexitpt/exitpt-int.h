@@ -30,6 +30,17 @@ int	 atomicfile_write(int, const char *, const void *, size_t, mode_t);
 int	 atomicfile_sweep(int);
 int	 atomicfile_mkdirs(const char *, mode_t);
 
+/* procstat.c */
+struct procstat {
+	pid_t		 pid;
+	char		 state;		/* R, S, D, Z (zombie), X, ... */
+	pid_t		 ppid;
+	pid_t		 pgid;
+	pid_t		 sid;
+	uint64_t	 start;		/* clock ticks after boot */
+};
+int	 procstat_read(pid_t, struct procstat *);
+
 /* progcheck.c */
 struct stat;
 struct progcheck {

@@ -789,39 +789,15 @@ ipcobj_wait(struct ipcobj *o, uint32_t seen, const struct ipcobj_deadline *d)
 int
 ipcobj_proc_get(pid_t pid, struct ipcobj_proc *p)
 {
-	char			 path[64], buf[1024], *s, *end;
-	unsigned long long	 start;
-	ssize_t			 n;
-	int			 fd, field;
+	struct procstat	ps;
+	int		error;
 
-	if (pid <= 0)
+	if ((error = procstat_read(pid, &ps)) != 0)
+		return (error);
+	if (ps.state == 'Z' || ps.state == 'X')
 		return (-ESRCH);
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (errno == ENOENT ? -ESRCH : -errno);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return (-ESRCH);
-	buf[n] = '\0';
-	/* The command name may hold spaces and ')': fields follow the last. */
-	if ((s = strrchr(buf, ')')) == NULL || s[1] != ' ')
-		return (EXITPT_E_MALFORMED);
-	s += 2;
-	if (*s == 'Z' || *s == 'X')
-		return (-ESRCH);
-	/* s is field 3 (state); starttime is field 22. */
-	for (field = 3; field < 22; field++) {
-		if ((s = strchr(s, ' ')) == NULL)
-			return (EXITPT_E_MALFORMED);
-		s++;
-	}
-	errno = 0;
-	start = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || (*end != ' ' && *end != '\0'))
-		return (EXITPT_E_MALFORMED);
 	p->pid = pid;
-	p->start = start;
+	p->start = ps.start;
 	return (0);
 }
 

@@ -125,34 +125,14 @@ static int	 jobitp_exited(pid_t, unsigned long long, int);
 static int
 jobitp_proc(pid_t pid, unsigned long long *start, int *zombie)
 {
-	char			 path[64], buf[1024], *p;
-	unsigned long long	 v = 0;
-	ssize_t			 n;
-	int			 fd, field;
+	struct procstat	ps;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (procstat_read(pid, &ps) != 0)
 		return (-ESRCH);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return (-ESRCH);
-	buf[n] = '\0';
-	/* The command name may hold spaces and ')': skip to the last ')'. */
-	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
-		return (-ESRCH);
-	p += 2;
 	if (zombie != NULL)
-		*zombie = (*p == 'Z' || *p == 'X');
-	for (field = 3; field < 22; field++) {
-		if ((p = strchr(p, ' ')) == NULL)
-			return (-ESRCH);
-		p++;
-	}
-	while (*p >= '0' && *p <= '9')
-		v = v * 10 + (unsigned long long)(*p++ - '0');
+		*zombie = (ps.state == 'Z' || ps.state == 'X');
 	if (start != NULL)
-		*start = v;
+		*start = ps.start;
 	return (0);
 }
 

@@ -69,29 +69,6 @@ cgroup_cleanup() {
 	return 0
 }
 
-# gone PID: true once a process no longer exists (or is a zombie), within
-# two seconds (signals are delivered asynchronously).
-gone() {
-	i=0
-	while [ $i -lt 200 ]; do
-		[ -e "/proc/$1" ] || return 0
-		case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) in
-		Z*|"") return 0 ;;
-		esac
-		i=$((i + 1))
-		sleep 0.01
-	done
-	return 1
-}
-
-# alive PID: true while a process runs (not a zombie).
-alive() {
-	[ -e "/proc/$1" ] || return 1
-	case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) in
-	Z*|"") return 1 ;;
-	esac
-	return 0
-}
 at_exit exitd_cleanup
 
 # prog NAME [BODY]: an exit program $T/NAME that first appends a line

@@ -5,10 +5,7 @@
 # naming who holds it.
 . "$top_srcdir/tests/lib.sh"
 
-if [ "$(id -u)" != 0 ] || ! id nobody >/dev/null 2>&1; then
-	echo "1..0 # SKIP needs root and user nobody"
-	exit 77
-fi
+need_root_nobody
 # hold_lock USER FILE: USER holds a flock on FILE (if it may open it)
 # until release_lock.
 mkdir -m 777 "$T/hold"

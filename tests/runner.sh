@@ -21,21 +21,6 @@ result() {
 # logged TEXT: the lines a program printed, as the runner logged them.
 logged() { printf '%s\n' "$err" | sed -n 's/^exitd: program [0-9]* ([^)]*): //p'; }
 
-# gone PID: true once a process no longer exists (or is a zombie);
-# SIGKILL is delivered asynchronously, so allow it two seconds.
-gone() {
-	i=0
-	while [ $i -lt 200 ]; do
-		[ -e "/proc/$1" ] || return 0
-		case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) in
-		Z*|"") return 0 ;;
-		esac
-		i=$((i + 1))
-		sleep 0.01
-	done
-	return 1
-}
-
 # --- what the program sees
 
 make_prog "$T/probe.sh" '

@@ -8,10 +8,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/exitd-lib.sh"
 
-if [ "$(id -u)" != 0 ] || ! id nobody >/dev/null 2>&1; then
-	echo "1..0 # SKIP needs root and user nobody"
-	exit 77
-fi
+need_root_nobody
 nob=$(id -u nobody)
 
 # refused DIR PATTERN NAME: exitd does not start on DIR and says PATTERN.
