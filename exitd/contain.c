@@ -62,6 +62,9 @@ static struct contain_cgs	 contain_pool =
     TAILQ_HEAD_INITIALIZER(contain_pool);	/* empty, for reuse */
 static struct contain_cgs	 contain_busy =
     TAILQ_HEAD_INITIALIZER(contain_busy);	/* given to a run */
+static size_t			 contain_nbusy;
+static size_t			 contain_npool;
+static size_t			 contain_peak;	/* most busy at once lately */
 static int			 contain_ifd = -1;	/* inotify */
 static struct event		*contain_iev;
 /* Run cgroups a previous exitd left, and how they were ended. */
@@ -392,8 +395,11 @@ contain_cg_get(void)
 {
 	struct contain_cg	*cg;
 
+	if (++contain_nbusy > contain_peak)
+		contain_peak = contain_nbusy;
 	if ((cg = TAILQ_FIRST(&contain_pool)) != NULL) {
 		TAILQ_REMOVE(&contain_pool, cg, entry);
+		contain_npool--;
 		TAILQ_INSERT_TAIL(&contain_busy, cg, entry);
 		return (cg);
 	}
@@ -408,6 +414,7 @@ contain_cg_get(void)
 			log_warn("containment: mkdir %s/%s", contain_dir,
 			    cg->name);
 			free(cg);
+			contain_nbusy--;
 			return (NULL);
 		}
 	}
@@ -420,6 +427,7 @@ contain_cg_get(void)
 			close(cg->dirfd);
 		unlinkat(contain_dirfd, cg->name, AT_REMOVEDIR);
 		free(cg);
+		contain_nbusy--;
 		return (NULL);
 	}
 	TAILQ_INSERT_TAIL(&contain_busy, cg, entry);
@@ -445,7 +453,28 @@ contain_cg_put(struct contain_cg *cg)
 {
 	contain_cg_unwatch(cg);
 	TAILQ_REMOVE(&contain_busy, cg, entry);
+	contain_nbusy--;
 	TAILQ_INSERT_HEAD(&contain_pool, cg, entry);
+	contain_npool++;
+}
+
+/*
+ * No run is busy: keep as many spare cgroups as the busiest moment since
+ * the last trim needed (the next phase of an operation likely needs as
+ * many), and remove the others; each costs the kernel some 8 KiB.
+ */
+void
+contain_trim(void)
+{
+	struct contain_cg	*cg;
+
+	while (contain_npool > contain_peak &&
+	    (cg = TAILQ_LAST(&contain_pool, contain_cgs)) != NULL) {
+		TAILQ_REMOVE(&contain_pool, cg, entry);
+		contain_npool--;
+		contain_cg_destroy(cg);
+	}
+	contain_peak = contain_nbusy;
 }
 
 /*
@@ -458,6 +487,7 @@ contain_cg_drop(struct contain_cg *cg)
 {
 	contain_cg_unwatch(cg);
 	TAILQ_REMOVE(&contain_busy, cg, entry);
+	contain_nbusy--;
 	log_warnx("containment: %s/%s is still populated; left behind",
 	    contain_dir, cg->name);
 	if (cg->procsfd != -1)
@@ -761,6 +791,7 @@ contain_shutdown(void)
 	while ((cg = TAILQ_FIRST(&contain_busy)) != NULL) {
 		contain_cg_unwatch(cg);
 		TAILQ_REMOVE(&contain_busy, cg, entry);
+		contain_nbusy--;
 		contain_write(cg->dirfd, "cgroup.kill", "1");
 		if (contain_wait_empty(cg->dirfd, 1000) != 0)
 			log_warnx("containment: processes in %s/%s survive "
@@ -769,6 +800,7 @@ contain_shutdown(void)
 	}
 	while ((cg = TAILQ_FIRST(&contain_pool)) != NULL) {
 		TAILQ_REMOVE(&contain_pool, cg, entry);
+		contain_npool--;
 		contain_cg_destroy(cg);
 	}
 	if (contain_iev != NULL)

@@ -288,10 +288,10 @@ runner_user(const char *name)
 
 /*
  * The last job is done: give back what a batch of starts holds (slots,
- * the shared read-only exit information, the user and directory caches)
- * and, as a phase
- * may have run a thousand programs at once, their buffers, so that an
- * idle exitd stays small.
+ * the shared read-only exit information, the user and directory caches,
+ * spare cgroups beyond what it needed) and, as a phase may have run a
+ * thousand programs at once, their buffers, so that an idle exitd stays
+ * small.
  */
 static void
 runner_idle(void)
@@ -303,6 +303,8 @@ runner_idle(void)
 	if (runner_rofd != -1)
 		close(runner_rofd);
 	runner_rofd = -1;
+	if (contain_mode() == CONTAIN_CGROUP)
+		contain_trim();
 	malloc_trim(0);
 }
 
