@@ -9,7 +9,9 @@
  * "populated" flag says whether anything of the run is still alive, and
  * cgroup.kill ends all of it at once.  Creating and removing a cgroup
  * costs more than starting a program, so emptied cgroups are kept in a
- * pool and reused; they are removed when exitd stops.
+ * pool and reused: as many as the busiest moment of the last batch of
+ * starts needed (the next phase of an operation needs as many), all
+ * removed when exitd stops.
  *
  * Elsewhere exitd becomes a child subreaper: a descendant whose parent
  * dies is re-parented to exitd instead of init, so everything a program
