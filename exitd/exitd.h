@@ -329,7 +329,7 @@ int		 call_phase(const struct call *);	/* EXITPT_OP_* */
 struct part	*call_part(const struct call *);
 const struct engine_op *call_op(const struct call *);
 void		 call_set_pid(struct call *, pid_t);	/* this call's */
-void		 call_set_process(struct call *, json_t *);
+void		 call_set_process(struct call *, const char *);
 uint64_t	 engine_op_id(const struct engine_op *);
 int		 engine_op_action(const struct engine_op *);
 int		 engine_op_window(const struct engine_op *);	/* seconds */
@@ -440,7 +440,8 @@ struct engine_event {
 						   LATE_ANSWER if known,
 						   CALL_PROCESS,
 						   STALE_ENDED */
-	json_t			*process;	/* CALL_PROCESS */
+	const char		*process;	/* CALL_PROCESS: a JSON
+						   object, as text */
 	const char		*how;		/* STALE_ENDED */
 };
 

@@ -525,7 +525,8 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 		journal_begin(l, ev, "process");
 		journal_call(l, ev);
 		journal_put_int(l, "call", (long long)v->id);
-		journal_put_json(l, "process", ev->process);
+		journal_put_key(l, "process");
+		journal_raw(l, ev->process, strlen(ev->process));
 		sync = 0;
 		break;
 	case ENGINE_STALE_ENDED:

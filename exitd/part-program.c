@@ -143,6 +143,7 @@ program_start(struct call *c)
 	struct exitpt_bmgf0200	 p;
 	struct exitpt_amgf0100	 a;
 	struct runner_proc	 rp;
+	char			 process[128];
 	int			 phase = call_phase(c);
 
 	memset(&spec, 0, sizeof(spec));
@@ -192,12 +193,18 @@ program_start(struct call *c)
 	prog->call = call_id(c);
 	prog->job = runner_start(&spec, program_done_cb, prog);
 	call_set_pid(c, runner_pid(prog->job));
-	if (runner_proc(prog->job, &rp) == 0)
-		call_set_process(c, rp.cgroup != NULL ?
-		    json_pack("{s:i, s:s}", "pid", (int)rp.pid, "cgroup",
-		    rp.cgroup) : json_pack("{s:i, s:i, s:i, s:I}", "pid",
-		    (int)rp.pid, "pgid", (int)rp.pid, "sid", (int)rp.sid,
-		    "start", (json_int_t)rp.start));
+	/* A cgroup name is run-N: nothing in it needs escaping. */
+	if (runner_proc(prog->job, &rp) == 0) {
+		if (rp.cgroup != NULL)
+			snprintf(process, sizeof(process), "{\"pid\":%ld,"
+			    "\"cgroup\":\"%s\"}", (long)rp.pid, rp.cgroup);
+		else
+			snprintf(process, sizeof(process), "{\"pid\":%ld,"
+			    "\"pgid\":%ld,\"sid\":%ld,\"start\":%llu}",
+			    (long)rp.pid, (long)rp.pid, (long)rp.sid,
+			    (unsigned long long)rp.start);
+		call_set_process(c, process);
+	}
 }
 
 /*

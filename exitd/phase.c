@@ -690,12 +690,13 @@ call_set_pid(struct call *c, pid_t pid)
 }
 
 /*
- * Record what a running call's process is (the reference to process
- * passes): the journal keeps it, so that a restarted exitd can end what
- * still runs of a call it never saw end (part_ops end_stale).
+ * Record what a running call's process is (process: a JSON object as
+ * compact text, which the journal keeps as it is), so that a restarted
+ * exitd can end what still runs of a call it never saw end (part_ops
+ * end_stale gets it back parsed).
  */
 void
-call_set_process(struct call *c, json_t *process)
+call_set_process(struct call *c, const char *process)
 {
 	struct engine_event	ev;
 	struct engine_call_view	view;
@@ -715,7 +716,6 @@ call_set_process(struct call *c, json_t *process)
 	ev.part = c->part;
 	ev.process = process;
 	phase_emit(&ev);
-	json_decref(process);
 }
 
 /*

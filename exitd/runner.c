@@ -810,36 +810,47 @@ runner_find(pid_t pid)
 }
 
 /*
- * SIGCHLD: find each exited child without reaping it (WNOWAIT).  A
- * program's process group first gets SIGTERM while the zombie still
- * holds the group id (subreaper; a cgroup is looked at instead), then
- * the program is reaped.  Any other child is a process a program left,
- * re-parented to exitd, or a stray: reaped.
+ * SIGCHLD: reap each exited child.  As subreaper, a program's process
+ * group first gets SIGTERM while its zombie still holds the group id, so
+ * the program is found without reaping it (WNOWAIT) and reaped after;
+ * with cgroups, what it left is in its cgroup and it is reaped at once.
+ * Any other child is a process a program left, re-parented to exitd, or
+ * a stray: reaped.
  */
 static void
 runner_sigchld_cb(evutil_socket_t sig, short events, void *arg)
 {
 	struct runner_job	*job;
 	siginfo_t		 si;
-	int			 status, others = 0;
+	int			 status, others = 0, pin;
 
+	pin = contain_mode() == CONTAIN_SUBREAPER;
 	for (;;) {
 		memset(&si, 0, sizeof(si));
-		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | (pin ? WNOWAIT :
+		    0)) == -1) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (si.si_pid == 0)
 			break;
-		if ((job = runner_find(si.si_pid)) != NULL && job->cg == NULL &&
-		    kill(-job->pid, SIGTERM) == -1 && errno != ESRCH)
+		job = runner_find(si.si_pid);
+		if (job != NULL && job->cg == NULL && kill(-job->pid,
+		    SIGTERM) == -1 && errno != ESRCH)
 			log_warn("program %d: kill", job->result.number);
-		while (waitpid(si.si_pid, &status, 0) == -1) {
-			if (errno != EINTR) {
-				log_warn("waitpid %ld", (long)si.si_pid);
-				status = 0;
-				break;
+		if (!pin)
+			status = si.si_code == CLD_EXITED ?
+			    W_EXITCODE(si.si_status & 0xff, 0) :
+			    W_EXITCODE(0, si.si_status & 0x7f);
+		else {
+			while (waitpid(si.si_pid, &status, 0) == -1) {
+				if (errno != EINTR) {
+					log_warn("waitpid %ld",
+					    (long)si.si_pid);
+					status = 0;
+					break;
+				}
 			}
 		}
 		if (job != NULL)
@@ -849,7 +860,7 @@ runner_sigchld_cb(evutil_socket_t sig, short events, void *arg)
 			others = 1;
 		}
 	}
-	if (others && contain_mode() == CONTAIN_SUBREAPER)
+	if (others && pin)
 		runner_recheck();
 }
 
