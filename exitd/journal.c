@@ -253,14 +253,23 @@ journal_put_str(struct journal_line *l, const char *key, const char *str)
 	char			 esc[16];
 	int			 valid = 1;
 
+	journal_put_key(l, key);
+	journal_raw(l, "\"", 1);
+	/* Most text is plain ASCII with nothing to escape: copy it whole. */
+	for (i = 0; i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' &&
+	    s[i] != '\\'; i++)
+		;
+	if (i == n) {
+		journal_raw(l, (const char *)s, n);
+		journal_raw(l, "\"", 1);
+		return;
+	}
 	for (i = 0; i < n; i += k) {
 		if ((k = journal_utf8(s + i, n - i, &cp)) == 0) {
 			valid = 0;
 			break;
 		}
 	}
-	journal_put_key(l, key);
-	journal_raw(l, "\"", 1);
 	for (i = 0; i < n; i += k) {
 		if (!valid || (k = journal_utf8(s + i, n - i, &cp)) == 0) {
 			k = 1;
