@@ -594,7 +594,7 @@ progcheck_file(const char *path, uid_t run_as, int depth,
 	struct stat		 st;
 	char			 walked[PATH_MAX], interp[PATH_MAX];
 	const char		*what = depth == 0 ? "program" : "interpreter";
-	int			 fd, error;
+	int			 fd, error, pathonly = 0;
 
 	pc->fd = -1;
 	pc->script = 0;
@@ -615,6 +615,7 @@ progcheck_file(const char *path, uid_t run_as, int depth,
 		/* An unprivileged lister may not read it: check it anyway. */
 		error = progcheck_walk(path, run_as, -1, "the run-as user",
 		    &fd, &st, walked, sizeof(walked), why, len);
+		pathonly = 1;
 	}
 	if (error != 0) {
 		if (error == -ENOENT || error == -ENOTDIR) {
@@ -643,7 +644,7 @@ progcheck_file(const char *path, uid_t run_as, int depth,
 		return (error);
 	}
 	/* An O_PATH descriptor (unprivileged lister) cannot be read. */
-	if ((fcntl(fd, F_GETFL) & O_PATH) == 0) {
+	if (!pathonly) {
 		if ((error = progcheck_shebang(fd, interp,
 		    sizeof(interp))) < 0) {
 			snprintf(why, len, "%s %s: cannot read its first line: "
