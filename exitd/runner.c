@@ -1241,6 +1241,11 @@ runner_end_stale(const struct runner_proc *rp, char *how, size_t len)
 	size_t			 n, i, left;
 	int			 tries;
 
+	if (rp->cgroup != NULL && contain_mode() != CONTAIN_CGROUP) {
+		snprintf(how, len, "not ended: it ran in cgroup %s, and exitd "
+		    "now runs without cgroups", rp->cgroup);
+		return;
+	}
 	if (rp->cgroup != NULL) {
 		h = contain_stale_how(rp->cgroup);
 		snprintf(how, len, "%s (cgroup %s)", h != NULL ? h :
