@@ -609,6 +609,11 @@ runner_timer_cb(evutil_socket_t fd, short events, void *arg)
 	case RUNNER_ENDING:
 		break;
 	}
+	/* A change may have gone unnoticed: look before killing. */
+	if (!runner_left(job)) {
+		runner_finish(job);
+		return;
+	}
 	if (!job->leftovers_killed) {
 		log_info("program %d (%s): what it left running is still "
 		    "there %d s after SIGTERM, sending SIGKILL",
@@ -653,6 +658,9 @@ runner_ending(struct runner_job *job)
 	/* A stopped program's grace may run already: it covers these. */
 	if (!evtimer_pending(job->timer, NULL))
 		evtimer_add(job->timer, &tv);
+	/* They may have gone before the watch was in place. */
+	if (!runner_left(job))
+		runner_finish(job);
 }
 
 /* The cgroup of an exited program changed: maybe it is empty now. */
