@@ -3,20 +3,20 @@
  * call, even a descendant that left the program's process group
  * (setsid, a double fork, a daemon).
  *
- * Where the system offers a delegated, writable cgroup v2 directory, each
- * run gets a cgroup of its own, below a directory named after exitd's
- * state directory: the runner clones the program straight into it, its
- * "populated" flag says whether anything of the run is still alive, and
- * cgroup.kill ends all of it at once.  Creating and removing a cgroup
- * costs more than starting a program, so emptied cgroups are kept in a
- * pool and reused: as many as the busiest moment of the last batch of
- * starts needed (the next phase of an operation needs as many), all
- * removed when exitd stops.
+ * Where the system offers a delegated, writable cgroup v2 directory, the
+ * runner clones every program straight into a cgroup below it, named
+ * after exitd's state directory: one for all runs (CONTAIN_CGROUP), or
+ * one per run (CONTAIN_CGROUP_RUN).  A cgroup's "populated" flag says
+ * whether anything of its runs is still alive, and cgroup.kill ends all
+ * of it at once.  Creating and removing a cgroup costs more than starting
+ * a program, so emptied cgroups are kept in a pool and reused: as many as
+ * the busiest moment of the last batch of starts needed (the next phase
+ * of an operation needs as many), all removed when exitd stops.
  *
- * Elsewhere exitd becomes a child subreaper: a descendant whose parent
- * dies is re-parented to exitd instead of init, so everything a program
- * started stays within exitd's process tree, where contain_scan() finds
- * it.  Processes found that way are signalled through a pidfd after
+ * Except with a cgroup per run, exitd is also a child subreaper: a
+ * descendant whose parent dies is re-parented to exitd instead of init,
+ * so everything a program started stays within exitd's process tree,
+ * where contain_scan() finds it.  Processes found that way are signalled through a pidfd after
  * their start time is checked again, so a reused pid is never hit.
  */
 #include <sys/inotify.h>
@@ -346,10 +346,12 @@ fail:
 }
 
 /*
- * Choose the containment: CONTAIN_CGROUP, CONTAIN_SUBREAPER, or
- * CONTAIN_AUTO (a cgroup where one was delegated, else the subreaper).
- * instance names exitd's cgroup directory (one per state directory).
- * Returns the containment in effect.
+ * Choose the containment: CONTAIN_CGROUP (every run in one cgroup of
+ * exitd's, exitd as subreaper too), CONTAIN_CGROUP_RUN (a cgroup per
+ * run), CONTAIN_SUBREAPER, or CONTAIN_AUTO (CONTAIN_CGROUP where a cgroup
+ * was delegated, else the subreaper).  instance names exitd's cgroup
+ * directory (one per state directory).  Returns the containment in
+ * effect.
  */
 int
 contain_init(struct event_base *base, int mode, const char *instance)
@@ -357,27 +359,29 @@ contain_init(struct event_base *base, int mode, const char *instance)
 	char	why[PATH_MAX + 128];
 
 	contain_base = base;
+	contain_mode_used = CONTAIN_SUBREAPER;
 	if (mode != CONTAIN_SUBREAPER) {
-		if (contain_cgroup_init(instance, mode == CONTAIN_CGROUP, why,
+		if (contain_cgroup_init(instance, mode != CONTAIN_AUTO, why,
 		    sizeof(why)) == 0) {
-			contain_mode_used = CONTAIN_CGROUP;
-			log_info("containment: a cgroup per exit program run, "
-			    "below %s", contain_dir);
-			return (contain_mode_used);
-		}
-		if (mode == CONTAIN_CGROUP)
+			contain_mode_used = mode == CONTAIN_CGROUP_RUN ?
+			    CONTAIN_CGROUP_RUN : CONTAIN_CGROUP;
+			log_info("containment: %s, below %s",
+			    contain_mode_used == CONTAIN_CGROUP_RUN ?
+			    "a cgroup per exit program run" : "exit programs "
+			    "run in a cgroup of exitd's", contain_dir);
+		} else if (mode != CONTAIN_AUTO)
 			log_warnx("containment: cgroups configured but not "
 			    "usable: %s; using the subreaper", why);
 		else
 			log_info("containment: no cgroup (%s); exitd is the "
 			    "subreaper of its exit programs", why);
-	}
-	else
+	} else
 		log_info("containment: exitd is the subreaper of its exit "
 		    "programs (configured)");
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
+	/* With a cgroup per run, each run's cgroup finds what it left. */
+	if (contain_mode_used != CONTAIN_CGROUP_RUN &&
+	    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		fatal("prctl PR_SET_CHILD_SUBREAPER");
-	contain_mode_used = CONTAIN_SUBREAPER;
 	return (contain_mode_used);
 }
 

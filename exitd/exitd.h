@@ -146,12 +146,14 @@ pid_t		 spawn_start(struct spawn_req *, struct contain_cg *);
 int		 spawn_probe(struct contain_cg *);
 
 /*
- * contain.c: nothing an exit program starts outlives its call (a cgroup
- * per run, or exitd as the child subreaper).
+ * contain.c: nothing an exit program starts outlives its call (exitd as
+ * the child subreaper, its runs in one cgroup of its own; or a cgroup per
+ * run; or exitd as subreaper alone).
  */
 #define CONTAIN_AUTO		CONFIG_CONTAIN_AUTO
 #define CONTAIN_CGROUP		CONFIG_CONTAIN_CGROUP
 #define CONTAIN_SUBREAPER	CONFIG_CONTAIN_SUBREAPER
+#define CONTAIN_CGROUP_RUN	CONFIG_CONTAIN_CGROUP_RUN
 int		 contain_init(struct event_base *, int, const char *);
 int		 contain_mode(void);
 struct contain_cg *contain_cg_get(void);

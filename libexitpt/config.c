@@ -3,7 +3,7 @@
  *
  *	admin-group NAME
  *	recovery-timeout SECONDS
- *	containment auto|cgroup|subreaper
+ *	containment auto|cgroup|cgroup-per-run|subreaper
  *	registry-lock-timeout SECONDS
  *	exit-point EXIT_POINT check-failure allow|veto
  *	exit-point EXIT_POINT order parallel|serial
@@ -110,11 +110,14 @@ config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
 			cfg->containment = CONFIG_CONTAIN_AUTO;
 		else if (strcmp(w[1], "cgroup") == 0)
 			cfg->containment = CONFIG_CONTAIN_CGROUP;
+		else if (strcmp(w[1], "cgroup-per-run") == 0)
+			cfg->containment = CONFIG_CONTAIN_CGROUP_RUN;
 		else if (strcmp(w[1], "subreaper") == 0)
 			cfg->containment = CONFIG_CONTAIN_SUBREAPER;
 		else {
 			snprintf(err, errlen, "containment must be auto, "
-			    "cgroup or subreaper, not '%s'", w[1]);
+			    "cgroup, cgroup-per-run or subreaper, not '%s'",
+			    w[1]);
 			return (EXITPT_E_VALUE);
 		}
 		return (0);

@@ -65,8 +65,9 @@ struct config_point {
 	int		 serial;		/* run one at a time */
 };
 #define CONFIG_CONTAIN_AUTO	0	/* a cgroup where delegated */
-#define CONFIG_CONTAIN_CGROUP	1
+#define CONFIG_CONTAIN_CGROUP	1	/* one cgroup for every run */
 #define CONFIG_CONTAIN_SUBREAPER 2
+#define CONFIG_CONTAIN_CGROUP_RUN 3	/* a cgroup per run */
 struct config {
 	char			*admin_group;
 	int			 recovery_timeout;	/* seconds */

@@ -3,8 +3,8 @@
 # that program (its cgroup, or its process group checked by start time)
 # before any Cancel or Complete can reach it, and journals that; a pid
 # the journal names but that now belongs to another process is never
-# hit.  Runs with exitd as subreaper, then with a cgroup per run where
-# exitd may use one.
+# hit.  Runs with exitd as subreaper, then with the programs in a cgroup
+# of exitd's, then with a cgroup per run, where exitd may use cgroups.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/exitd-lib.sh"
 
@@ -35,9 +35,9 @@ crash() {
 	slow=$(cat "$T/slow.pid")
 }
 
-for mode in subreaper cgroup; do
+for mode in subreaper cgroup cgroup-per-run; do
 	crash $mode
-	if [ $mode = cgroup ] && ! grep -q "a cgroup per exit program run" "$exitd_log"; then
+	if [ $mode != subreaper ] && ! cgroups_in_use; then
 		kill -KILL "$slow" 2>/dev/null
 		for i in 1 2 3 4 5 6 7; do ok 0 "# SKIP no cgroup v2 exitd may use here"; done
 		continue

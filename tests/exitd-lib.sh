@@ -46,11 +46,17 @@ exitd_cleanup() {
 	return 0
 }
 
+# cgroups_in_use: true when exitd's log says it runs programs in cgroups.
+cgroups_in_use() {
+	grep -Eq "containment: (a cgroup per exit program run|exit programs run in a cgroup of exitd's)" \
+	    "$exitd_log"
+}
+
 # cgroup_cleanup: end and remove the run cgroups a killed exitd left
 # (each exitd names its cgroup directory in its log).
 cgroup_cleanup() {
 	[ -f "$exitd_log" ] || return 0
-	sed -n 's/.*containment: a cgroup per exit program run, below //p' \
+	sed -n 's/.*containment: .*, below //p' \
 	    "$exitd_log" | sort -u | while read -r d; do
 		[ -d "$d" ] || continue
 		for r in "$d"/run-*; do

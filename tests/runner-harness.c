@@ -75,7 +75,7 @@ harness_maxrss(void)
 static void __attribute__((noreturn))
 harness_usage(void)
 {
-	fprintf(stderr, "usage: runner-harness [-C auto|cgroup|subreaper] "
+	fprintf(stderr, "usage: runner-harness [-C auto|cgroup|cgroup-per-run|subreaper] "
 	    "[-f format] [-p phase] "
 	    "[-u user] [-t timeout] [-k stop-ms] [-d data] [-n number] "
 	    "[-a action] [-r request] [-W window] [-s state] [-m] "
@@ -120,7 +120,9 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'C':
 			contain = strcmp(optarg, "cgroup") == 0 ?
-			    CONTAIN_CGROUP : strcmp(optarg, "subreaper") == 0 ?
+			    CONTAIN_CGROUP : strcmp(optarg,
+			    "cgroup-per-run") == 0 ? CONTAIN_CGROUP_RUN :
+			    strcmp(optarg, "subreaper") == 0 ?
 			    CONTAIN_SUBREAPER : CONTAIN_AUTO;
 			break;
 		case 'a': spec.action = harness_int(optarg); break;
