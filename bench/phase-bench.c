@@ -7,7 +7,10 @@
  * memory when idle with 1000 programs registered, and its wake-ups over 10
  * idle seconds.
  *
- *	bench/phase-bench [-e EXITD] [-p NOOP] [-r REPEATS] [-n N ...]
+ *	bench/phase-bench [-C auto|cgroup|subreaper] [-e EXITD] [-p NOOP]
+ *	    [-r REPEATS] [-n N ...]
+ *
+ * -C sets exitd's containment (exitd.conf "containment"; default auto).
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -294,8 +297,8 @@ bench_switches(pid_t pid)
 static void __attribute__((noreturn))
 bench_usage(void)
 {
-	fprintf(stderr, "usage: phase-bench [-e EXITD] [-p NOOP] "
-	    "[-r REPEATS] [-n N ...]\n");
+	fprintf(stderr, "usage: phase-bench [-C auto|cgroup|subreaper] "
+	    "[-e EXITD] [-p NOOP] [-r REPEATS] [-n N ...]\n");
 	exit(2);
 }
 
@@ -304,7 +307,9 @@ main(int argc, char **argv)
 {
 	struct bench	 b;
 	char		 self[PATH_MAX], *bindir, exitd[PATH_MAX + 32];
-	char		 noop[PATH_MAX + 32];
+	char		 noop[PATH_MAX + 32], conf[PATH_MAX + 16];
+	const char	*contain = "auto";
+	FILE		*fp;
 	double		 t[3], base[3], *samples[9], med[9], rp;
 	int		 ns[8] = { 50, 200, 1000 }, nn = 3, prev = 0;
 	int		 ch, i, k, r, nset = 0;
@@ -322,8 +327,11 @@ main(int argc, char **argv)
 	snprintf(noop, sizeof(noop), "%s/noop", bindir);
 	b.exitd = exitd;
 	b.noop = noop;
-	while ((ch = getopt(argc, argv, "e:n:p:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "C:e:n:p:r:")) != -1) {
 		switch (ch) {
+		case 'C':
+			contain = optarg;
+			break;
 		case 'e':
 			b.exitd = optarg;
 			break;
@@ -359,7 +367,12 @@ main(int argc, char **argv)
 	chmod(b.dir, 0755);
 	snprintf(b.state, sizeof(b.state), "%s/state", b.dir);
 	snprintf(b.sock, sizeof(b.sock), "%s/exitd.sock", b.dir);
-	setenv("EXITPT_CONFIG", "/dev/null", 1);
+	snprintf(conf, sizeof(conf), "%s/exitd.conf", b.dir);
+	if ((fp = fopen(conf, "w")) == NULL)
+		bench_die("%s: %s", conf, strerror(errno));
+	fprintf(fp, "containment %s\n", contain);
+	fclose(fp);
+	setenv("EXITPT_CONFIG", conf, 1);
 	/* exitd per phase, baseline per phase, ratio per phase */
 	for (i = 0; i < 9; i++)
 		if ((samples[i] = calloc((size_t)b.repeats,
@@ -367,8 +380,9 @@ main(int argc, char **argv)
 			bench_die("out of memory");
 
 	printf("phase-bench: %d runs each, medians; the ratio is the median of "
-	    "each phase over the baseline measured right after it; %ld CPUs\n",
-	    b.repeats, sysconf(_SC_NPROCESSORS_ONLN));
+	    "each phase over the baseline measured right after it; %ld CPUs; "
+	    "containment %s\n", b.repeats, sysconf(_SC_NPROCESSORS_ONLN),
+	    contain);
 	printf("%6s %-9s %10s %12s %7s %12s\n", "N", "phase", "exitd ms",
 	    "baseline ms", "ratio", "run-parts ms");
 	for (k = 0; k < nn; k++) {

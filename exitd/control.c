@@ -12,8 +12,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -26,6 +29,8 @@
 #define CONTROL_PEERS_PER_UID	16	/* connections of one user */
 #define CONTROL_STALL_SEC	10	/* to end a message, to read a reply */
 #define CONTROL_OUTPUT_MAX	(4 * PROTO_JOURNAL_CHUNK)
+#define CONTROL_REFUSED_BURST	5	/* refusals logged per window */
+#define CONTROL_REFUSED_WINDOW	10	/* seconds */
 
 struct control_peer {
 	TAILQ_ENTRY(control_peer) entry;
@@ -51,6 +56,20 @@ static struct control_peers	 control_peers =
 				    TAILQ_HEAD_INITIALIZER(control_peers);
 static size_t			 control_npeers;
 static struct engine_observer	*control_observer;
+
+/*
+ * Refusals (too many connections, not allowed to drive, malformed or
+ * stalled peers) are logged at most CONTROL_REFUSED_BURST times per
+ * window; the rest are counted and summed up in one line at the window's
+ * end, so that one user cannot flood the log.
+ */
+static struct {
+	struct timespec	 start;		/* of the window */
+	unsigned int	 logged;
+	unsigned int	 dropped;	/* not logged in this window */
+	char		 last[256];	/* the last one not logged */
+	struct event	*ev;		/* summary at the window's end */
+} control_refused_log;
 
 static void	 control_accept_cb(evutil_socket_t, short, void *);
 static void	 control_read_cb(struct bufferevent *, void *);
@@ -79,6 +98,63 @@ static void	 control_resume(struct control_peer *);
 static void	 control_participants(struct control_peer *, uint32_t);
 static void	 control_participant_cb(void *, int, const char *, pid_t,
 		     json_t *);
+static void	 control_refused(const struct control_peer *, const char *,
+		     ...) __attribute__((format(printf, 2, 3)));
+static void	 control_refused_cb(evutil_socket_t, short, void *);
+
+/* Sum up the refusals a window did not log, and start a new window. */
+static void
+control_refused_cb(evutil_socket_t fd, short events, void *arg)
+{
+	if (control_refused_log.dropped > 0)
+		log_warnx("control: %u more refusals in the last %d s were not "
+		    "logged (the last: %s)", control_refused_log.dropped,
+		    CONTROL_REFUSED_WINDOW, control_refused_log.last);
+	control_refused_log.dropped = 0;
+	control_refused_log.logged = 0;
+	clock_gettime(CLOCK_MONOTONIC, &control_refused_log.start);
+}
+
+/* Log that a peer was refused or dropped, within the rate limit. */
+static void
+control_refused(const struct control_peer *p, const char *fmt, ...)
+{
+	struct timespec	 now;
+	struct timeval	 tv;
+	char		 why[200];
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - control_refused_log.start.tv_sec >=
+	    CONTROL_REFUSED_WINDOW && control_refused_log.dropped == 0) {
+		control_refused_log.start = now;
+		control_refused_log.logged = 0;
+	}
+	if (control_refused_log.logged < CONTROL_REFUSED_BURST) {
+		control_refused_log.logged++;
+		log_warnx("control: uid %ld (pid %ld) %s", (long)p->uid,
+		    (long)p->pid, why);
+		return;
+	}
+	snprintf(control_refused_log.last, sizeof(control_refused_log.last),
+	    "uid %ld (pid %ld) %s", (long)p->uid, (long)p->pid, why);
+	if (control_refused_log.dropped++ > 0)
+		return;
+	/* The first one not logged: sum them up when the window ends. */
+	if (control_refused_log.ev == NULL &&
+	    (control_refused_log.ev = evtimer_new(control_base,
+	    control_refused_cb, NULL)) == NULL)
+		fatalx("control: evtimer_new");
+	tv.tv_sec = control_refused_log.start.tv_sec + CONTROL_REFUSED_WINDOW -
+	    now.tv_sec;
+	if (tv.tv_sec < 1)
+		tv.tv_sec = 1;
+	tv.tv_usec = 0;
+	evtimer_add(control_refused_log.ev, &tv);
+}
 
 /*
  * Listen on path.  Fails with -EADDRINUSE when another exitd answers
@@ -184,8 +260,7 @@ control_accept_cb(evutil_socket_t lfd, short events, void *arg)
 	TAILQ_INSERT_TAIL(&control_peers, p, entry);
 	control_npeers++;
 	if (over) {
-		log_warnx("control: uid %ld (pid %ld) refused: too many "
-		    "connections", (long)cred.uid, (long)cred.pid);
+		control_refused(p, "refused: too many connections");
 		control_fail(p, 0, EXITPT_E_LIMIT);
 		return;
 	}
@@ -254,6 +329,10 @@ control_report_snapshot(struct control_peer *p, uint32_t seq, int error,
 	r.window_left_ms = s->window_left_ms;
 	r.bound_ms = s->bound_ms;
 	snprintf(r.driver, sizeof(r.driver), "%s", s->driver);
+	if (error == EXITPT_E_JOURNAL && journal_problem() != NULL)
+		snprintf(r.detail, sizeof(r.detail), "%s", journal_problem());
+	else if (error == 0 && journal_warning() != NULL)
+		snprintf(r.detail, sizeof(r.detail), "%s", journal_warning());
 	r.count = (uint32_t)s->ncalls;
 	if (s->ncalls > 0)
 		a = xcalloc(s->ncalls, sizeof(*a));
@@ -320,7 +399,8 @@ control_journal(struct control_peer *p, uint32_t seq,
 
 	memset(&d, 0, sizeof(d));
 	buf = xmalloc(PROTO_JOURNAL_CHUNK);
-	if ((fd = open(journal_path(), O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open(journal_path(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
+	    -1)
 		d.error = -errno;
 	else {
 		if (j->offset > INT64_MAX ||
@@ -516,8 +596,7 @@ control_dispatch(struct control_peer *p, const struct proto_hdr *h,
 			break;
 		memcpy(&d, payload, sizeof(d));
 		if (!config_is_admin(control_cfg, p->uid, p->gid)) {
-			log_warnx("control: uid %ld (pid %ld) may not drive "
-			    "phases", (long)p->uid, (long)p->pid);
+			control_refused(p, "may not drive phases");
 			control_report(p, h->seq, EXITPT_E_AUTH, -1);
 			return;
 		}
@@ -594,9 +673,8 @@ control_dispatch(struct control_peer *p, const struct proto_hdr *h,
 		dr_ack_peer(p->pid, &ack);
 		return;
 	}
-	log_warnx("control: uid %ld (pid %ld): malformed message (type %u, "
-	    "%u bytes); closing", (long)p->uid, (long)p->pid, h->type,
-	    h->length);
+	control_refused(p, "sent a malformed message (type %u, %u bytes); "
+	    "closing", h->type, h->length);
 	control_fail(p, h->seq, EXITPT_E_PROTOCOL);
 }
 
@@ -622,16 +700,14 @@ control_process(struct control_peer *p)
 			break;
 		evbuffer_copyout(in, &h, sizeof(h));
 		if (h.version != PROTO_VERSION) {
-			log_warnx("control: uid %ld (pid %ld): protocol "
-			    "version %u, not %u; closing", (long)p->uid,
-			    (long)p->pid, h.version, PROTO_VERSION);
+			control_refused(p, "speaks protocol version %u, not "
+			    "%u; closing", h.version, PROTO_VERSION);
 			control_fail(p, h.seq, EXITPT_E_VERSION);
 			return;
 		}
 		if (h.length > PROTO_REQUEST_MAX - sizeof(h)) {
-			log_warnx("control: uid %ld (pid %ld): message of %u "
-			    "bytes is too large; closing", (long)p->uid,
-			    (long)p->pid, h.length);
+			control_refused(p, "sent a message of %u bytes, too "
+			    "large; closing", h.length);
 			control_fail(p, h.seq, EXITPT_E_PROTOCOL);
 			return;
 		}
@@ -685,8 +761,7 @@ control_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct control_peer	*p = arg;
 
 	if (what & BEV_EVENT_TIMEOUT)
-		log_warnx("control: uid %ld (pid %ld) stalled; closing",
-		    (long)p->uid, (long)p->pid);
+		control_refused(p, "stalled; closing");
 	else if (what & BEV_EVENT_ERROR)
 		log_debug("control: uid %ld: %s", (long)p->uid,
 		    strerror(errno));
@@ -713,4 +788,10 @@ control_shutdown(void)
 	control_fd = -1;
 	free(control_path);
 	control_path = NULL;
+	if (control_refused_log.ev != NULL) {
+		if (control_refused_log.dropped > 0)
+			control_refused_cb(-1, 0, NULL);
+		event_free(control_refused_log.ev);
+	}
+	control_refused_log.ev = NULL;
 }

@@ -79,6 +79,7 @@ struct svc_call {
 	int			 in_drive;	/* inside phase_drive() */
 	int			 drive_done;	/* its reply came meanwhile */
 	int			 drive_error;
+	struct engine_snapshot	*result;	/* the phase as it ended */
 	char			 driver[SVC_DRIVER_MAX];
 };
 TAILQ_HEAD(svc_calls, svc_call);
@@ -212,6 +213,7 @@ svc_done(struct svc_call *sc)
 		dbus_pending_call_cancel(sc->pid_pc);
 		dbus_pending_call_unref(sc->pid_pc);
 	}
+	phase_snapshot_free(sc->result);
 	dbus_message_unref(sc->msg);
 	free(sc);
 }
@@ -585,6 +587,12 @@ svc_drive_cb(int error, int phase, void *arg)
 
 	sc->drive_error = error;
 	sc->drive_done = 1;
+	/*
+	 * Take the phase's result now: once the operation is over the
+	 * engine keeps only its last phase (a vetoed Check's is Cancel).
+	 */
+	if (error == 0 && sc->result == NULL)
+		sc->result = phase_snapshot(phase);
 	if (!sc->in_drive)
 		svc_drive_end(sc);
 }
@@ -613,7 +621,8 @@ svc_drive_end(struct svc_call *sc)
 		svc_done(sc);
 		return;
 	}
-	s = phase_snapshot(phase);
+	s = sc->result != NULL ? sc->result : phase_snapshot(phase);
+	sc->result = NULL;
 	op = s->operation;
 	outcome = exitpt_outcome_name(s->outcome);
 	if (phase == EXITPT_OP_CHECK && s->outcome == EXITPT_OUTCOME_VETOED) {

@@ -6,7 +6,10 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <malloc.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +18,8 @@
 #include <unistd.h>
 
 #include "exitd.h"
+
+#define EXITD_MMAP_THRESHOLD	(64 * 1024)
 
 static struct event_base	*exitd_base;
 static struct config		 exitd_cfg;
@@ -25,6 +30,9 @@ static void	 exitd_term_cb(evutil_socket_t, short, void *);
 static void	 exitd_hup_cb(evutil_socket_t, short, void *);
 static void	 exitd_ready(int);
 static void	 exitd_grant(const char *);
+static void	 exitd_check_private(const struct stat *, const char *,
+		     const char *, gid_t);
+static void	 exitd_check_state(const char *, char *, size_t);
 
 /* Print the usage and exit. */
 static void
@@ -104,6 +112,90 @@ exitd_grant(const char *state)
 		    exitd_cfg.admin_group, exitpt_strerror(error));
 }
 
+/*
+ * Check one directory or file of the state directory: owned by root or
+ * exitd's user, and writable by nobody else (group writable only by the
+ * admin group, when group_ok names it).  fatalx with what to fix.
+ */
+static void
+exitd_check_private(const struct stat *st, const char *what,
+    const char *path, gid_t group_ok)
+{
+	uid_t	euid = geteuid();
+
+	if (st->st_uid != 0 && st->st_uid != euid)
+		fatalx("%s %s is owned by uid %lu, not by exitd's user (uid "
+		    "%lu): exitd refuses it; run chown %lu '%s'", what, path,
+		    (unsigned long)st->st_uid, (unsigned long)euid,
+		    (unsigned long)euid, path);
+	if ((st->st_mode & S_IWOTH) || ((st->st_mode & S_IWGRP) &&
+	    st->st_gid != group_ok))
+		fatalx("%s %s is %s-writable (mode %04o): exitd refuses it; "
+		    "run chmod %s '%s'", what, path,
+		    (st->st_mode & S_IWOTH) ? "world" : "group",
+		    (unsigned int)(st->st_mode & 07777), (st->st_mode &
+		    S_IWOTH) ? "go-w" : "g-w", path);
+}
+
+/*
+ * Refuse a state directory that someone other than root and exitd's user
+ * could change: the directory, every directory and symbolic link on the
+ * way to it, its registry, and its journal (which must not be a symbolic
+ * link: exitctl journal would show whatever it points to).  The
+ * instance name for the cgroup directory (one per state directory, so a
+ * restarted exitd finds what the last one left) goes to instance.
+ */
+static void
+exitd_check_state(const char *state, char *instance, size_t len)
+{
+	struct stat	 st;
+	struct group	*gr;
+	char		 walked[PATH_MAX], why[PATH_MAX + 128];
+	char		 path[PATH_MAX + 64];
+	const char	*sub[] = { "registry", "registry/" EXITPT_EXIT_POINT_SUSPEND,
+			    "registry/" EXITPT_EXIT_POINT_RESUME };
+	gid_t		 admin = 0;
+	size_t		 i;
+	int		 fd, error;
+
+	if (exitd_cfg.admin_group != NULL &&
+	    (gr = getgrnam(exitd_cfg.admin_group)) != NULL)
+		admin = gr->gr_gid;
+	if ((error = progcheck_walk(state, geteuid(), O_RDONLY | O_DIRECTORY,
+	    "exitd's user", &fd, &st, walked, sizeof(walked), why,
+	    sizeof(why))) != 0)
+		fatalx("state directory %s: %s", state, why[0] != '\0' ? why :
+		    strerror(-error));
+	if (!S_ISDIR(st.st_mode))
+		fatalx("state directory %s is not a directory", state);
+	exitd_check_private(&st, "state directory", state, (gid_t)-1);
+	snprintf(instance, len, "exitpt-%lx-%lx", (unsigned long)st.st_dev,
+	    (unsigned long)st.st_ino);
+	for (i = 0; i < nitems(sub); i++) {
+		snprintf(path, sizeof(path), "%s/%s", state, sub[i]);
+		if (fstatat(fd, sub[i], &st, AT_SYMLINK_NOFOLLOW) == -1) {
+			if (errno == ENOENT)
+				continue;
+			fatal("%s", path);
+		}
+		if (!S_ISDIR(st.st_mode))
+			fatalx("%s is not a directory: exitd refuses it; "
+			    "remove it", path);
+		exitd_check_private(&st, "registry directory", path,
+		    admin != 0 ? admin : (gid_t)-1);
+	}
+	snprintf(path, sizeof(path), "%s/journal", state);
+	if (fstatat(fd, "journal", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(st.st_mode))
+			fatalx("journal %s is not a regular file (%s): exitd "
+			    "refuses it; remove it", path, S_ISLNK(st.st_mode) ?
+			    "a symbolic link" : "a special file");
+		exitd_check_private(&st, "journal", path, (gid_t)-1);
+	} else if (errno != ENOENT)
+		fatal("%s", path);
+	close(fd);
+}
+
 /* Parse the options, set up socket, journal and engine, run the loop. */
 int
 main(int argc, char **argv)
@@ -122,7 +214,7 @@ main(int argc, char **argv)
 	};
 	struct event	*ev_term, *ev_int, *ev_hup;
 	const char	*sock = NULL, *state = NULL;
-	char		 err[512];
+	char		 err[512], instance[64];
 	long long	 v;
 	int		 ch, error, foreground = 0, verbose = 0, ready = -1;
 	int		 bus = EXITD_BUS_SYSTEM;
@@ -165,6 +257,14 @@ main(int argc, char **argv)
 	if (optind != argc)
 		exitd_usage();
 	log_init(1, verbose);
+	/*
+	 * A phase over a thousand programs makes large short-lived blocks
+	 * (the report of every answer, the snapshot of a phase): give them
+	 * their own mappings, returned at free, rather than the heap, where
+	 * they would keep an idle exitd large.  A fixed threshold also stops
+	 * glibc from raising it after such a block is freed.
+	 */
+	mallopt(M_MMAP_THRESHOLD, EXITD_MMAP_THRESHOLD);
 
 	if (sock == NULL && ((sock = getenv(EXITPT_SOCKET_ENV)) == NULL ||
 	    *sock == '\0'))
@@ -174,6 +274,7 @@ main(int argc, char **argv)
 		fatalx("configuration: %s", err);
 	if ((error = atomicfile_mkdirs(state, 0755)) != 0)
 		fatalx("state directory %s: %s", state, exitpt_strerror(error));
+	exitd_check_state(state, instance, sizeof(instance));
 	signal(SIGPIPE, SIG_IGN);
 
 	if ((exitd_base = event_base_new()) == NULL)
@@ -207,6 +308,8 @@ main(int argc, char **argv)
 	if ((error = ipcdir_init()) != 0)
 		log_warnx("IPC runtime directory: %s: %s",
 		    exitpt_strerror(error), exitpt_ipc_detail());
+	/* The program participant kind starts the runner in phase_init. */
+	runner_contain(exitd_cfg.containment, instance);
 	phase_init(exitd_base, state, &exitd_cfg);
 	ev_term = evsignal_new(exitd_base, SIGTERM, exitd_term_cb, NULL);
 	ev_int = evsignal_new(exitd_base, SIGINT, exitd_term_cb, NULL);

@@ -93,13 +93,93 @@ char		*xstrdup(const char *);
 int		 xasprintf(char **, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
+/*
+ * What a restarted exitd needs to end a program a previous exitd started:
+ * its cgroup, or its pid (its process group), session and start time.
+ */
+struct runner_proc {
+	pid_t		 pid;		/* the program; its process group */
+	pid_t		 sid;		/* its session */
+	uint64_t	 start;		/* its /proc starttime in ticks, or
+					   the tick after; 0: not known */
+	const char	*cgroup;	/* below exitd's cgroup, or NULL */
+};
+
 /* runner.c */
+void		 runner_contain(int, const char *);
 void		 runner_init(struct event_base *);
 struct runner_job *runner_start(const struct runner_spec *, runner_done_cb,
 		    void *);
 void		 runner_stop(struct runner_job *);
 pid_t		 runner_pid(const struct runner_job *);
+int		 runner_proc(const struct runner_job *, struct runner_proc *);
+void		 runner_end_stale(const struct runner_proc *, char *, size_t);
 void		 runner_shutdown(void);
+
+/*
+ * spawn.c: start one exit program's process (runner.c's low level).  The
+ * descriptors are the parent's; the child gets them as fds 1, 2, 3 and 4
+ * (the program, executed with fexecve).
+ */
+#define SPAWN_STAGE_CRED	1	/* setgroups/setgid/setuid failed */
+#define SPAWN_STAGE_EXEC	2	/* fexecve failed */
+#define SPAWN_STAGE_SETUP	3	/* fd or directory setup failed */
+#define SPAWN_STAGE_CGROUP	4	/* joining its cgroup failed */
+struct spawn_req {
+	char		**argv;
+	char		**env;
+	int		  fd_out;	/* stdout: a pipe's write end */
+	int		  fd_err;	/* stderr */
+	int		  fd_info;	/* fd 3: the exit information */
+	int		  fd_prog;	/* the checked program */
+	int		  script;	/* #!: fd 4 stays open for it */
+	int		  setcred;	/* switch to uid, gid, groups */
+	uid_t		  uid;
+	gid_t		  gid;
+	const gid_t	 *groups;
+	int		  ngroups;
+	int		  procsfd;	/* internal: cgroup.procs to join */
+	volatile int	  stage;	/* SPAWN_STAGE_*: failed before exec */
+	volatile int	  error;	/* errno of that failure */
+};
+struct contain_cg;
+void		 spawn_init(void);
+void		 spawn_burst(void);
+void		 spawn_idle(void);
+pid_t		 spawn_start(struct spawn_req *, struct contain_cg *);
+int		 spawn_probe(struct contain_cg *);
+
+/*
+ * contain.c: nothing an exit program starts outlives its call (exitd as
+ * the child subreaper, its runs in one cgroup of its own; or a cgroup per
+ * run; or exitd as subreaper alone).
+ */
+#define CONTAIN_AUTO		CONFIG_CONTAIN_AUTO
+#define CONTAIN_CGROUP		CONFIG_CONTAIN_CGROUP
+#define CONTAIN_SUBREAPER	CONFIG_CONTAIN_SUBREAPER
+#define CONTAIN_CGROUP_RUN	CONFIG_CONTAIN_CGROUP_RUN
+int		 contain_init(struct event_base *, int, const char *);
+int		 contain_mode(void);
+struct contain_cg *contain_cg_get(void);
+void		 contain_cg_put(struct contain_cg *);
+void		 contain_cg_drop(struct contain_cg *);
+void		 contain_trim(void);
+int		 contain_cg_fd(const struct contain_cg *);
+const char	*contain_cg_name(const struct contain_cg *);
+int		 contain_cg_procs(struct contain_cg *);
+int		 contain_cg_populated(struct contain_cg *);
+int		 contain_cg_signal(struct contain_cg *, int);
+int		 contain_cg_watch(struct contain_cg *, void (*)(void *),
+		     void *);
+void		 contain_cg_unwatch(struct contain_cg *);
+int		 contain_stat(pid_t, struct procstat *);
+int		 contain_scan(const pid_t *, size_t, struct procstat **,
+		     size_t *);
+int		 contain_proc_signal(const struct procstat *, int);
+int		 contain_group(pid_t, pid_t, uint64_t, struct procstat **,
+		     size_t *);
+const char	*contain_stale_how(const char *);
+void		 contain_shutdown(void);
 
 /*
  * The phase engine (phase.c) and its participant interface (part.c).
@@ -204,6 +284,15 @@ struct part_ops {
 	 * (the operation is journalled as interrupted).  May be NULL.
 	 */
 	void		 (*shutdown)(void);
+	/*
+	 * After a restart, before any phase runs: end what may still run
+	 * of a call that a previous exitd started and never saw end;
+	 * process is what the kind gave call_set_process() for it.  how
+	 * receives, in words, what was done, for the journal.  May be
+	 * NULL.
+	 */
+	void		 (*end_stale)(struct part *, json_t *process, char *how,
+			     size_t howlen);
 };
 
 /* A participant's answer in one call, handed to phase_answer(). */
@@ -282,6 +371,7 @@ int		 call_phase(const struct call *);	/* EXITPT_OP_* */
 struct part	*call_part(const struct call *);
 const struct engine_op *call_op(const struct call *);
 void		 call_set_pid(struct call *, pid_t);	/* this call's */
+void		 call_set_process(struct call *, const char *);
 uint64_t	 engine_op_id(const struct engine_op *);
 int		 engine_op_action(const struct engine_op *);
 int		 engine_op_window(const struct engine_op *);	/* seconds */
@@ -332,6 +422,9 @@ struct engine_call_view {
 	const char	*reason;
 	uint64_t	 duration_ms;	/* so far, while running */
 	size_t		 output_dropped;
+	int		 stopped;	/* the engine stopped it: 1 at its
+					   time limit, 2 at the end of the
+					   window, 3 for a cancel; else 0 */
 };
 
 /* The engine's state at one generation; immutable once built. */
@@ -367,6 +460,10 @@ enum engine_event_type {
 	ENGINE_PHASE_ENDED,
 	ENGINE_OPERATION_ENDED,
 	ENGINE_OPERATION_INTERRUPTED,	/* exitd stops with it open */
+	ENGINE_CALL_PROCESS,	/* a call runs as this process (journalled
+				   for a restarted exitd to end it) */
+	ENGINE_STALE_ENDED,	/* after a restart: what still ran of a
+				   call of the previous exitd was ended */
 };
 
 /* What an observer is told; valid only during the callback. */
@@ -392,7 +489,12 @@ struct engine_event {
 	const struct engine_call_view *call;	/* CALL_STARTED, ANSWER,
 						   LATE_ANSWER */
 	const struct part	*part;		/* CALL_STARTED, ANSWER,
-						   LATE_ANSWER if known */
+						   LATE_ANSWER if known,
+						   CALL_PROCESS,
+						   STALE_ENDED */
+	const char		*process;	/* CALL_PROCESS: a JSON
+						   object, as text */
+	const char		*how;		/* STALE_ENDED */
 };
 
 /*
@@ -417,6 +519,7 @@ struct engine_record {
 	const char		*who;
 	int32_t			 number;
 	json_t			*identity;
+	json_t			*process;	/* CALL_PROCESS */
 	int			 effective;	/* answer: 1, 0, -1 unknown */
 };
 
@@ -446,6 +549,9 @@ void		 journal_close(void);
 void		 journal_sync(void);
 const char	*journal_path(void);
 json_t		*journal_string(const char *);
+int		 journal_reserve(size_t, size_t);
+const char	*journal_problem(void);
+const char	*journal_warning(void);
 void		 journal_observe(void);
 int		 journal_recover(struct engine_op *);
 

@@ -5,6 +5,7 @@
  * at start-up to rebuild an operation that exitd did not finish.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,22 +18,39 @@
 #include <unistd.h>
 
 #include "exitd.h"
+#include "protocol.h"
 
 #define JOURNAL_NAME		"journal"
 #define JOURNAL_LINE_MAX	(64 * 1024)
+/*
+ * Space reserved for an operation: a base for its own records, and per
+ * participant room for nine records (call, process and answer in three
+ * phases), each with a fixed part, its key, name and identity (up to six
+ * bytes a byte once escaped), and its reason.
+ */
+#define JOURNAL_RESERVE_BASE	(16 * 1024)
+#define JOURNAL_RECORD_FIXED	768
+#define JOURNAL_REASON_MAX	(6 * 256)
 
 static int			 journal_fd = -1;
 static char			*journal_file;
 static struct engine_observer	*journal_observer;
+/* Why the last operation could not start ("": it could). */
+static char			 journal_refusal[PROTO_REASON_MAX];
+/* Records of the current operation that could not be written. */
+static char			 journal_loss[PROTO_REASON_MAX];
+static unsigned int		 journal_lost;
 
 static const char *journal_phase_names[PHASE_NKINDS] = {
 	"none", "check", "prepare", "cancel", "complete"
 };
 
-static void	 journal_write(json_t *);
-static json_t	*journal_record(const struct engine_event *, const char *);
+struct journal_line;
+static void	 journal_write(struct journal_line *);
+static void	 journal_failed(int);
 static void	 journal_event_cb(const struct engine_event *, void *);
-static void	 journal_call(json_t *, const struct engine_event *);
+static void	 journal_call(struct journal_line *,
+		     const struct engine_event *);
 static int	 journal_op_id(const char *);
 static int	 journal_phase_kind(const char *);
 static int	 journal_parse(json_t *, struct engine_record *, char *,
@@ -43,8 +61,9 @@ int
 journal_open(const char *state_dir)
 {
 	xasprintf(&journal_file, "%s/%s", state_dir, JOURNAL_NAME);
+	/* Never through a symbolic link: see exitd_check_state(). */
 	journal_fd = open(journal_file, O_WRONLY | O_APPEND | O_CREAT |
-	    O_CLOEXEC, 0644);
+	    O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (journal_fd == -1)
 		return (-errno);
 	return (0);
@@ -76,36 +95,284 @@ journal_path(void)
 void
 journal_sync(void)
 {
-	if (journal_fd != -1 && fdatasync(journal_fd) == -1)
+	if (journal_fd != -1 && fdatasync(journal_fd) == -1) {
 		log_warn("journal: fdatasync %s", journal_file);
+		journal_failed(errno);
+	}
 }
 
-/* Append one record as a line with a single write, then free it. */
-static void
-journal_write(json_t *rec)
+/*
+ * Make sure the journal can take an operation of nparts participants
+ * whose keys add up to keybytes: reserve the space its records need
+ * beyond the end of the file (fallocate, without changing its size), or
+ * where that is not supported, check that the file system has it.
+ * Returns 0, or -errno with journal_problem() saying what failed.
+ */
+int
+journal_reserve(size_t nparts, size_t keybytes)
 {
-	char	*line;
-	size_t	 len, off = 0;
-	ssize_t	 n;
+	struct statvfs	 vfs;
+	struct stat	 st;
+	off_t		 need;
+	int		 error = 0;
 
-	line = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(rec);
-	if (line == NULL) {
-		log_warnx("journal: cannot encode a record");
+	need = JOURNAL_RESERVE_BASE + (off_t)nparts * (9 * JOURNAL_RECORD_FIXED +
+	    3 * JOURNAL_REASON_MAX) + (off_t)keybytes * 9 * 3 * 6;
+	if (journal_fd == -1)
+		error = -EBADF;
+	else if (fstat(journal_fd, &st) == -1)
+		error = -errno;
+	else if (fallocate(journal_fd, FALLOC_FL_KEEP_SIZE, st.st_size,
+	    need) == -1) {
+		error = -errno;
+		if ((error == -EOPNOTSUPP || error == -ENOSYS) &&
+		    fstatvfs(journal_fd, &vfs) == 0)
+			error = (off_t)vfs.f_bavail * (off_t)vfs.f_frsize >=
+			    need ? 0 : -ENOSPC;
+	}
+	if (error != 0) {
+		snprintf(journal_refusal, sizeof(journal_refusal), "journal "
+		    "%s: %s (an operation with %zu participants needs %lld "
+		    "KiB)", journal_file, strerror(-error), nparts,
+		    (long long)(need + 1023) / 1024);
+		log_warnx("%s", journal_refusal);
+		return (error);
+	}
+	journal_refusal[0] = '\0';
+	return (0);
+}
+
+/* Why the last reservation failed (the refused operation), or NULL. */
+const char *
+journal_problem(void)
+{
+	return (journal_refusal[0] != '\0' ? journal_refusal : NULL);
+}
+
+/* How many records of the current operation were lost, or NULL. */
+const char *
+journal_warning(void)
+{
+	return (journal_lost > 0 ? journal_loss : NULL);
+}
+
+/* A record could not be written: say so once, then count. */
+static void
+journal_failed(int error)
+{
+	journal_lost++;
+	snprintf(journal_loss, sizeof(journal_loss), "journal %s: %s; %u "
+	    "record%s of this operation could not be written", journal_file,
+	    strerror(error), journal_lost, journal_lost == 1 ? "" : "s");
+	if (journal_lost == 1)
+		log_warnx("%s", journal_loss);
+}
+
+/*
+ * A record being built: one JSON object on one line, written as compact
+ * ASCII JSON the way jansson's json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII)
+ * writes it, members in the order they are added.  Building the line by
+ * hand costs a fraction of building and dumping a json_t, which mattered
+ * at three records for every program a phase starts.
+ */
+struct journal_line {
+	char	*buf;
+	size_t	 len;
+	size_t	 cap;
+};
+
+/* Append n bytes. */
+static void
+journal_raw(struct journal_line *l, const char *s, size_t n)
+{
+	if (l->len + n + 2 > l->cap) {
+		while (l->len + n + 2 > l->cap)
+			l->cap = l->cap ? l->cap * 2 : 512;
+		l->buf = xreallocarray(l->buf, l->cap, 1);
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+/* Start the next member: a comma, unless it is the first, and its name. */
+static void
+journal_put_key(struct journal_line *l, const char *key)
+{
+	int	first = l->len > 0 && l->buf[l->len - 1] == '{';
+
+	journal_raw(l, first ? "\"" : ",\"", first ? 1 : 2);
+	journal_raw(l, key, strlen(key));
+	journal_raw(l, "\":", 2);
+}
+
+/* Decode one UTF-8 sequence at s (n bytes left): its length, or 0. */
+static size_t
+journal_utf8(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t	len, i;
+	uint32_t v;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return (1);
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, v = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, v = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, v = s[0] & 0x07;
+	else
+		return (0);
+	if (len > n)
+		return (0);
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
+	if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000) ||
+	    (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
+		return (0);
+	*cp = v;
+	return (len);
+}
+
+/*
+ * Append a string value.  Text that is not UTF-8 has its bytes above
+ * 0x7f replaced by '?', so that a record is never lost for an odd byte;
+ * other characters outside ASCII are escaped.
+ */
+static void
+journal_put_str(struct journal_line *l, const char *key, const char *str)
+{
+	const unsigned char	*s = (const unsigned char *)(str != NULL ?
+				    str : "");
+	size_t			 n = strlen((const char *)s), i, k;
+	uint32_t		 cp;
+	char			 esc[16];
+	int			 valid = 1;
+
+	journal_put_key(l, key);
+	journal_raw(l, "\"", 1);
+	/* Most text is plain ASCII with nothing to escape: copy it whole. */
+	for (i = 0; i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' &&
+	    s[i] != '\\'; i++)
+		;
+	if (i == n) {
+		journal_raw(l, (const char *)s, n);
+		journal_raw(l, "\"", 1);
 		return;
 	}
-	len = strlen(line);
-	line[len++] = '\n';	/* json_dumps leaves room: replace the NUL */
-	while (off < len) {
-		if ((n = write(journal_fd, line + off, len - off)) == -1) {
+	for (i = 0; i < n; i += k) {
+		if ((k = journal_utf8(s + i, n - i, &cp)) == 0) {
+			valid = 0;
+			break;
+		}
+	}
+	for (i = 0; i < n; i += k) {
+		if (!valid || (k = journal_utf8(s + i, n - i, &cp)) == 0) {
+			k = 1;
+			cp = s[i] < 0x80 ? s[i] : '?';
+		}
+		if (cp == '"' || cp == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)cp;
+			journal_raw(l, esc, 2);
+		} else if (cp == '\b' || cp == '\f' || cp == '\n' ||
+		    cp == '\r' || cp == '\t') {
+			esc[0] = '\\';
+			esc[1] = cp == '\b' ? 'b' : cp == '\f' ? 'f' :
+			    cp == '\n' ? 'n' : cp == '\r' ? 'r' : 't';
+			journal_raw(l, esc, 2);
+		} else if (cp < 0x20 || (cp > 0x7f && cp < 0x10000))
+			journal_raw(l, esc, (size_t)snprintf(esc, sizeof(esc),
+			    "\\u%04X", (unsigned int)cp));
+		else if (cp >= 0x10000)
+			journal_raw(l, esc, (size_t)snprintf(esc, sizeof(esc),
+			    "\\u%04X\\u%04X", (unsigned int)(0xd800 +
+			    ((cp - 0x10000) >> 10)), (unsigned int)(0xdc00 +
+			    ((cp - 0x10000) & 0x3ff))));
+		else {
+			esc[0] = (char)cp;
+			journal_raw(l, esc, 1);
+		}
+	}
+	journal_raw(l, "\"", 1);
+}
+
+/* Append an integer value. */
+static void
+journal_put_int(struct journal_line *l, const char *key, long long v)
+{
+	char	num[32];
+
+	journal_put_key(l, key);
+	journal_raw(l, num, (size_t)snprintf(num, sizeof(num), "%lld", v));
+}
+
+/* Append a boolean value. */
+static void
+journal_put_bool(struct journal_line *l, const char *key, int v)
+{
+	journal_put_key(l, key);
+	journal_raw(l, v ? "true" : "false", v ? 4 : 5);
+}
+
+/* Append a JSON value a participant kind built (its identity, process). */
+static void
+journal_put_json(struct journal_line *l, const char *key, json_t *v)
+{
+	char	*text;
+
+	journal_put_key(l, key);
+	if (v == NULL ||
+	    (text = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII |
+	    JSON_ENCODE_ANY)) == NULL) {
+		journal_raw(l, "{}", 2);
+		return;
+	}
+	journal_raw(l, text, strlen(text));
+	free(text);
+}
+
+/* Start a record with the time, the operation id and the event name. */
+static void
+journal_begin(struct journal_line *l, const struct engine_event *ev,
+    const char *event)
+{
+	struct timespec	ts;
+	char		id[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	l->len = 0;
+	journal_raw(l, "{", 1);
+	journal_put_int(l, "time", (long long)ts.tv_sec * 1000 +
+	    ts.tv_nsec / 1000000);
+	snprintf(id, sizeof(id), "%016" PRIx64, ev->operation);
+	journal_put_str(l, "op", id);
+	journal_put_str(l, "event", event);
+}
+
+/* End a record and append it as a line with a single write. */
+static void
+journal_write(struct journal_line *l)
+{
+	size_t	off = 0;
+	ssize_t	n;
+
+	journal_raw(l, "}\n", 2);
+	while (off < l->len) {
+		if ((n = write(journal_fd, l->buf + off, l->len - off)) ==
+		    -1) {
 			if (errno == EINTR)
 				continue;
-			log_warn("journal: write %s", journal_file);
+			journal_failed(errno);
 			break;
 		}
 		off += (size_t)n;
 	}
-	free(line);
 }
 
 /*
@@ -131,19 +398,6 @@ journal_string(const char *s)
 	return (v);
 }
 
-/* Start a record with the time, the operation id and the event name. */
-static json_t *
-journal_record(const struct engine_event *ev, const char *event)
-{
-	struct timespec	ts;
-	char		id[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(id, sizeof(id), "%016" PRIx64, ev->operation);
-	return (json_pack("{s:I, s:s, s:s}", "time", (json_int_t)ts.tv_sec *
-	    1000 + ts.tv_nsec / 1000000, "op", id, "event", event));
-}
-
 /*
  * The fields of a call, answer or late-answer record that name the
  * participant: its kind, key, exit point, number and name, and on a call
@@ -151,39 +405,49 @@ journal_record(const struct engine_event *ev, const char *event)
  * it again) and what it was given.
  */
 static void
-journal_call(json_t *rec, const struct engine_event *ev)
+journal_call(struct journal_line *l, const struct engine_event *ev)
 {
 	const struct engine_call_view	*v = ev->call;
 	const struct part		*p = ev->part;
 	json_t				*id;
 
-	json_object_set_new(rec, "phase",
-	    json_string(journal_phase_names[ev->phase]));
+	journal_put_str(l, "phase", journal_phase_names[ev->phase]);
 	if (ev->type == ENGINE_LATE_ANSWER)
-		json_object_set_new(rec, "call", json_integer((json_int_t)
-		    v->id));
+		journal_put_int(l, "call", (long long)v->id);
+	if (p == NULL && v != NULL && v->key != NULL && *v->key != '\0') {
+		/* A call of an operation that ended, as its status kept it. */
+		journal_put_str(l, "kind", v->kind_name);
+		journal_put_str(l, "key", v->key);
+		journal_put_str(l, "point", registry_point_name(v->point));
+		journal_put_int(l, "number", v->number);
+		journal_put_str(l, "who", v->who);
+		return;
+	}
 	if (p == NULL)
 		return;
-	json_object_set_new(rec, "kind", json_string(part_ops(p)->name));
-	json_object_set_new(rec, "key", journal_string(part_key(p)));
-	json_object_set_new(rec, "point",
-	    json_string(registry_point_name(part_point(p))));
-	json_object_set_new(rec, "number", json_integer(part_number(p)));
-	json_object_set_new(rec, "who", journal_string(part_who(p)));
+	journal_put_str(l, "kind", part_ops(p)->name);
+	journal_put_str(l, "key", part_key(p));
+	journal_put_str(l, "point", registry_point_name(part_point(p)));
+	journal_put_int(l, "number", part_number(p));
+	journal_put_str(l, "who", part_who(p));
 	if (ev->type != ENGINE_CALL_STARTED)
 		return;
-	if ((id = part_ops(p)->identity(p)) == NULL) {
+	if ((id = part_ops(p)->identity(p)) == NULL)
 		log_warnx("journal: the identity of %s participant %s cannot "
 		    "be recorded", part_ops(p)->name, part_key(p));
-		id = json_object();
-	}
-	json_object_set_new(rec, "id", id);
-	json_object_set_new(rec, "given", json_pack("{s:i, s:i, s:i}",
-	    "action", ev->action,
-	    "request", ev->phase == EXITPT_OP_CANCEL ? EXITPT_REQUEST_CANCEL :
-	    ev->phase == EXITPT_OP_PREPARE ? EXITPT_REQUEST_PREPARE : 0,
-	    ev->phase == EXITPT_OP_COMPLETE ? "system_state" : "window",
-	    ev->phase == EXITPT_OP_COMPLETE ? ev->system_state : ev->window));
+	journal_put_json(l, "id", id);
+	json_decref(id);
+	journal_put_key(l, "given");
+	journal_raw(l, "{", 1);
+	journal_put_int(l, "action", ev->action);
+	journal_put_int(l, "request", ev->phase == EXITPT_OP_CANCEL ?
+	    EXITPT_REQUEST_CANCEL : ev->phase == EXITPT_OP_PREPARE ?
+	    EXITPT_REQUEST_PREPARE : 0);
+	if (ev->phase == EXITPT_OP_COMPLETE)
+		journal_put_int(l, "system_state", ev->system_state);
+	else
+		journal_put_int(l, "window", ev->window);
+	journal_raw(l, "}", 1);
 }
 
 /*
@@ -195,97 +459,113 @@ journal_call(json_t *rec, const struct engine_event *ev)
 static void
 journal_event_cb(const struct engine_event *ev, void *arg)
 {
+	static struct journal_line	 line;
+	struct journal_line		*l = &line;
 	const struct engine_call_view	*v = ev->call;
-	json_t				*rec;
 	int				 sync = 1;
+	char				 id[32];
 
 	switch (ev->type) {
 	case ENGINE_OPERATION_STARTED:
-		rec = journal_record(ev, "operation-start");
-		json_object_set_new(rec, "action", json_integer(ev->action));
-		json_object_set_new(rec, "validate_only",
-		    json_boolean(ev->validate_only));
-		json_object_set_new(rec, "driver", journal_string(ev->driver));
+		journal_lost = 0;
+		journal_begin(l, ev, "operation-start");
+		journal_put_int(l, "action", ev->action);
+		journal_put_bool(l, "validate_only", ev->validate_only);
+		journal_put_str(l, "driver", ev->driver);
 		if (ev->force)
-			json_object_set_new(rec, "force", json_true());
+			journal_put_bool(l, "force", 1);
 		if (ev->resume_only)
-			json_object_set_new(rec, "resume_only", json_true());
+			journal_put_bool(l, "resume_only", 1);
 		break;
 	case ENGINE_OPERATION_INTERRUPTED:
-		rec = journal_record(ev, "interrupted");
-		json_object_set_new(rec, "phase",
-		    json_string(journal_phase_names[ev->phase]));
+		journal_begin(l, ev, "interrupted");
+		journal_put_str(l, "phase", journal_phase_names[ev->phase]);
 		break;
 	case ENGINE_OPERATION_ENDED:
-		rec = journal_record(ev, "operation-end");
-		json_object_set_new(rec, "outcome",
-		    json_string(exitpt_outcome_name(ev->outcome)));
-		if (ev->superseded_by != 0)
-			json_object_set_new(rec, "superseded_by",
-			    json_sprintf("%016" PRIx64, ev->superseded_by));
+		journal_begin(l, ev, "operation-end");
+		journal_put_str(l, "outcome", exitpt_outcome_name(ev->outcome));
+		if (ev->superseded_by != 0) {
+			snprintf(id, sizeof(id), "%016" PRIx64,
+			    ev->superseded_by);
+			journal_put_str(l, "superseded_by", id);
+		}
 		break;
 	case ENGINE_PHASE_STARTED:
 	case ENGINE_PHASE_ENDED:
-		rec = journal_record(ev, ev->type == ENGINE_PHASE_STARTED ?
+		journal_begin(l, ev, ev->type == ENGINE_PHASE_STARTED ?
 		    "phase-start" : "phase-end");
-		json_object_set_new(rec, "phase",
-		    json_string(journal_phase_names[ev->phase]));
-		json_object_set_new(rec, "window", json_integer(ev->window));
+		journal_put_str(l, "phase", journal_phase_names[ev->phase]);
+		journal_put_int(l, "window", ev->window);
 		if (ev->phase == EXITPT_OP_COMPLETE)
-			json_object_set_new(rec, "system_state",
-			    json_integer(ev->system_state));
+			journal_put_int(l, "system_state", ev->system_state);
 		if (ev->type == ENGINE_PHASE_ENDED)
-			json_object_set_new(rec, "outcome",
-			    json_string(exitpt_outcome_name(ev->outcome)));
+			journal_put_str(l, "outcome",
+			    exitpt_outcome_name(ev->outcome));
 		else {
-			json_object_set_new(rec, "participants",
-			    json_integer((json_int_t)ev->ncalls));
+			journal_put_int(l, "participants", (long long)ev->ncalls);
 			if (ev->driver != NULL)
-				json_object_set_new(rec, "driver",
-				    journal_string(ev->driver));
+				journal_put_str(l, "driver", ev->driver);
 		}
 		break;
 	case ENGINE_CALL_STARTED:
-		rec = journal_record(ev, "call");
-		journal_call(rec, ev);
+		journal_begin(l, ev, "call");
+		journal_call(l, ev);
 		sync = 0;
 		break;
 	case ENGINE_ANSWER:
 	case ENGINE_LATE_ANSWER:
-		rec = journal_record(ev, ev->type == ENGINE_ANSWER ?
-		    "answer" : "late-answer");
-		journal_call(rec, ev);
+		journal_begin(l, ev, ev->type == ENGINE_ANSWER ? "answer" :
+		    "late-answer");
+		journal_call(l, ev);
 		if (ev->phase == EXITPT_OP_CHECK) {
-			json_object_set_new(rec, "status",
-			    json_integer(v->status));
-			json_object_set_new(rec, "wait", json_integer(v->wait));
+			journal_put_int(l, "status", v->status);
+			journal_put_int(l, "wait", v->wait);
 			if (ev->type == ENGINE_ANSWER)
-				json_object_set_new(rec, "effective",
-				    json_string(v->effective ? "allow" :
-				    "veto"));
+				journal_put_str(l, "effective", v->effective ?
+				    "allow" : "veto");
 		}
-		json_object_set_new(rec, "end",
-		    json_string(exitpt_end_name(v->end)));
-		json_object_set_new(rec, "code", json_integer(v->code));
-		json_object_set_new(rec, "reason", journal_string(v->reason));
+		journal_put_str(l, "end", exitpt_end_name(v->end));
+		journal_put_int(l, "code", v->code);
+		journal_put_str(l, "reason", v->reason);
 		if (ev->type == ENGINE_LATE_ANSWER)
-			json_object_set_new(rec, "late", json_string(ev->late));
+			journal_put_str(l, "late", ev->late);
 		else
-			json_object_set_new(rec, "duration_ms",
-			    json_integer((json_int_t)v->duration_ms));
+			journal_put_int(l, "duration_ms",
+			    (long long)v->duration_ms);
 		if (v->pid > 0)
-			json_object_set_new(rec, "pid", json_integer(v->pid));
+			journal_put_int(l, "pid", v->pid);
 		if (v->output_dropped > 0)
-			json_object_set_new(rec, "output_dropped",
-			    json_integer((json_int_t)v->output_dropped));
+			journal_put_int(l, "output_dropped",
+			    (long long)v->output_dropped);
 		sync = 0;
+		break;
+	case ENGINE_CALL_PROCESS:
+		journal_begin(l, ev, "process");
+		journal_call(l, ev);
+		journal_put_int(l, "call", (long long)v->id);
+		journal_put_key(l, "process");
+		journal_raw(l, ev->process, strlen(ev->process));
+		sync = 0;
+		break;
+	case ENGINE_STALE_ENDED:
+		journal_begin(l, ev, "stale-ended");
+		journal_call(l, ev);
+		journal_put_str(l, "how", ev->how);
 		break;
 	default:
 		return;
 	}
-	journal_write(rec);
+	journal_write(l);
 	if (sync)
 		journal_sync();
+	if (ev->type == ENGINE_PHASE_ENDED && journal_lost > 0)
+		log_warnx("operation %016" PRIx64 ": %s", ev->operation,
+		    journal_loss);
+	/* A record of a thousand participants' phase is not kept around. */
+	if (l->cap > 4096) {
+		free(l->buf);
+		memset(l, 0, sizeof(*l));
+	}
 }
 
 /* Subscribe the journal to the engine's events. */
@@ -361,6 +641,8 @@ journal_parse(json_t *j, struct engine_record *rec, char *key, size_t keylen)
 		rec->type = ENGINE_CALL_STARTED;
 	else if (strcmp(event, "answer") == 0)
 		rec->type = ENGINE_ANSWER;
+	else if (strcmp(event, "process") == 0)
+		rec->type = ENGINE_CALL_PROCESS;
 	else
 		return (-1);
 	rec->operation = strtoull(json_string_value(json_object_get(j, "op")),
@@ -394,6 +676,7 @@ journal_parse(json_t *j, struct engine_record *rec, char *key, size_t keylen)
 	}
 	if ((rec->identity = json_object_get(j, "id")) == NULL)
 		rec->identity = j;
+	rec->process = json_object_get(j, "process");
 	eff = json_object_get(j, "effective");
 	rec->effective = -1;
 	if ((v = json_string_value(eff)) != NULL)
@@ -420,11 +703,17 @@ journal_recover(struct engine_op *op)
 	const char		*id, *event;
 	size_t			 cap = 0;
 	ssize_t			 n;
-	int			 lineno = 0, torn = 0, open = 0;
+	int			 fd, lineno = 0, torn = 0, open_op = 0;
 	char			 cur[32] = "";
 
-	if ((fp = fopen(journal_file, "re")) == NULL)
+	/* Never through a symbolic link: see exitd_check_state(). */
+	if ((fd = open(journal_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
+	    -1)
 		return (errno == ENOENT ? 0 : -errno);
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return (-errno);
+	}
 	key = xmalloc(PART_KEY_MAX);
 	while ((n = getline(&line, &cap, fp)) != -1) {
 		lineno++;
@@ -453,13 +742,13 @@ journal_recover(struct engine_op *op)
 		}
 		if (strcmp(event, "operation-start") == 0) {
 			snprintf(cur, sizeof(cur), "%s", id);
-			open = 1;
-		} else if (strcmp(id, cur) != 0 || !open) {
+			open_op = 1;
+		} else if (strcmp(id, cur) != 0 || !open_op) {
 			json_decref(j);
 			continue;
 		}
 		if (strcmp(event, "operation-end") == 0)
-			open = 0;
+			open_op = 0;
 		else if (journal_parse(j, &rec, key, PART_KEY_MAX) == 0)
 			phase_replay(op, &rec);
 		json_decref(j);
@@ -469,5 +758,5 @@ journal_recover(struct engine_op *op)
 	fclose(fp);
 	if (torn && write(journal_fd, "\n", 1) != 1)
 		log_warn("journal: cannot close the torn line");
-	return (open);
+	return (open_op);
 }

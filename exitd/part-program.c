@@ -33,6 +33,7 @@ static int	 program_restore(struct part *, json_t *);
 static void	 program_free(struct part *);
 static void	 program_list(part_list_cb, void *);
 static void	 program_shutdown(void);
+static void	 program_end_stale(struct part *, json_t *, char *, size_t);
 static void	 program_done_cb(const struct runner_result *, void *);
 
 const struct part_ops part_program_ops = {
@@ -48,6 +49,7 @@ const struct part_ops part_program_ops = {
 	.free = program_free,
 	.list = program_list,
 	.shutdown = program_shutdown,
+	.end_stale = program_end_stale,
 };
 
 /* Remember where the registry is and install the runner. */
@@ -140,6 +142,8 @@ program_start(struct call *c)
 	struct exitpt_bmgf0100	 b;
 	struct exitpt_bmgf0200	 p;
 	struct exitpt_amgf0100	 a;
+	struct runner_proc	 rp;
+	char			 process[128];
 	int			 phase = call_phase(c);
 
 	memset(&spec, 0, sizeof(spec));
@@ -189,6 +193,38 @@ program_start(struct call *c)
 	prog->call = call_id(c);
 	prog->job = runner_start(&spec, program_done_cb, prog);
 	call_set_pid(c, runner_pid(prog->job));
+	/* A cgroup name is run-N: nothing in it needs escaping. */
+	if (runner_proc(prog->job, &rp) == 0) {
+		if (rp.cgroup != NULL)
+			snprintf(process, sizeof(process), "{\"pid\":%ld,"
+			    "\"cgroup\":\"%s\"}", (long)rp.pid, rp.cgroup);
+		else
+			snprintf(process, sizeof(process), "{\"pid\":%ld,"
+			    "\"pgid\":%ld,\"sid\":%ld,\"start\":%llu}",
+			    (long)rp.pid, (long)rp.pid, (long)rp.sid,
+			    (unsigned long long)rp.start);
+		call_set_process(c, process);
+	}
+}
+
+/*
+ * After a restart: end what is left of a call the previous exitd
+ * started (its cgroup, or its process group checked by start time).
+ */
+static void
+program_end_stale(struct part *p, json_t *process, char *how, size_t len)
+{
+	struct runner_proc	rp;
+	json_t			*v;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.pid = (pid_t)json_integer_value(json_object_get(process, "pid"));
+	rp.sid = (pid_t)json_integer_value(json_object_get(process, "sid"));
+	if (json_is_integer(v = json_object_get(process, "start")) &&
+	    json_integer_value(v) > 0)
+		rp.start = (uint64_t)json_integer_value(v);
+	rp.cgroup = json_string_value(json_object_get(process, "cgroup"));
+	runner_end_stale(&rp, how, len);
 }
 
 /* Stop a running program: the runner answers once it is reaped. */

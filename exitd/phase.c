@@ -47,6 +47,8 @@ struct part {
 	int			 allowed;	/* Check allowed: Cancel
 						   goes here */
 	int			 broken;	/* not restored: never called */
+	json_t			*stale[PHASE_NKINDS];	/* recovery: the process
+						   of a call never seen end */
 	uint32_t		 hash;
 	struct part		*hnext;
 };
@@ -138,6 +140,8 @@ struct engine_op {
 	size_t			 hashsize;	/* a power of two */
 	struct phase		 ph[PHASE_NKINDS];
 	struct event		*recovery_ev;
+	struct engine_snapshot	*final;		/* ended: what status shows */
+	size_t			 final_size;	/* bytes of that one block */
 };
 
 struct engine_observer {
@@ -175,6 +179,15 @@ static void	 phase_emit_call(struct engine_op *, enum engine_event_type,
 		     struct call *, const char *);
 static void	 phase_view(const struct call *, uint64_t,
 		     struct engine_call_view *);
+static int	 phase_reserve(struct engine_op *);
+static void	 phase_end_stale(struct engine_op *);
+static struct engine_snapshot *phase_snapshot_build(const struct engine_op *,
+		     int, size_t *);
+static struct engine_snapshot *phase_snapshot_copy(
+		     const struct engine_snapshot *, size_t);
+static void	 phase_op_compact(struct engine_op *);
+static const struct engine_call_view *phase_final_call(
+		     const struct engine_op *, uint64_t);
 static int	 phase_collect(struct engine_op *, int);
 static int	 phase_takes_part(struct engine_op *, const struct part *,
 		     int);
@@ -182,7 +195,8 @@ static void	 phase_start(struct engine_op *, int, const char *);
 static void	 phase_start_next(struct phase *);
 static void	 phase_call_start(struct phase *, struct call *);
 static void	 phase_limit_cb(evutil_socket_t, short, void *);
-static void	 phase_late(struct engine_op *, struct call *, uint64_t,
+static void	 phase_late(struct engine_op *, struct call *,
+		     const struct engine_call_view *, uint64_t,
 		     const struct part_answer *, const char *);
 static void	 phase_check_fold(struct engine_op *, struct call *);
 static void	 phase_stop_all(struct phase *, enum phase_stop);
@@ -263,11 +277,14 @@ phase_free_parts(struct engine_op *op)
 {
 	struct part	*p;
 	size_t		 i;
+	int		 k;
 
 	for (i = 0; i < op->nparts; i++) {
 		p = op->parts[i];
 		if (p->ops->free != NULL)
 			p->ops->free(p);
+		for (k = 0; k < PHASE_NKINDS; k++)
+			json_decref(p->stale[k]);
 		free(p->key);
 		free(p->who);
 		free(p);
@@ -290,6 +307,7 @@ phase_op_free(struct engine_op *op)
 		free(op->ph[i].waiters);
 	}
 	phase_free_parts(op);
+	free(op->final);
 	free(op->parts);
 	free(op->hash);
 	free(op->driver);
@@ -337,6 +355,8 @@ phase_init(struct event_base *base, const char *state_dir,
 	}
 	if (rv != 1)
 		return;
+	/* Before any Cancel or Complete: nothing of the old calls runs. */
+	phase_end_stale(op);
 	for (i = 0; i < op->nparts; i++) {
 		if (op->parts[i]->point == REGISTRY_SUSPEND &&
 		    !op->parts[i]->broken)
@@ -486,6 +506,8 @@ phase_view(const struct call *c, uint64_t now, struct engine_call_view *v)
 	v->duration_ms = c->running && now > c->start_ms ? now - c->start_ms :
 	    c->duration_ms;
 	v->output_dropped = c->output_dropped;
+	v->stopped = c->stopped == PHASE_STOP_LIMIT ? 1 : c->stopped ==
+	    PHASE_STOP_WINDOW ? 2 : c->stopped == PHASE_STOP_CANCEL ? 3 : 0;
 }
 
 /* Hash of a participant's identity within an operation (FNV-1a). */
@@ -711,6 +733,77 @@ call_set_pid(struct call *c, pid_t pid)
 	c->pid = pid > 0 ? pid : 0;
 }
 
+/*
+ * Record what a running call's process is (process: a JSON object as
+ * compact text, which the journal keeps as it is), so that a restarted
+ * exitd can end what still runs of a call it never saw end (part_ops
+ * end_stale gets it back parsed).
+ */
+void
+call_set_process(struct call *c, const char *process)
+{
+	struct engine_event	ev;
+	struct engine_call_view	view;
+	struct engine_op	*op = c->ph->op;
+
+	if (process == NULL)
+		return;
+	phase_view(c, phase_now_ms(), &view);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = ENGINE_CALL_PROCESS;
+	ev.operation = op->id;
+	ev.action = op->action;
+	ev.phase = c->ph->kind;
+	ev.window = op->window;
+	ev.system_state = op->system_state;
+	ev.call = &view;
+	ev.part = c->part;
+	ev.process = process;
+	phase_emit(&ev);
+}
+
+/*
+ * A restarted exitd: before any phase runs, end what still runs of the
+ * calls of the recovered operation that the last exitd never saw end,
+ * each through its kind, and journal what was done.
+ */
+static void
+phase_end_stale(struct engine_op *op)
+{
+	struct engine_event	 ev;
+	struct part		*p;
+	char			 how[256];
+	size_t			 i;
+	int			 k;
+
+	for (i = 0; i < op->nparts; i++) {
+		p = op->parts[i];
+		for (k = 1; k < PHASE_NKINDS; k++) {
+			if (p->stale[k] == NULL)
+				continue;
+			snprintf(how, sizeof(how), "not known how to end it");
+			if (p->ops->end_stale != NULL)
+				p->ops->end_stale(p, p->stale[k], how,
+				    sizeof(how));
+			json_decref(p->stale[k]);
+			p->stale[k] = NULL;
+			log_info("operation %016" PRIx64 ": %s %s %s, started by "
+			    "the previous exitd: %s", op->id,
+			    exitpt_phase_name(k), p->ops->name, p->key, how);
+			memset(&ev, 0, sizeof(ev));
+			ev.type = ENGINE_STALE_ENDED;
+			ev.operation = op->id;
+			ev.action = op->action;
+			ev.phase = k;
+			ev.window = op->window;
+			ev.system_state = op->system_state;
+			ev.part = p;
+			ev.how = how;
+			phase_emit(&ev);
+		}
+	}
+}
+
 /* Operation id. */
 uint64_t
 engine_op_id(const struct engine_op *op)
@@ -794,6 +887,20 @@ phase_collect(struct engine_op *op, int kind)
 }
 
 /*
+ * Reserve the journal's space for op's participants (journal.c says why
+ * when it cannot).  Returns 0 or -errno.
+ */
+static int
+phase_reserve(struct engine_op *op)
+{
+	size_t	i, keys = 0;
+
+	for (i = 0; i < op->nparts; i++)
+		keys += strlen(op->parts[i]->key) + strlen(op->parts[i]->who);
+	return (journal_reserve(op->nparts, keys));
+}
+
+/*
  * Whether phase kind calls p: on its exit point, at most once per
  * operation, Prepare and Cancel only those that Check called, Cancel
  * only those that allowed (rule 3); then the kind's own filter.
@@ -845,8 +952,10 @@ phase_start(struct engine_op *op, int kind, const char *driver)
 	 * Complete cannot veto and the system has resumed: a kind that
 	 * cannot list its participants is logged and Complete goes on.
 	 */
-	if (kind == EXITPT_OP_COMPLETE)
+	if (kind == EXITPT_OP_COMPLETE) {
 		phase_collect(op, kind);
+		phase_reserve(op);
+	}
 	for (i = 0; i < op->nparts; i++) {
 		if (phase_takes_part(op, op->parts[i], kind))
 			n++;
@@ -1005,7 +1114,8 @@ phase_clean(char *dst, size_t len, const char *src)
  * the window, or answered before).
  */
 static void
-phase_late(struct engine_op *op, struct call *c, uint64_t id,
+phase_late(struct engine_op *op, struct call *c,
+    const struct engine_call_view *ended, uint64_t id,
     const struct part_answer *a, const char *why)
 {
 	struct engine_event	ev;
@@ -1015,7 +1125,14 @@ phase_late(struct engine_op *op, struct call *c, uint64_t id,
 	memset(&view, 0, sizeof(view));
 	if (c != NULL)
 		phase_view(c, phase_now_ms(), &view);
-	else
+	else if (ended != NULL) {
+		/* A call of the operation that ended, as its status kept it. */
+		view = *ended;
+		why = ended->stopped == 1 ? "after its time limit" :
+		    ended->stopped == 2 ? "after the prepare window" :
+		    ended->stopped == 3 ? "after its call was cancelled" :
+		    "the call had already ended";
+	} else
 		view.kind_name = view.who = view.key = "";
 	phase_clean(reason, sizeof(reason), a->reason);
 	view.id = id;
@@ -1030,16 +1147,17 @@ phase_late(struct engine_op *op, struct call *c, uint64_t id,
 	ev.operation = op->id;
 	ev.action = op->action;
 	ev.validate_only = op->validate_only;
-	ev.phase = c != NULL ? c->ph->kind : op->cur;
+	ev.phase = c != NULL ? c->ph->kind : ended != NULL ? ended->phase :
+	    op->cur;
 	ev.window = op->window;
 	ev.system_state = op->system_state;
 	ev.late = why;
 	ev.call = &view;
 	ev.part = c != NULL ? c->part : NULL;
 	log_info("operation %016" PRIx64 ": late answer for call %" PRIu64
-	    "%s%s%s%s ignored: %s", op->id, id, c != NULL ? " (" : "",
-	    c != NULL ? c->part->ops->name : "", c != NULL ? " " : "",
-	    c != NULL ? c->part->key : "", why);
+	    "%s%s%s%s%s ignored: %s", op->id, id, *view.key != '\0' ? " (" :
+	    "", view.kind_name, *view.key != '\0' ? " " : "", view.key,
+	    *view.key != '\0' ? ")" : "", why);
 	phase_emit(&ev);
 }
 
@@ -1057,8 +1175,8 @@ phase_answer(uint64_t id, const struct part_answer *a)
 	const char		*why;
 
 	if ((c = phase_find_call(op, id)) == NULL) {
-		phase_late(op, NULL, id, a, "no such call in the current "
-		    "operation");
+		phase_late(op, NULL, phase_final_call(op, id), id, a,
+		    "no such call in the current operation");
 		return;
 	}
 	if (!c->running) {
@@ -1069,7 +1187,7 @@ phase_answer(uint64_t id, const struct part_answer *a)
 		    "after the prepare window" : c->stopped ==
 		    PHASE_STOP_CANCEL ? "after its call was cancelled" :
 		    "the call had already ended";
-		phase_late(op, c, id, a, why);
+		phase_late(op, c, NULL, id, a, why);
 		return;
 	}
 	ph = c->ph;
@@ -1313,6 +1431,8 @@ phase_end(struct engine_op *op, struct phase *ph)
 	if (ph->kind == EXITPT_OP_CANCEL)
 		phase_reply(&op->ph[EXITPT_OP_CHECK], 0);
 	phase_reply(ph, 0);
+	if (outcome != -1)
+		phase_op_compact(op);
 	/*
 	 * The superseding Check starts from the loop: starting it here would
 	 * free this operation while its callers still hold it.
@@ -1462,6 +1582,11 @@ phase_check_begin(uint64_t id, const struct engine_request *req,
 	if ((error = phase_collect(op, EXITPT_OP_CHECK)) != 0) {
 		phase_op_free(op);
 		return (error);
+	}
+	/* An operation that cannot be journalled must not start. */
+	if (phase_reserve(op) != 0) {
+		phase_op_free(op);
+		return (EXITPT_E_JOURNAL);
 	}
 	phase_op_free(phase_op);
 	phase_op = op;
@@ -1754,6 +1879,45 @@ struct engine_snapshot *
 phase_snapshot(int kind)
 {
 	const struct engine_op	*op = phase_op;
+	size_t			 size;
+
+	if (op->final != NULL && (kind < 0 || kind == op->final->phase))
+		return (phase_snapshot_copy(op->final, op->final_size));
+	return (phase_snapshot_build(op, kind, &size));
+}
+
+/*
+ * A copy of a snapshot block of size bytes: the views and the strings
+ * live in the block, so their pointers move with it.
+ */
+static struct engine_snapshot *
+phase_snapshot_copy(const struct engine_snapshot *src, size_t size)
+{
+	struct engine_snapshot	*s;
+	ptrdiff_t		 delta;
+	size_t			 i;
+
+	s = xmalloc(size);
+	memcpy(s, src, size);
+	delta = (char *)s - (const char *)src;
+#define PHASE_MOVE(p)	((p) = (void *)((char *)(p) + delta))
+	PHASE_MOVE(s->calls);
+	PHASE_MOVE(s->driver);
+	for (i = 0; i < s->ncalls; i++) {
+		PHASE_MOVE(s->calls[i].who);
+		PHASE_MOVE(s->calls[i].key);
+		PHASE_MOVE(s->calls[i].reason);
+		s->calls[i].kind_name = src->calls[i].kind_name;
+	}
+#undef PHASE_MOVE
+	s->generation = phase_gen;
+	return (s);
+}
+
+/* Build a snapshot of phase kind of op in one block; its size in *sizep. */
+static struct engine_snapshot *
+phase_snapshot_build(const struct engine_op *op, int kind, size_t *sizep)
+{
 	const struct phase	*ph;
 	struct engine_snapshot	*s;
 	struct engine_call_view	*v;
@@ -1772,6 +1936,7 @@ phase_snapshot(int kind)
 		    (ph->calls[i].reason != NULL ?
 		    strlen(ph->calls[i].reason) : 0) + 3;
 	s = xcalloc(1, size);
+	*sizep = size;
 	s->calls = (struct engine_call_view *)(s + 1);
 	pool = (char *)(s->calls + ph->ncalls);
 	s->driver = phase_pool_copy(&pool, op->driver != NULL ? op->driver :
@@ -1801,6 +1966,46 @@ phase_snapshot(int kind)
 	s->bound_ms = phase_bound_ms(op, ph, now);
 	s->system_state = op->id == 0 ? -1 : op->system_state;
 	return (s);
+}
+
+/*
+ * The view, kept in the ended operation's status, of call id of its last
+ * phase, or NULL: what a late answer to it is journalled against.
+ */
+static const struct engine_call_view *
+phase_final_call(const struct engine_op *op, uint64_t id)
+{
+	const struct engine_snapshot	*f = op->final;
+
+	if (f == NULL || f->ncalls == 0 || id < f->calls[0].id ||
+	    id - f->calls[0].id >= f->ncalls)
+		return (NULL);
+	return (&f->calls[id - f->calls[0].id]);
+}
+
+/*
+ * An operation has ended and its drivers have their replies: keep only
+ * what a status shows of it (a snapshot of its last phase, one block)
+ * and free its participants and calls, so that an exitd that ran a
+ * thousand programs goes back to its idle size.
+ */
+static void
+phase_op_compact(struct engine_op *op)
+{
+	int	i;
+
+	free(op->final);
+	op->final = phase_snapshot_build(op, -1, &op->final_size);
+	for (i = 0; i < PHASE_NKINDS; i++)
+		phase_phase_clear(&op->ph[i]);
+	phase_free_parts(op);
+	free(op->parts);
+	op->parts = NULL;
+	op->partcap = 0;
+	free(op->hash);
+	op->hash = NULL;
+	op->hashsize = 0;
+	malloc_trim(0);
 }
 
 /* Release a snapshot; NULL is allowed. */
@@ -1902,9 +2107,20 @@ phase_replay(struct engine_op *op, const struct engine_record *rec)
 			p->allowed = 1;
 		break;
 	case ENGINE_ANSWER:
-		if (kind == EXITPT_OP_CHECK && rec->effective >= 0 &&
-		    (p = phase_replay_part(op, rec, 0)) != NULL)
+		if (kind == 0 || (p = phase_replay_part(op, rec, 0)) == NULL)
+			break;
+		if (kind == EXITPT_OP_CHECK && rec->effective >= 0)
 			p->allowed = rec->effective;
+		/* It was seen to end: nothing of it runs. */
+		json_decref(p->stale[kind]);
+		p->stale[kind] = NULL;
+		break;
+	case ENGINE_CALL_PROCESS:
+		if (kind == 0 || rec->process == NULL ||
+		    (p = phase_replay_part(op, rec, 0)) == NULL)
+			break;
+		json_decref(p->stale[kind]);
+		p->stale[kind] = json_incref(rec->process);
 		break;
 	default:
 		break;

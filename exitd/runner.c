@@ -1,9 +1,18 @@
 /*
  * Exit program runner: starts one exit program as SPEC section 4 says
  * (argv, fd 3, environment, run-as user, process group), reads its output
- * through libevent, enforces its timeout, reaps it and reports once.
+ * through libevent, enforces its timeout, and reports once, when the
+ * program has exited and nothing it started is left running.
+ *
+ * The program is opened once and checked through that descriptor
+ * (progcheck.c), and that very file is executed (spawn.c), so a path
+ * swapped between the check and the start cannot run something else.
+ * What the program starts stays contained (contain.c): a process it left
+ * behind gets SIGTERM when the program exits, then SIGKILL after the
+ * grace period, and the call ends only once none is left.
  */
 #include <sys/types.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/queue.h>
 #include <sys/resource.h>
@@ -33,38 +42,48 @@
 #define RUNNER_LINE_MAX	1024	/* longer lines: logged in pieces */
 #define RUNNER_DRAIN_MAX (1024 * 1024)	/* bytes read after the exit */
 #define RUNNER_NENV	16
+#define RUNNER_KILL_WAIT 5	/* seconds for SIGKILL to take effect */
+#define RUNNER_NHASH	256	/* running programs by pid */
+#define RUNNER_USERS	8	/* run-as users remembered in a batch */
 
-/* How far the vfork child got when it failed before execve. */
-#define RUNNER_STAGE_CRED	1	/* setgroups/setgid/setuid failed */
-#define RUNNER_STAGE_EXEC	2	/* execve failed */
-#define RUNNER_STAGE_SETUP	3	/* fd or directory setup failed */
+enum runner_state {
+	RUNNER_NEW,		/* not started (refused or failed) */
+	RUNNER_RUNNING,		/* the program runs */
+	RUNNER_ENDING,		/* it exited; what it left is being ended */
+};
 
 struct runner_stream {
 	struct runner_job	*job;
-	int			 fd;
+	int			 fd;	/* in runner_epfd while open */
 	int			 is_stdout;
-	struct event		*ev;
 	char			*line;	/* RUNNER_LINE_MAX, on output */
 	size_t			 len;
 };
 
 struct runner_job {
 	TAILQ_ENTRY(runner_job)	 entry;
+	LIST_ENTRY(runner_job)	 hash;		/* while RUNNING */
 	runner_done_cb		 cb;
 	void			*arg;
 	char			*program;
-	pid_t			 pid;
-	int			 infofd;	/* memfd: exit information */
-	/* Written by the vfork child when it fails before execve. */
-	volatile int		 child_stage;
-	volatile int		 child_errno;
+	enum runner_state	 state;
+	pid_t			 pid;		/* also its process group */
+	pid_t			 sid;		/* its session (no cgroup) */
+	uint64_t		 pstart;	/* its start time (no cgroup) */
+	struct contain_cg	*cg;		/* its cgroup, or NULL */
+	int			 infofd;	/* Check: answers, read back */
+	int			 child_stage;	/* SPAWN_STAGE_* */
+	int			 child_errno;
 	struct runner_stream	 out;
 	struct runner_stream	 err;
-	struct event		*timer;	/* timeout, grace, refusal */
-	int			 stopping;	/* SIGTERM sent */
-	int			 killed;	/* SIGKILL sent */
-	int			 writable;
-	int			 check;		/* BMGF0100 */
+	struct event		*timer;	/* timeout, grace, refusal; stored
+					   after the job (event_assign) */
+	int			 stopping;	/* timed out or stopped */
+	int			 killed;	/* SIGKILL sent to the program */
+	int			 leftovers;	/* it exited leaving processes */
+	int			 leftovers_killed;
+	unsigned int		 pass;		/* last re-evaluation */
+	int			 check;		/* BMGF0100: answers read back */
 	struct timespec		 start;
 	struct runner_result	 result;
 	/* stdout keys, applied over fd 3 when the program ends */
@@ -76,19 +95,63 @@ struct runner_job {
 };
 
 TAILQ_HEAD(runner_jobs, runner_job);
+LIST_HEAD(runner_bucket, runner_job);
+
+/* A run-as user, looked up once per batch of starts. */
+struct runner_user {
+	char		*name;
+	uid_t		 uid;
+	gid_t		 gid;
+	gid_t		*groups;
+	int		 ngroups;
+};
 
 static struct event_base	*runner_base;
 static uid_t			 runner_euid;	/* exitd's, fixed */
 static gid_t			 runner_egid;
 static struct event		*runner_sigchld;
+/*
+ * The programs' output pipes wait in an epoll set of the runner's own,
+ * which libevent watches as one descriptor: libevent keeps a record for
+ * every descriptor number it ever watched, and a thousand pipes left
+ * those scattered over the heap for good.  A pipe leaves the set when it
+ * is closed.
+ */
+static int			 runner_epfd = -1;
+static struct event		*runner_epev;
 static struct runner_jobs	 runner_jobs =
     TAILQ_HEAD_INITIALIZER(runner_jobs);
+static struct runner_bucket	 runner_hash[RUNNER_NHASH];
+static size_t			 runner_nmains;	/* RUNNING jobs */
+static unsigned int		 runner_passes;
+static int			 runner_mode = CONTAIN_AUTO;
+static pid_t			 runner_sid;	/* exitd's: its programs' */
+static long			 runner_hz;	/* clock ticks per second */
+static char			*runner_instance;
+static struct runner_user	 runner_users[RUNNER_USERS];
+static int			 runner_nusers;
+static struct progcheck_cache	*runner_dirs;	/* directories of a batch */
+/*
+ * CONTAIN_CGROUP: the one cgroup every program runs in.  Runs are told
+ * apart by process group; what left its group is ended, with cgroup.kill
+ * if need be, when no program runs any more.  One cgroup for all runs
+ * costs nothing measurable, a cgroup per run (CONTAIN_CGROUP_RUN) costs
+ * about a fifth more per program started.
+ */
+static struct contain_cg	*runner_cg;
+/* The read-only exit information of a batch (Complete: all alike). */
+static int			 runner_rofd = -1;
+static unsigned char		 runner_roinfo[16];
+static size_t			 runner_rolen;
 
 static void	runner_sigchld_cb(evutil_socket_t, short, void *);
 static void	runner_timer_cb(evutil_socket_t, short, void *);
-static void	runner_read_cb(evutil_socket_t, short, void *);
+static void	runner_epoll_cb(evutil_socket_t, short, void *);
+static void	runner_cg_cb(void *);
+static void	runner_recheck_cb(void *);
+static void	runner_recheck(void);
 static void	runner_finish(struct runner_job *);
-static void	runner_signal(struct runner_job *, int);
+static void	runner_ending(struct runner_job *);
 
 /* Milliseconds elapsed since a monotonic start time. */
 static uint64_t
@@ -104,18 +167,56 @@ runner_elapsed_ms(const struct timespec *start)
 }
 
 /*
- * Install the SIGCHLD event on base and raise the open-file limit: a phase
- * starts every program at once and each holds a few descriptors while it
- * runs.
+ * Choose the containment (CONTAIN_*) and the name of exitd's cgroup
+ * directory, before runner_init.  By default: a cgroup where one was
+ * delegated, named after exitd's pid.
+ */
+void
+runner_contain(int mode, const char *instance)
+{
+	runner_mode = mode;
+	free(runner_instance);
+	runner_instance = xstrdup(instance);
+}
+
+/*
+ * Set up containment and process creation, install the SIGCHLD event on
+ * base, and raise the open-file limit: a phase starts every program at
+ * once and each holds a few descriptors while it runs.
  */
 void
 runner_init(struct event_base *base)
 {
-	struct rlimit	rl;
+	struct contain_cg	*cg;
+	struct rlimit		 rl;
+	int			 i, mode;
 
 	runner_base = base;
 	runner_euid = geteuid();
 	runner_egid = getegid();
+	runner_sid = getsid(0);
+	if ((runner_hz = sysconf(_SC_CLK_TCK)) <= 0)
+		runner_hz = 100;
+	for (i = 0; i < RUNNER_NHASH; i++)
+		LIST_INIT(&runner_hash[i]);
+	if (runner_instance == NULL)
+		xasprintf(&runner_instance, "exitd-%ld", (long)getpid());
+	spawn_init();
+	mode = contain_init(base, runner_mode, runner_instance);
+	if ((mode == CONTAIN_CGROUP || mode == CONTAIN_CGROUP_RUN) &&
+	    (cg = contain_cg_get()) != NULL) {
+		spawn_probe(cg);
+		if (mode == CONTAIN_CGROUP)
+			runner_cg = cg;
+		else
+			contain_cg_put(cg);
+	}
+	if ((runner_epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("runner: epoll_create1");
+	runner_epev = event_new(base, runner_epfd, EV_READ | EV_PERSIST,
+	    runner_epoll_cb, NULL);
+	if (runner_epev == NULL || event_add(runner_epev, NULL) == -1)
+		fatalx("runner: cannot watch the output pipes");
 	runner_sigchld = evsignal_new(base, SIGCHLD, runner_sigchld_cb, NULL);
 	if (runner_sigchld == NULL || evsignal_add(runner_sigchld, NULL) == -1)
 		fatalx("runner: cannot install the SIGCHLD event");
@@ -126,22 +227,114 @@ runner_init(struct event_base *base)
 	}
 }
 
+/*
+ * Now in the clock ticks since boot of /proc/PID/stat's starttime (the
+ * kernel counts both on the boot-time clock).
+ */
+static uint64_t
+runner_ticks(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ((uint64_t)ts.tv_sec * (uint64_t)runner_hz +
+	    (uint64_t)ts.tv_nsec / (uint64_t)(1000000000L / runner_hz));
+}
+
+/* Forget the run-as users looked up in the last batch. */
+static void
+runner_users_clear(void)
+{
+	int	i;
+
+	for (i = 0; i < runner_nusers; i++) {
+		free(runner_users[i].name);
+		free(runner_users[i].groups);
+	}
+	runner_nusers = 0;
+}
+
+/*
+ * Look a run-as user up (name, ids, supplementary groups), once per batch
+ * of starts: a phase starting a thousand programs as root reads the user
+ * database once, not a thousand times.  NULL when the user is unknown.
+ */
+static const struct runner_user *
+runner_user(const char *name)
+{
+	struct runner_user	*u;
+	struct passwd		*pw;
+	int			 i, n;
+
+	for (i = 0; i < runner_nusers; i++) {
+		if (strcmp(runner_users[i].name, name) == 0)
+			return (&runner_users[i]);
+	}
+	if ((pw = getpwnam(name)) == NULL)
+		return (NULL);
+	if (runner_nusers == RUNNER_USERS)
+		runner_users_clear();
+	u = &runner_users[runner_nusers];
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	u->ngroups = 0;
+	u->groups = NULL;
+	if (pw->pw_uid != runner_euid || pw->pw_gid != runner_egid) {
+		n = 16;
+		for (;;) {
+			u->groups = xreallocarray(u->groups, (size_t)n,
+			    sizeof(*u->groups));
+			u->ngroups = n;
+			if (getgrouplist(pw->pw_name, pw->pw_gid, u->groups,
+			    &u->ngroups) != -1)
+				break;
+			if (u->ngroups <= n) {
+				free(u->groups);
+				return (NULL);
+			}
+			n = u->ngroups;
+		}
+	}
+	u->name = xstrdup(name);
+	runner_nusers++;
+	return (u);
+}
+
+/*
+ * The last job is done: give back what a batch of starts holds (slots,
+ * the shared read-only exit information, the user and directory caches,
+ * spare cgroups beyond what it needed) and, as a phase may have run a
+ * thousand programs at once, their buffers, so that an idle exitd stays
+ * small.
+ */
+static void
+runner_idle(void)
+{
+	spawn_idle();
+	runner_users_clear();
+	progcheck_cache_free(runner_dirs);
+	runner_dirs = NULL;
+	if (runner_rofd != -1)
+		close(runner_rofd);
+	runner_rofd = -1;
+	if (contain_mode() == CONTAIN_CGROUP_RUN)
+		contain_trim();
+	if (runner_cg != NULL)
+		contain_cg_unwatch(runner_cg);
+	malloc_trim(0);
+}
+
 /* Free a job that is no longer on the list. */
 static void
 runner_free(struct runner_job *job)
 {
-	if (job->out.ev != NULL)
-		event_free(job->out.ev);
-	if (job->err.ev != NULL)
-		event_free(job->err.ev);
 	if (job->out.fd != -1)
 		close(job->out.fd);
 	if (job->err.fd != -1)
 		close(job->err.fd);
 	if (job->infofd != -1)
 		close(job->infofd);
-	if (job->timer != NULL)
-		event_free(job->timer);
+	event_del(job->timer);
 	free(job->out.line);
 	free(job->err.line);
 	free(job->program);
@@ -272,34 +465,143 @@ runner_drain(struct runner_stream *s, size_t limit)
 		runner_line(s, s->line, s->len);
 		s->len = 0;
 	}
-	event_del(s->ev);
-	close(s->fd);
+	close(s->fd);		/* which takes it out of runner_epfd */
 	s->fd = -1;
 	return (1);
 }
 
-/* Output is readable: consume a bounded amount per wake-up. */
+/*
+ * Output is readable on some pipes: consume a bounded amount of each per
+ * wake-up.  Reading never ends a job, so every stream of the batch stays
+ * valid while the batch is handled.
+ */
 static void
-runner_read_cb(evutil_socket_t fd, short events, void *arg)
+runner_epoll_cb(evutil_socket_t fd, short events, void *arg)
 {
-	struct runner_stream	*s = arg;
+	struct epoll_event	evs[64];
+	int			n, i;
 
-	runner_drain(s, 65536);
+	do {
+		if ((n = epoll_wait(runner_epfd, evs, (int)nitems(evs), 0)) ==
+		    -1) {
+			if (errno != EINTR)
+				log_warn("runner: epoll_wait");
+			return;
+		}
+		for (i = 0; i < n; i++)
+			runner_drain(evs[i].data.ptr, 65536);
+	} while (n == (int)nitems(evs));
 }
 
-/* Send a signal to the program's whole process group. */
+/*
+ * Send a signal to a running program and everything it started: its
+ * cgroup, or (subreaper) its process group, which the living program
+ * holds, so the group id cannot have been reused.
+ */
 static void
 runner_signal(struct runner_job *job, int sig)
 {
-	if (job->pid <= 0)
+	int	n;
+
+	if (job->cg != NULL) {
+		if ((n = contain_cg_signal(job->cg, sig)) < 0)
+			log_warnx("program %d: signal %d to its cgroup: %s",
+			    job->result.number, sig, strerror(-n));
 		return;
+	}
 	if (kill(-job->pid, sig) == -1 && errno != ESRCH)
 		log_warn("program %d: kill %d", job->result.number, sig);
 }
 
 /*
- * Timer: refusal delivery (no process), timeout (SIGTERM, then arm the
- * grace period) or end of the grace period (SIGKILL).
+ * Subreaper: send sig to what programs left behind, re-parented to exitd:
+ * those in process group pgid, or all of them when pgid is -1.  Each is
+ * signalled through a pidfd after its start time is checked again.
+ */
+static void
+runner_sweep(int sig, pid_t pgid)
+{
+	struct runner_job	*job;
+	struct procstat	*procs;
+	pid_t			*mains;
+	size_t			 nmains = 0, nprocs, i;
+	int			 error;
+
+	mains = xcalloc(runner_nmains + 1, sizeof(*mains));
+	TAILQ_FOREACH(job, &runner_jobs, entry) {
+		if (job->state == RUNNER_RUNNING && nmains < runner_nmains)
+			mains[nmains++] = job->pid;
+	}
+	error = contain_scan(mains, nmains, &procs, &nprocs);
+	free(mains);
+	if (error != 0) {
+		log_warnx("runner: cannot look for left processes: %s",
+		    strerror(-error));
+		return;
+	}
+	for (i = 0; i < nprocs; i++) {
+		if (pgid != -1 && procs[i].pgid != pgid)
+			continue;
+		log_debug("runner: signal %d to left process %ld", sig,
+		    (long)procs[i].pid);
+		contain_proc_signal(&procs[i], sig);
+	}
+	free(procs);
+}
+
+/* Send sig to what a program that has exited left running. */
+static void
+runner_signal_leftovers(struct runner_job *job, int sig)
+{
+	if (job->cg != NULL) {
+		runner_signal(job, sig);
+		return;
+	}
+	runner_sweep(sig, job->pid);
+	if (runner_nmains > 0)
+		return;
+	if (runner_cg != NULL)
+		contain_cg_signal(runner_cg, sig);
+	else
+		runner_sweep(sig, -1);
+}
+
+/*
+ * Whether anything a program that has exited started is still alive: its
+ * cgroup is populated; or (subreaper) its process group still has a
+ * member, or, once no program runs any more, exitd still has a child (a
+ * process that left its group and its parent; with programs running,
+ * such a process cannot be told apart and waits for the last of them).
+ */
+static int
+runner_left(struct runner_job *job)
+{
+	siginfo_t	si;
+	int		n;
+
+	if (job->cg != NULL) {
+		if ((n = contain_cg_populated(job->cg)) < 0) {
+			log_warnx("program %d: cgroup.events: %s",
+			    job->result.number, strerror(-n));
+			return (0);
+		}
+		return (n);
+	}
+	if (kill(-job->pid, 0) == 0)
+		return (1);
+	if (runner_nmains > 0)
+		return (0);
+	if (runner_cg != NULL)
+		return (contain_cg_populated(runner_cg) != 0);
+	memset(&si, 0, sizeof(si));
+	return (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0);
+}
+
+/*
+ * Timer: refusal delivery (no process); for a running program, its
+ * timeout (SIGTERM, then arm the grace period) or the end of the grace
+ * (SIGKILL); for an exited one, the end of its leftovers' grace (SIGKILL)
+ * or of the wait for SIGKILL to take effect.
  */
 static void
 runner_timer_cb(evutil_socket_t fd, short events, void *arg)
@@ -307,39 +609,121 @@ runner_timer_cb(evutil_socket_t fd, short events, void *arg)
 	struct runner_job	*job = arg;
 	struct timeval		 tv = { EXITD_GRACE, 0 };
 
-	if (job->pid <= 0) {
+	switch (job->state) {
+	case RUNNER_NEW:
+		runner_finish(job);
+		return;
+	case RUNNER_RUNNING:
+		if (!job->stopping) {
+			log_info("program %d (%s): timed out, sending SIGTERM",
+			    job->result.number, job->program);
+			job->stopping = 1;
+			runner_signal(job, SIGTERM);
+			evtimer_add(job->timer, &tv);
+			return;
+		}
+		log_info("program %d (%s): still running %d s after SIGTERM, "
+		    "sending SIGKILL", job->result.number, job->program,
+		    EXITD_GRACE);
+		job->killed = 1;
+		runner_signal(job, SIGKILL);
+		return;
+	case RUNNER_ENDING:
+		break;
+	}
+	/* A change may have gone unnoticed: look before killing. */
+	if (!runner_left(job)) {
 		runner_finish(job);
 		return;
 	}
-	if (!job->stopping) {
-		log_info("program %d (%s): timed out, sending SIGTERM",
-		    job->result.number, job->program);
-		job->stopping = 1;
-		runner_signal(job, SIGTERM);
+	if (!job->leftovers_killed) {
+		log_info("program %d (%s): what it left running is still "
+		    "there %d s after SIGTERM, sending SIGKILL",
+		    job->result.number, job->program, EXITD_GRACE);
+		job->leftovers_killed = 1;
+		runner_signal_leftovers(job, SIGKILL);
+		tv.tv_sec = RUNNER_KILL_WAIT;
 		evtimer_add(job->timer, &tv);
 		return;
 	}
-	log_info("program %d (%s): still running after %d s, sending SIGKILL",
-	    job->result.number, job->program, EXITD_GRACE);
-	job->killed = 1;
-	runner_signal(job, SIGKILL);
+	log_warnx("program %d (%s): what it left running survives SIGKILL; "
+	    "reporting the program anyway", job->result.number, job->program);
+	runner_finish(job);
 }
 
-/* Stop a program now: SIGTERM to its group, SIGKILL after the grace. */
-void
-runner_stop(struct runner_job *job)
+/*
+ * A program that has exited: report it if nothing it started is left,
+ * else send SIGTERM to what is left (once) and wait, within the grace,
+ * for it to go.  Called again whenever something may have changed.
+ */
+static void
+runner_ending(struct runner_job *job)
 {
-	if (job == NULL || job->pid <= 0 || job->stopping)
+	struct timeval	tv = { EXITD_GRACE, 0 };
+
+	if (!runner_left(job)) {
+		runner_finish(job);
 		return;
-	evtimer_del(job->timer);
-	runner_timer_cb(-1, 0, job);
+	}
+	if (job->leftovers)
+		return;
+	job->leftovers = 1;
+	log_info("program %d (%s) exited, leaving processes running: "
+	    "sending them SIGTERM", job->result.number, job->program);
+	if (job->cg != NULL &&
+	    contain_cg_watch(job->cg, runner_cg_cb, job) != 0)
+		log_warn("program %d: cannot watch its cgroup",
+		    job->result.number);
+	else if (job->cg == NULL && runner_cg != NULL &&
+	    runner_nmains == 0 &&
+	    contain_cg_watch(runner_cg, runner_recheck_cb, NULL) != 0)
+		log_warn("runner: cannot watch the programs' cgroup");
+	/* Subreaper: its group had SIGTERM while it was a zombie. */
+	if (job->cg != NULL || runner_nmains == 0)
+		runner_signal_leftovers(job, SIGTERM);
+	/* A stopped program's grace may run already: it covers these. */
+	if (!evtimer_pending(job->timer, NULL))
+		evtimer_add(job->timer, &tv);
+	/* They may have gone before the watch was in place. */
+	if (!runner_left(job))
+		runner_finish(job);
 }
 
-/* Process id of a running program, or -1 if it was never started. */
-pid_t
-runner_pid(const struct runner_job *job)
+/* The cgroup of an exited program changed: maybe it is empty now. */
+static void
+runner_cg_cb(void *arg)
 {
-	return (job->pid > 0 ? job->pid : -1);
+	runner_ending(arg);
+}
+
+/* The programs' shared cgroup changed: maybe nothing is left in it. */
+static void
+runner_recheck_cb(void *arg)
+{
+	runner_recheck();
+}
+
+/*
+ * Subreaper: a child of exitd went away, so what an exited program left
+ * may be gone: look at every such program again.  A report may start
+ * or stop other jobs, hence one at a time from the top of the list.
+ */
+static void
+runner_recheck(void)
+{
+	struct runner_job	*job;
+	unsigned int		 pass = ++runner_passes;
+
+	for (;;) {
+		TAILQ_FOREACH(job, &runner_jobs, entry) {
+			if (job->state == RUNNER_ENDING && job->pass != pass)
+				break;
+		}
+		if (job == NULL)
+			return;
+		job->pass = pass;
+		runner_ending(job);
+	}
 }
 
 /* Build the result from fd 3 and the stdout keys, then report once. */
@@ -347,17 +731,75 @@ static void
 runner_finish(struct runner_job *job)
 {
 	struct runner_result	*r = &job->result;
-	struct exitpt_bmgf0100	 b;
-	ssize_t			 n;
 
 	TAILQ_REMOVE(&runner_jobs, job, entry);
 	evtimer_del(job->timer);
-	if (job->pid > 0 && job->infofd != -1 && job->writable) {
-		n = pread(job->infofd, r->info, r->infolen, 0);
-		if (n != (ssize_t)r->infolen)
-			log_warnx("program %d: short read of its exit "
-			    "information", r->number);
+	if (job->cg != NULL && job->state == RUNNER_ENDING &&
+	    job->leftovers_killed && contain_cg_populated(job->cg) != 0)
+		contain_cg_drop(job->cg);
+	else if (job->cg != NULL)
+		contain_cg_put(job->cg);
+	job->cg = NULL;
+	r->duration_ms = runner_elapsed_ms(&job->start);
+	job->cb(r, job->arg);
+	runner_free(job);
+	if (TAILQ_EMPTY(&runner_jobs))
+		runner_idle();
+}
+
+/* Turn the child's report of a failure before exec into the result. */
+static int
+runner_exec_error(struct runner_job *job)
+{
+	int		 stage = job->child_stage, error = job->child_errno;
+	const char	*what;
+
+	if (stage == 0)
+		return (0);
+	if (stage == SPAWN_STAGE_EXEC) {
+		job->result.end = RUNNER_REFUSED;
+		snprintf(job->result.reason, sizeof(job->result.reason),
+		    "cannot execute %s: %s", job->program, strerror(error));
+	} else {
+		what = stage == SPAWN_STAGE_CRED ? "switch to the run-as user" :
+		    stage == SPAWN_STAGE_CGROUP ? "join its cgroup" :
+		    "set up the process";
+		job->result.end = RUNNER_FAILED;
+		snprintf(job->result.reason, sizeof(job->result.reason),
+		    "cannot %s for %s: %s", what, job->program,
+		    strerror(error));
 	}
+	job->result.code = 0;
+	return (1);
+}
+
+/*
+ * A program has exited and was reaped: read its answers, drain its
+ * output, note how it ended, then see to what it left running.  A
+ * grandchild holding the pipes open cannot delay the report beyond that.
+ */
+static void
+runner_exited(struct runner_job *job, int status)
+{
+	struct runner_result	*r = &job->result;
+	struct exitpt_bmgf0100	 b;
+
+	LIST_REMOVE(job, hash);
+	runner_nmains--;
+	job->state = RUNNER_ENDING;
+	/* Its timeout is over; a grace period already running goes on. */
+	if (!job->stopping)
+		evtimer_del(job->timer);
+	/* The answer is what fd 3 holds when the program itself ends. */
+	if (job->check && pread(job->infofd, r->info, r->infolen, 0) !=
+	    (ssize_t)r->infolen)
+		log_warnx("program %d: short read of its exit information",
+		    r->number);
+	if (job->infofd != -1)
+		close(job->infofd);
+	job->infofd = -1;
+	runner_drain(&job->out, RUNNER_DRAIN_MAX);
+	runner_drain(&job->err, RUNNER_DRAIN_MAX);
 	/*
 	 * stdout wins over fd 3.  Only Check (BMGF0100) has answer fields:
 	 * in other formats those offsets hold exitd's own values.
@@ -372,117 +814,95 @@ runner_finish(struct runner_job *job)
 	} else if (job->have_status || job->have_wait)
 		log_debug("program %d: EXITPT_STATUS and EXITPT_WAIT_TIME "
 		    "are ignored outside Check", r->number);
-	r->duration_ms = runner_elapsed_ms(&job->start);
-	job->cb(r, job->arg);
-	runner_free(job);
-	/*
-	 * A phase may have run a thousand programs at once; give their
-	 * buffers back to the system when the last one is done, so that an
-	 * idle exitd stays small.
-	 */
-	if (TAILQ_EMPTY(&runner_jobs))
-		malloc_trim(0);
-}
-
-/* Turn the child's report of a failure before execve into the result. */
-static int
-runner_exec_error(struct runner_job *job)
-{
-	int	stage = job->child_stage, error = job->child_errno;
-
-	if (stage == 0)
-		return (0);
-	if (stage == RUNNER_STAGE_EXEC) {
-		job->result.end = RUNNER_REFUSED;
-		snprintf(job->result.reason, sizeof(job->result.reason),
-		    "cannot execute %s: %s", job->program, strerror(error));
-	} else {
-		job->result.end = RUNNER_FAILED;
-		snprintf(job->result.reason, sizeof(job->result.reason),
-		    "cannot %s for %s: %s", stage == RUNNER_STAGE_CRED ?
-		    "switch to the run-as user" : "set up the process",
-		    job->program, strerror(error));
-	}
-	job->result.code = 0;
-	return (1);
-}
-
-/*
- * A program has exited (still a zombie): kill what is left of its process
- * group while the group id cannot be reused, reap it, drain its output and
- * report.  A grandchild holding the pipe open cannot delay the report.
- */
-static void
-runner_exited(struct runner_job *job)
-{
-	int	status;
-
-	runner_signal(job, SIGKILL);
-	while (waitpid(job->pid, &status, 0) == -1) {
-		if (errno != EINTR) {
-			log_warn("waitpid %ld", (long)job->pid);
-			status = 0;
-			break;
-		}
-	}
-	runner_drain(&job->out, RUNNER_DRAIN_MAX);
-	runner_drain(&job->err, RUNNER_DRAIN_MAX);
 	if (WIFSIGNALED(status)) {
-		job->result.end = RUNNER_SIGNALED;
-		job->result.code = WTERMSIG(status);
+		r->end = RUNNER_SIGNALED;
+		r->code = WTERMSIG(status);
 		if (!job->have_reason)
-			snprintf(job->result.reason,
-			    sizeof(job->result.reason), "killed by signal %d "
-			    "(%s)", WTERMSIG(status),
+			snprintf(r->reason, sizeof(r->reason), "killed by "
+			    "signal %d (%s)", WTERMSIG(status),
 			    strsignal(WTERMSIG(status)));
 	} else {
-		job->result.end = RUNNER_EXITED;
-		job->result.code = WEXITSTATUS(status);
+		r->end = RUNNER_EXITED;
+		r->code = WEXITSTATUS(status);
 	}
 	if (job->stopping) {
-		job->result.end = RUNNER_TIMEDOUT;
+		r->end = RUNNER_TIMEDOUT;
 		if (!job->have_reason)
-			snprintf(job->result.reason,
-			    sizeof(job->result.reason), "timed out%s",
+			snprintf(r->reason, sizeof(r->reason), "timed out%s",
 			    job->killed ? "; killed after the grace period" :
 			    "; ended on SIGTERM");
 	}
 	runner_exec_error(job);
-	runner_finish(job);
+	runner_ending(job);
+}
+
+/* The running job whose program has this pid, or NULL. */
+static struct runner_job *
+runner_find(pid_t pid)
+{
+	struct runner_job	*job;
+
+	LIST_FOREACH(job, &runner_hash[(unsigned int)pid % RUNNER_NHASH],
+	    hash) {
+		if (job->pid == pid)
+			return (job);
+	}
+	return (NULL);
 }
 
 /*
- * SIGCHLD: find each exited child without reaping it (WNOWAIT), so that
- * its process group is killed while the zombie still holds the group id.
- * exitd has no children other than exit programs; any other is reaped.
+ * SIGCHLD: reap each exited child.  As subreaper, a program's process
+ * group first gets SIGTERM while its zombie still holds the group id, so
+ * the program is found without reaping it (WNOWAIT) and reaped after;
+ * with cgroups, what it left is in its cgroup and it is reaped at once.
+ * Any other child is a process a program left, re-parented to exitd, or
+ * a stray: reaped.
  */
 static void
 runner_sigchld_cb(evutil_socket_t sig, short events, void *arg)
 {
 	struct runner_job	*job;
 	siginfo_t		 si;
+	int			 status, others = 0, pin;
 
+	pin = contain_mode() != CONTAIN_CGROUP_RUN;
 	for (;;) {
 		memset(&si, 0, sizeof(si));
-		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | (pin ? WNOWAIT :
+		    0)) == -1) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (si.si_pid == 0)
 			break;
-		TAILQ_FOREACH(job, &runner_jobs, entry) {
-			if (job->pid == si.si_pid)
-				break;
+		job = runner_find(si.si_pid);
+		if (job != NULL && job->cg == NULL && kill(-job->pid,
+		    SIGTERM) == -1 && errno != ESRCH)
+			log_warn("program %d: kill", job->result.number);
+		if (!pin)
+			status = si.si_code == CLD_EXITED ?
+			    W_EXITCODE(si.si_status & 0xff, 0) :
+			    W_EXITCODE(0, si.si_status & 0x7f);
+		else {
+			while (waitpid(si.si_pid, &status, 0) == -1) {
+				if (errno != EINTR) {
+					log_warn("waitpid %ld",
+					    (long)si.si_pid);
+					status = 0;
+					break;
+				}
+			}
 		}
-		if (job != NULL) {
-			runner_exited(job);
-			continue;
+		if (job != NULL)
+			runner_exited(job, status);
+		else {
+			log_debug("reaped child %ld", (long)si.si_pid);
+			others = 1;
 		}
-		log_debug("reaped unknown child %ld", (long)si.si_pid);
-		while (waitpid(si.si_pid, NULL, 0) == -1 && errno == EINTR)
-			;
 	}
+	if (others && pin)
+		runner_recheck();
 }
 
 /* Allocate a job with every descriptor closed. */
@@ -491,7 +911,8 @@ runner_job_new(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 {
 	struct runner_job	*job;
 
-	job = xcalloc(1, sizeof(*job));
+	job = xcalloc(1, sizeof(*job) + event_get_struct_event_size());
+	job->timer = (struct event *)(job + 1);
 	job->cb = cb;
 	job->arg = arg;
 	job->program = xstrdup(spec->entry->program);
@@ -499,7 +920,6 @@ runner_job_new(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 	job->infofd = job->out.fd = job->err.fd = -1;
 	job->out.job = job->err.job = job;
 	job->out.is_stdout = 1;
-	job->writable = spec->writable;
 	job->check = spec->writable && spec->infolen ==
 	    sizeof(struct exitpt_bmgf0100) &&
 	    strcmp(spec->format, EXITPT_FORMAT_BMGF0100) == 0;
@@ -507,10 +927,12 @@ runner_job_new(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 	job->result.infolen = spec->infolen < sizeof(job->result.info) ?
 	    spec->infolen : sizeof(job->result.info);
 	memcpy(job->result.info, spec->info, job->result.infolen);
-	job->timer = evtimer_new(runner_base, runner_timer_cb, job);
-	if (job->timer == NULL)
-		fatalx("runner: evtimer_new");
+	if (evtimer_assign(job->timer, runner_base, runner_timer_cb, job) == -1)
+		fatalx("runner: evtimer_assign");
 	clock_gettime(CLOCK_MONOTONIC, &job->start);
+	/* The first start of a batch: exitd's signal handlers as now. */
+	if (TAILQ_EMPTY(&runner_jobs))
+		spawn_burst();
 	TAILQ_INSERT_TAIL(&runner_jobs, job, entry);
 	return (job);
 }
@@ -534,17 +956,23 @@ runner_not_started(struct runner_job *job, enum runner_end end)
 
 /*
  * Create the exit information file: a memfd of exactly the format's
- * length.  A read-only one is sealed against every change and handed out
- * through a read-only descriptor, so the program cannot alter it.
- * Returns the descriptor for fd 3, or -1 with errno set.
+ * length, read-write (its size sealed) for the suspend exit point.  A
+ * read-only one is sealed against every change and handed out through a
+ * read-only descriptor, so the program cannot alter it; as it cannot
+ * change, the programs of a batch given the same one share it.  Returns
+ * the descriptor for fd 3 (the caller's to close when writable), or -1
+ * with errno set.
  */
 static int
-runner_infofd(const struct runner_spec *spec, int *keep)
+runner_infofd(const struct runner_spec *spec)
 {
 	char	path[64];
 	int	fd, ro;
 
-	*keep = -1;
+	if (!spec->writable && runner_rofd != -1 &&
+	    spec->infolen == runner_rolen &&
+	    memcmp(spec->info, runner_roinfo, runner_rolen) == 0)
+		return (runner_rofd);
 	if ((fd = memfd_create("exitpt-info", MFD_CLOEXEC |
 	    MFD_ALLOW_SEALING)) == -1)
 		return (-1);
@@ -562,7 +990,6 @@ runner_infofd(const struct runner_spec *spec, int *keep)
 			close(fd);
 			return (-1);
 		}
-		*keep = fd;
 		return (fd);
 	}
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK |
@@ -575,152 +1002,85 @@ runner_infofd(const struct runner_spec *spec, int *keep)
 	close(fd);
 	if (ro == -1)
 		return (-1);
-	*keep = ro;
+	if (runner_rofd != -1)
+		close(runner_rofd);
+	runner_rofd = ro;
+	runner_rolen = spec->infolen < sizeof(runner_roinfo) ? spec->infolen :
+	    sizeof(runner_roinfo);
+	memcpy(runner_roinfo, spec->info, runner_rolen);
 	return (ro);
 }
 
 /*
  * Build the environment SPEC section 4 gives an exit program, and the
  * IPC runtime directory exitd itself was told to use, so that exit
- * programs reach the same objects (libexitpt(3)).
+ * programs reach the same objects (libexitpt(3)); in one allocation (a
+ * phase builds a thousand of them): the pointers, then the strings.
  */
 static char **
 runner_env(const struct runner_spec *spec)
 {
-	const char	 *v;
-	char		**env;
-	size_t		  n = 0;
+	const char	 *rt = getenv(EXITPT_RUNTIME_DIR_ENV);
+	const char	 *pf = getenv(EXITPT_IPC_PREFIX_ENV);
+	char		**env, *p, *end;
+	size_t		  size = 8192, n = 0;
 
-	env = xcalloc(RUNNER_NENV, sizeof(*env));
-	xasprintf(&env[n++], "EXITPT_EXIT_POINT=%s",
+	/* Fixed values and program data (EXITPT_DATA_MAX) fit in 8 KiB. */
+	if (rt != NULL)
+		size += strlen(EXITPT_RUNTIME_DIR_ENV) + strlen(rt) + 2;
+	if (pf != NULL)
+		size += strlen(EXITPT_IPC_PREFIX_ENV) + strlen(pf) + 2;
+	env = xmalloc(size);
+	p = (char *)(env + RUNNER_NENV);
+	end = (char *)env + size;
+#define RUNNER_PUT(...) do {						\
+	env[n++] = p;							\
+	p += snprintf(p, (size_t)(end - p), __VA_ARGS__) + 1;		\
+} while (0)
+	RUNNER_PUT("EXITPT_EXIT_POINT=%s",
 	    registry_point_name(spec->entry->point));
-	xasprintf(&env[n++], "EXITPT_FORMAT=%s", spec->format);
-	xasprintf(&env[n++], "EXITPT_PHASE=%c", spec->phase);
-	xasprintf(&env[n++], "EXITPT_ACTION=%s",
+	RUNNER_PUT("EXITPT_FORMAT=%s", spec->format);
+	RUNNER_PUT("EXITPT_PHASE=%c", spec->phase);
+	RUNNER_PUT("EXITPT_ACTION=%s",
 	    spec->action == EXITPT_ACTION_HIBERNATION ? "hibernation" :
 	    "migration");
 	if (spec->phase == EXITPT_PHASE_PREPARE) {
-		xasprintf(&env[n++], "EXITPT_REQUEST=%s",
+		RUNNER_PUT("EXITPT_REQUEST=%s",
 		    spec->request == EXITPT_REQUEST_CANCEL ? "cancel" :
 		    "prepare");
-		xasprintf(&env[n++], "EXITPT_WAIT_TIME=%d", spec->window);
+		RUNNER_PUT("EXITPT_WAIT_TIME=%d", spec->window);
 	}
 	if (spec->phase == EXITPT_PHASE_COMPLETE)
-		xasprintf(&env[n++], "EXITPT_SYSTEM_STATE=%d",
-		    spec->system_state);
-	xasprintf(&env[n++], "EXITPT_OPERATION_ID=%016" PRIx64,
-	    spec->operation_id);
-	xasprintf(&env[n++], "EXITPT_PROGRAM_NUMBER=%" PRId32,
-	    spec->entry->number);
-	xasprintf(&env[n++], "EXITPT_PROGRAM_DATA=%s",
+		RUNNER_PUT("EXITPT_SYSTEM_STATE=%d", spec->system_state);
+	RUNNER_PUT("EXITPT_OPERATION_ID=%016" PRIx64, spec->operation_id);
+	RUNNER_PUT("EXITPT_PROGRAM_NUMBER=%" PRId32, spec->entry->number);
+	/* Program data is at most EXITPT_DATA_MAX bytes: it fits. */
+	RUNNER_PUT("EXITPT_PROGRAM_DATA=%s",
 	    spec->entry->data != NULL ? spec->entry->data : "");
-	xasprintf(&env[n++], "PATH=%s", RUNNER_PATH);
-	if ((v = getenv(EXITPT_RUNTIME_DIR_ENV)) != NULL)
-		xasprintf(&env[n++], "%s=%s", EXITPT_RUNTIME_DIR_ENV, v);
-	if ((v = getenv(EXITPT_IPC_PREFIX_ENV)) != NULL)
-		xasprintf(&env[n++], "%s=%s", EXITPT_IPC_PREFIX_ENV, v);
+	RUNNER_PUT("PATH=%s", RUNNER_PATH);
+	if (rt != NULL)
+		RUNNER_PUT("%s=%s", EXITPT_RUNTIME_DIR_ENV, rt);
+	if (pf != NULL)
+		RUNNER_PUT("%s=%s", EXITPT_IPC_PREFIX_ENV, pf);
+#undef RUNNER_PUT
 	env[n] = NULL;
 	return (env);
 }
 
-/* Free an environment built by runner_env. */
+/* Add an output pipe to the runner's epoll set. */
 static void
-runner_env_free(char **env)
+runner_watch(struct runner_stream *s)
 {
-	size_t	i;
+	struct epoll_event	ev;
 
-	for (i = 0; env[i] != NULL; i++)
-		free(env[i]);
-	free(env);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = s;
+	if (epoll_ctl(runner_epfd, EPOLL_CTL_ADD, s->fd, &ev) == -1)
+		fatal("runner: epoll_ctl");
 }
 
-/*
- * Report a failure before execve and exit (vfork child only): the parent
- * shares this memory and reads the report once the child is gone, as
- * glibc's posix_spawn does.
- */
-static void __attribute__((noreturn))
-runner_child_fail(struct runner_job *job, int stage)
-{
-	job->child_errno = errno;
-	job->child_stage = stage;
-	_exit(127);
-}
-
-/*
- * In the vfork child, which shares exitd's memory: only system calls on
- * data prepared by the parent from here to execve.  Reset the signals,
- * set up fds 0-3, the process group, the credentials and cwd, then exec.
- */
-static void __attribute__((noreturn))
-runner_child(struct runner_job *job, char **argv, char **env, int infofd,
-    int outfd, int errfd, int setcred, uid_t uid, gid_t gid,
-    const gid_t *groups, int ngroups)
-{
-	struct sigaction	sa;
-	sigset_t		set;
-	int			fd, sig;
-
-	setpgid(0, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
-	sigemptyset(&set);
-	sigprocmask(SIG_SETMASK, &set, NULL);
-
-	/* Move every fd above 3 first so the dup2s cannot clobber them. */
-	if ((outfd = fcntl(outfd, F_DUPFD, 10)) == -1 ||
-	    (errfd = fcntl(errfd, F_DUPFD, 10)) == -1 ||
-	    (infofd = fcntl(infofd, F_DUPFD, 10)) == -1 ||
-	    (fd = open("/dev/null", O_RDONLY)) == -1)
-		runner_child_fail(job, RUNNER_STAGE_SETUP);
-	if (dup2(fd, 0) == -1 || dup2(outfd, 1) == -1 || dup2(errfd, 2) == -1 ||
-	    dup2(infofd, 3) == -1)
-		runner_child_fail(job, RUNNER_STAGE_SETUP);
-	if (close_range(4, ~0U, 0) == -1)
-		runner_child_fail(job, RUNNER_STAGE_SETUP);
-	if (setcred) {
-		if (setgroups((size_t)ngroups, groups) == -1 ||
-		    setgid(gid) == -1 || setuid(uid) == -1)
-			runner_child_fail(job, RUNNER_STAGE_CRED);
-	}
-	if (chdir("/") == -1)
-		runner_child_fail(job, RUNNER_STAGE_SETUP);
-	execve(job->program, argv, env);
-	runner_child_fail(job, RUNNER_STAGE_EXEC);
-}
-
-/*
- * Start the child with vfork, not fork: a phase starts every program at
- * once, and fork would copy exitd's page tables and then copy-on-write its
- * pages for each one (twice the cost of posix_spawn at 200 programs).  The
- * child only makes system calls on prepared data until execve.  Signals
- * stay blocked until it has reset every handler, so none of exitd's
- * handlers runs in it.  Returns the pid, or -1 with errno set.
- */
-static pid_t
-runner_vfork(struct runner_job *job, char **argv, char **env, int infofd,
-    int outfd, int errfd, int setcred, uid_t uid, gid_t gid,
-    const gid_t *groups, int ngroups)
-{
-	sigset_t	all, old;
-	pid_t		pid;
-	int		error;
-
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = vfork();
-	if (pid == 0)
-		runner_child(job, argv, env, infofd, outfd, errfd, setcred,
-		    uid, gid, groups, ngroups);
-	error = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = error;
-	return (pid);
-}
-
-/* Set up a non-blocking, close-on-exec output pipe and its read event. */
+/* Set up a non-blocking, close-on-exec output pipe. */
 static int
 runner_stream_open(struct runner_stream *s, int *childfd)
 {
@@ -735,96 +1095,119 @@ runner_stream_open(struct runner_stream *s, int *childfd)
 	}
 	s->fd = p[0];
 	*childfd = p[1];
-	s->ev = event_new(runner_base, s->fd, EV_READ | EV_PERSIST,
-	    runner_read_cb, s);
-	if (s->ev == NULL)
-		fatalx("runner: event_new");
 	return (0);
 }
 
 /*
  * Start one exit program.  Returns a job that reports exactly once through
- * cb, from the event loop: when the program has ended and its output is
- * drained, or (still asynchronously) when it was refused or could not be
- * started.  The job is freed after cb returns.
+ * cb, from the event loop: when the program has ended, its output is
+ * drained and nothing it started is left running, or (still
+ * asynchronously) when it was refused or could not be started.  The job
+ * is freed after cb returns.
  */
 struct runner_job *
 runner_start(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 {
-	struct runner_job	*job;
-	struct passwd		*pw;
-	struct timeval		 tv;
-	char			*argv[4], **env;
-	gid_t			 groups[NGROUPS_MAX];
-	int			 ngroups = NGROUPS_MAX, setcred, error;
-	int			 info = -1, outw = -1, errw = -1;
-	uid_t			 uid;
-	gid_t			 gid;
-	pid_t			 pid;
+	struct runner_job		*job;
+	const struct runner_user	*u;
+	struct progcheck		 pc;
+	struct spawn_req		 req;
+	struct timeval			 tv;
+	char				*argv[4], **env;
+	int				 info, outw = -1, errw = -1, error;
+	pid_t				 pid;
 
 	job = runner_job_new(spec, cb, arg);
-	errno = 0;
-	if ((pw = getpwnam(spec->entry->user)) == NULL) {
+	if ((u = runner_user(spec->entry->user)) == NULL) {
 		snprintf(job->result.reason, sizeof(job->result.reason),
 		    "run-as user '%s' no longer exists", spec->entry->user);
 		return (runner_not_started(job, RUNNER_REFUSED));
 	}
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
-	setcred = runner_euid != uid || runner_egid != gid;
-	if (setcred && getgrouplist(pw->pw_name, gid, groups, &ngroups) == -1) {
-		snprintf(job->result.reason, sizeof(job->result.reason),
-		    "run-as user '%s' is in too many groups",
-		    spec->entry->user);
-		return (runner_not_started(job, RUNNER_REFUSED));
-	}
-	if ((error = progcheck_path(job->program, uid, job->result.reason,
-	    sizeof(job->result.reason))) != 0)
+	if (runner_dirs == NULL)
+		runner_dirs = progcheck_cache_new();
+	if (progcheck_open(job->program, u->uid, runner_dirs, &pc,
+	    job->result.reason, sizeof(job->result.reason)) != 0)
 		return (runner_not_started(job, RUNNER_REFUSED));
 
-	if ((info = runner_infofd(spec, &job->infofd)) == -1) {
+	if ((info = runner_infofd(spec)) == -1) {
 		snprintf(job->result.reason, sizeof(job->result.reason),
 		    "exit information file: %s", strerror(errno));
+		close(pc.fd);
 		return (runner_not_started(job, RUNNER_FAILED));
 	}
+	if (spec->writable)
+		job->infofd = info;
 	if (runner_stream_open(&job->out, &outw) == -1 ||
 	    runner_stream_open(&job->err, &errw) == -1) {
 		snprintf(job->result.reason, sizeof(job->result.reason),
 		    "pipe: %s", strerror(errno));
 		if (outw != -1)
 			close(outw);
-		if (errw != -1)
-			close(errw);
+		close(pc.fd);
 		return (runner_not_started(job, RUNNER_FAILED));
 	}
+	if (contain_mode() == CONTAIN_CGROUP_RUN &&
+	    (job->cg = contain_cg_get()) == NULL)
+		log_warnx("program %d: no cgroup of its own; contained by "
+		    "its process group only", job->result.number);
 
 	argv[0] = job->program;
 	argv[1] = (char *)spec->format;
 	argv[2] = (char[]){ spec->phase, '\0' };
 	argv[3] = NULL;
 	env = runner_env(spec);
-	pid = runner_vfork(job, argv, env, info, outw, errw, setcred, uid,
-	    gid, groups, ngroups);
+	memset(&req, 0, sizeof(req));
+	req.argv = argv;
+	req.env = env;
+	req.fd_out = outw;
+	req.fd_err = errw;
+	req.fd_info = info;
+	req.fd_prog = pc.fd;
+	req.script = pc.script;
+	req.setcred = u->uid != runner_euid || u->gid != runner_egid;
+	req.uid = u->uid;
+	req.gid = u->gid;
+	req.groups = u->groups;
+	req.ngroups = u->ngroups;
+	pid = spawn_start(&req, job->cg != NULL ? job->cg : runner_cg);
 	error = errno;
-	runner_env_free(env);
+	free(env);
 	close(outw);
 	close(errw);
-	if (pid == -1) {
-		snprintf(job->result.reason, sizeof(job->result.reason),
-		    "fork: %s", strerror(error));
-		return (runner_not_started(job, RUNNER_FAILED));
-	}
-	/*
-	 * vfork returned, so the child has called setpgid (or has already
-	 * failed): its group exists before any kill(-pid).
-	 */
-	job->pid = pid;
-	if (!spec->writable) {
+	close(pc.fd);
+	if (!job->check && job->infofd != -1) {
+		/* Only Check's answers are read back. */
 		close(job->infofd);
 		job->infofd = -1;
 	}
-	event_add(job->out.ev, NULL);
-	event_add(job->err.ev, NULL);
+	if (pid == -1) {
+		snprintf(job->result.reason, sizeof(job->result.reason),
+		    "cannot start a process: %s", strerror(error));
+		return (runner_not_started(job, RUNNER_FAILED));
+	}
+	/*
+	 * The clone returned once the child had exec'd or failed, so its
+	 * process group exists before any kill(-pid).
+	 */
+	job->pid = pid;
+	job->child_stage = req.stage;
+	job->child_errno = req.error;
+	job->state = RUNNER_RUNNING;
+	/*
+	 * Without a cgroup, a restarted exitd finds what is left of the
+	 * program by its process group, session and start time.  The clone
+	 * has just returned, so the start time the kernel gave it is now,
+	 * or the tick before: no need to read /proc.
+	 */
+	if (job->cg == NULL) {
+		job->sid = runner_sid;
+		job->pstart = runner_ticks();
+	}
+	LIST_INSERT_HEAD(&runner_hash[(unsigned int)pid % RUNNER_NHASH], job,
+	    hash);
+	runner_nmains++;
+	runner_watch(&job->out);
+	runner_watch(&job->err);
 	if (spec->timeout > 0) {
 		tv.tv_sec = spec->timeout;
 		tv.tv_usec = 0;
@@ -836,26 +1219,179 @@ runner_start(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 }
 
 /*
- * Kill every running program's process group and forget every job
- * without calling its callback: exitd is going away.
+ * Stop a running program early (its phase's window elapsed, or the
+ * operation was cancelled): SIGTERM to it and what it started, SIGKILL
+ * after the grace period.  It is reported as timed out.
+ */
+void
+runner_stop(struct runner_job *job)
+{
+	struct timeval	tv = { EXITD_GRACE, 0 };
+
+	if (job == NULL || job->state != RUNNER_RUNNING || job->stopping)
+		return;
+	log_info("program %d (%s): stopped, sending SIGTERM",
+	    job->result.number, job->program);
+	job->stopping = 1;
+	runner_signal(job, SIGTERM);
+	evtimer_del(job->timer);
+	evtimer_add(job->timer, &tv);
+}
+
+/* The pid of a running job, or -1 if it never started. */
+pid_t
+runner_pid(const struct runner_job *job)
+{
+	return (job != NULL ? job->pid : -1);
+}
+
+/*
+ * What a restarted exitd would need to end what is left of a running
+ * program (for the journal; the strings live as long as the job).
+ * Returns 0, or -1 when the program is not running.
+ */
+int
+runner_proc(const struct runner_job *job, struct runner_proc *rp)
+{
+	memset(rp, 0, sizeof(*rp));
+	if (job == NULL || job->state != RUNNER_RUNNING)
+		return (-1);
+	rp->pid = job->pid;
+	rp->sid = job->sid;
+	rp->start = job->pstart;
+	rp->cgroup = job->cg != NULL ? contain_cg_name(job->cg) :
+	    runner_cg != NULL ? contain_cg_name(runner_cg) : NULL;
+	return (0);
+}
+
+/* Whether a process found by contain_group is still the same one. */
+static int
+runner_alive(const struct procstat *p)
+{
+	struct procstat	now;
+
+	return (contain_stat(p->pid, &now) == 0 && now.start == p->start);
+}
+
+/*
+ * After a restart, before any phase runs: end what is left of a program
+ * a previous exitd started (rp as runner_proc gave it then).  Its cgroup
+ * was ended when exitd started (contain.c).  Without one: if a process
+ * holds the program's pid now, it must have the program's start time
+ * (the tick recorded, or the one before), or the pid was reused and
+ * nothing is touched; with the program alive, or its pid free while
+ * members of its process group remain (which keeps the group's id from
+ * being reused), the group's members in its session get SIGTERM, then
+ * SIGKILL after the grace, each through a pidfd after its start time is
+ * checked again.  (Processes that had left the group cannot be told
+ * apart any more.)  how receives what was done.
+ */
+void
+runner_end_stale(const struct runner_proc *rp, char *how, size_t len)
+{
+	struct procstat	*procs, main;
+	struct timespec		 ts = { 0, 20 * 1000 * 1000 };
+	const char		*h;
+	size_t			 n, i, left;
+	int			 tries;
+
+	if (rp->cgroup != NULL && contain_mode() != CONTAIN_CGROUP &&
+	    contain_mode() != CONTAIN_CGROUP_RUN) {
+		snprintf(how, len, "not ended: it ran in cgroup %s, and exitd "
+		    "now runs without cgroups", rp->cgroup);
+		return;
+	}
+	if (rp->cgroup != NULL) {
+		h = contain_stale_how(rp->cgroup);
+		snprintf(how, len, "%s (cgroup %s)", h != NULL ? h :
+		    "it had already ended", rp->cgroup);
+		return;
+	}
+	if (rp->pid <= 0 || rp->start == 0) {
+		snprintf(how, len, "not known (pid %ld)", (long)rp->pid);
+		return;
+	}
+	if (contain_stat(rp->pid, &main) == 0 && (main.start > rp->start ||
+	    main.start + 1 < rp->start)) {
+		snprintf(how, len, "it had already ended (pid %ld now names "
+		    "another process)", (long)rp->pid);
+		return;
+	}
+	if (contain_group(rp->pid, rp->sid, rp->start - 1, &procs, &n) != 0 ||
+	    n == 0) {
+		snprintf(how, len, "it had already ended (pid %ld)",
+		    (long)rp->pid);
+		free(procs);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		contain_proc_signal(&procs[i], SIGTERM);
+	snprintf(how, len, "ended by SIGTERM (process group %ld, %zu "
+	    "process%s)", (long)rp->pid, n, n == 1 ? "" : "es");
+	for (tries = 0; tries <= EXITD_GRACE * 50; tries++) {
+		for (i = left = 0; i < n; i++)
+			left += runner_alive(&procs[i]);
+		if (left == 0 || tries == EXITD_GRACE * 50)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (left > 0) {
+		for (i = 0; i < n; i++)
+			contain_proc_signal(&procs[i], SIGKILL);
+		snprintf(how, len, "killed (SIGKILL) after the grace period "
+		    "(process group %ld, %zu process%s)", (long)rp->pid, n,
+		    n == 1 ? "" : "es");
+	}
+	free(procs);
+}
+
+/*
+ * Kill every running program and whatever any program left, and forget
+ * every job without calling its callback: exitd is going away.
  */
 void
 runner_shutdown(void)
 {
 	struct runner_job	*job;
+	struct timespec		 ts = { 0, 10 * 1000 * 1000 };
+	pid_t			 pid;
+	int			 i;
 
 	while ((job = TAILQ_FIRST(&runner_jobs)) != NULL) {
 		TAILQ_REMOVE(&runner_jobs, job, entry);
-		if (job->pid > 0) {
+		if (job->state == RUNNER_RUNNING) {
+			LIST_REMOVE(job, hash);
+			runner_nmains--;
 			runner_signal(job, SIGKILL);
 			while (waitpid(job->pid, NULL, 0) == -1 &&
 			    errno == EINTR)
 				;
 		}
+		/* contain_shutdown() ends and removes its cgroup. */
 		runner_free(job);
 	}
+	if (contain_mode() != CONTAIN_CGROUP_RUN) {
+		runner_sweep(SIGKILL, -1);
+		/* Reap them, waiting a second at most. */
+		for (i = 0; i < 100; i++) {
+			while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+				;
+			if (pid == -1 && errno != EINTR)
+				break;
+			nanosleep(&ts, NULL);
+		}
+	}
+	contain_shutdown();
+	runner_cg = NULL;
+	runner_idle();
 	if (runner_sigchld != NULL) {
 		event_free(runner_sigchld);
 		runner_sigchld = NULL;
 	}
+	if (runner_epev != NULL)
+		event_free(runner_epev);
+	runner_epev = NULL;
+	if (runner_epfd != -1)
+		close(runner_epfd);
+	runner_epfd = -1;
 }

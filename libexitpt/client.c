@@ -239,6 +239,7 @@ client_report(const unsigned char *p, size_t len, struct exitpt_report **rp)
 		return (-ENOMEM);
 	memcpy(&r->r, p, sizeof(r->r));
 	r->r.driver[PROTO_DRIVER_MAX - 1] = '\0';
+	r->r.detail[PROTO_REASON_MAX - 1] = '\0';
 	if (r->r.count > (len - sizeof(r->r)) / sizeof(struct proto_answer) ||
 	    len != sizeof(r->r) + r->r.count * sizeof(struct proto_answer)) {
 		free(r);
@@ -572,6 +573,16 @@ const char *
 exitpt_report_driver(const struct exitpt_report *report)
 {
 	return (report->r.driver);
+}
+
+/*
+ * What exitd adds in words: why it refused a request, or a warning about
+ * one it carried out (its journal lost records); "" when nothing.
+ */
+const char *
+exitpt_report_detail(const struct exitpt_report *report)
+{
+	return (report->r.detail);
 }
 
 /* Change counter of exitd's state. */

@@ -3,6 +3,8 @@
  *
  *	admin-group NAME
  *	recovery-timeout SECONDS
+ *	containment auto|cgroup|cgroup-per-run|subreaper
+ *	registry-lock-timeout SECONDS
  *	exit-point EXIT_POINT check-failure allow|veto
  *	exit-point EXIT_POINT order parallel|serial
  *	drmgr-identity-file PATH
@@ -29,6 +31,7 @@
 #define CONFIG_RECOVERY_DEFAULT	300
 #define CONFIG_DRMGR_TIMEOUT	1200
 #define CONFIG_DRMGR_IDENTITY	"/proc/device-tree/system-id"
+#define CONFIG_LOCK_DEFAULT	10
 #define CONFIG_WORDS		5
 #define CONFIG_DR_VETO_MAX	64	/* dr-veto lines */
 
@@ -181,6 +184,26 @@ config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
 		    &cfg->dr_timeout, err, errlen));
 	if (strcmp(w[0], "dr-veto") == 0 && n == 3)
 		return (config_dr_veto(cfg, w[1], w[2], err, errlen));
+	if (strcmp(w[0], "registry-lock-timeout") == 0 && n == 2)
+		return (config_seconds(w, 1, 3600, &cfg->lock_timeout, err,
+		    errlen));
+	if (strcmp(w[0], "containment") == 0 && n == 2) {
+		if (strcmp(w[1], "auto") == 0)
+			cfg->containment = CONFIG_CONTAIN_AUTO;
+		else if (strcmp(w[1], "cgroup") == 0)
+			cfg->containment = CONFIG_CONTAIN_CGROUP;
+		else if (strcmp(w[1], "cgroup-per-run") == 0)
+			cfg->containment = CONFIG_CONTAIN_CGROUP_RUN;
+		else if (strcmp(w[1], "subreaper") == 0)
+			cfg->containment = CONFIG_CONTAIN_SUBREAPER;
+		else {
+			snprintf(err, errlen, "containment must be auto, "
+			    "cgroup, cgroup-per-run or subreaper, not '%s'",
+			    w[1]);
+			return (EXITPT_E_VALUE);
+		}
+		return (0);
+	}
 	if (strcmp(w[0], "exit-point") == 0 && n == 4) {
 		if ((point = registry_point_parse(w[1])) < 0) {
 			snprintf(err, errlen, "unknown exit point '%s'", w[1]);
@@ -211,6 +234,7 @@ config_defaults(struct config *cfg)
 	cfg->recovery_timeout = CONFIG_RECOVERY_DEFAULT;
 	cfg->drmgr_timeout = CONFIG_DRMGR_TIMEOUT;
 	cfg->dr_timeout = CONFIG_DR_TIMEOUT;
+	cfg->lock_timeout = CONFIG_LOCK_DEFAULT;
 	if ((cfg->drmgr_identity_file = strdup(CONFIG_DRMGR_IDENTITY)) ==
 	    NULL)
 		return (-ENOMEM);

@@ -26,6 +26,7 @@ static const struct {
 	{ EXITPT_E_NO_OPERATION, "no such operation" },
 	{ EXITPT_E_PHASE, "phase not allowed now" },
 	{ EXITPT_E_LIMIT, "too many connections" },
+	{ EXITPT_E_JOURNAL, "exitd cannot journal the operation" },
 	{ EXITPT_E_NAME, "invalid object name" },
 	{ EXITPT_E_TYPE, "object is of another type" },
 	{ EXITPT_E_TOO_LONG, "value too long" },

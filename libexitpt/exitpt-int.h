@@ -32,11 +32,34 @@ int	 atomicfile_sweep(int);
 int	 atomicfile_mkdirs(const char *, mode_t);
 
 /* procstat.c */
-int		 procstat_start(pid_t, uint64_t *);
-int		 procstat_start_at(int, uint64_t *);
+struct procstat {
+	pid_t		 pid;
+	char		 state;		/* R, S, D, Z (zombie), X, ... */
+	pid_t		 ppid;
+	pid_t		 pgid;
+	pid_t		 sid;
+	uint64_t	 start;		/* clock ticks after boot */
+};
+int	 procstat_read(pid_t, struct procstat *);
+int	 procstat_start(pid_t, uint64_t *);
+int	 procstat_start_at(int, uint64_t *);
 
 /* progcheck.c */
+struct stat;
+struct progcheck {
+	int		 fd;		/* the checked file, O_RDONLY|O_CLOEXEC */
+	int		 script;	/* starts with "#!" */
+};
+struct progcheck_cache;
+struct progcheck_cache *progcheck_cache_new(void);
+void	 progcheck_cache_free(struct progcheck_cache *);
+int	 progcheck_open(const char *, uid_t, struct progcheck_cache *,
+	     struct progcheck *, char *, size_t);
 int	 progcheck_path(const char *, uid_t, char *, size_t);
+int	 progcheck_walk(const char *, uid_t, int, const char *, int *,
+	     struct stat *, char *, size_t, char *, size_t);
+int	 progcheck_owner(int, const struct stat *, uid_t, const char *,
+	     const char *, const char *, char *, size_t);
 
 /* config.c */
 #define CONFIG_NPOINTS		2
@@ -45,9 +68,15 @@ struct config_point {
 	int		 serial;		/* run one at a time */
 };
 #define CONFIG_DR_TIMEOUT	30	/* dr-timeout default, seconds */
+#define CONFIG_CONTAIN_AUTO	0	/* a cgroup where delegated */
+#define CONFIG_CONTAIN_CGROUP	1	/* one cgroup for every run */
+#define CONFIG_CONTAIN_SUBREAPER 2
+#define CONFIG_CONTAIN_CGROUP_RUN 3	/* a cgroup per run */
 struct config {
 	char			*admin_group;
 	int			 recovery_timeout;	/* seconds */
+	int			 lock_timeout;	/* registry lock wait, seconds */
+	int			 containment;	/* CONFIG_CONTAIN_* */
 	char			*drmgr_identity_file;	/* absolute path */
 	int			 drmgr_timeout;		/* seconds */
 	struct config_point	 point[CONFIG_NPOINTS];
@@ -140,6 +169,8 @@ void		 registry_list_clear(struct registry_list *);
 int		 registry_add(const char *, struct registry_entry *, int);
 int		 registry_remove(const char *, int, int32_t);
 int		 registry_grant(const char *, gid_t);
+void		 registry_set_lock_timeout(int);
+pid_t		 registry_lock_holder(const char *);
 
 /*
  * ipcdir.c: the runtime directory (see exitpt/ipc.h and libexitpt(3)).

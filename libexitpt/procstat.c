@@ -1,7 +1,10 @@
 /*
- * A process's identity for exitpt: its pid and its start time, which
- * together survive pid reuse.  Read from /proc/PID/stat with plain
- * system calls, so that forked children and library threads may use it.
+ * What exitd, the IPC helpers and the dr_reconfig shim read of a process
+ * in /proc/PID/stat (Linux, proc(5)): its state, parent, process group,
+ * session and start time.  A pid alone names a process only until it is
+ * reused; a pid with its start time names it for good.  Plain system
+ * calls only, no stdio, so that forked children and library threads may
+ * use it.
  */
 #include <sys/types.h>
 
@@ -13,36 +16,79 @@
 
 #include "exitpt-int.h"
 
-static int	 procstat_parse(char *, uint64_t *);
+static int	 procstat_parse(char *, pid_t, struct procstat *);
+static int	 procstat_load(int, const char *, pid_t, struct procstat *);
 
 /*
- * The start time in a /proc/PID/stat text: field 22, after the command
- * name, which may hold spaces and ')', so counted from the last ')'.
+ * Parse a /proc/PID/stat text into ps: fields 3 (state) to 22
+ * (starttime), counted from the last ')', since the command name may hold
+ * spaces and ')'.
  */
 static int
-procstat_parse(char *buf, uint64_t *start)
+procstat_parse(char *buf, pid_t pid, struct procstat *ps)
 {
-	unsigned long long	 v;
+	unsigned long long	 v[19];
 	char			*s, *end;
-	int			 field;
+	int			 i;
 
-	if ((s = strrchr(buf, ')')) == NULL || s[1] != ' ')
+	if ((s = strrchr(buf, ')')) == NULL || s[1] != ' ' || s[2] == '\0')
 		return (EXITPT_E_MALFORMED);
-	s += 2;
-	if (*s == 'Z' || *s == 'X')
-		return (-ESRCH);
-	/* s is field 3 (state); starttime is field 22. */
-	for (field = 3; field < 22; field++) {
-		if ((s = strchr(s, ' ')) == NULL)
+	ps->pid = pid;
+	ps->state = s[2];
+	/* Fields 4 (ppid) to 22 (starttime) follow the state. */
+	for (i = 0, s += 3; i < 19; i++) {
+		errno = 0;
+		v[i] = strtoull(s, &end, 10);
+		if (errno != 0 || end == s || (*end != ' ' && *end != '\0'))
 			return (EXITPT_E_MALFORMED);
-		s++;
+		s = end;
 	}
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || (*end != ' ' && *end != '\0'))
-		return (EXITPT_E_MALFORMED);
-	*start = v;
+	ps->ppid = (pid_t)v[0];
+	ps->pgid = (pid_t)v[1];
+	ps->sid = (pid_t)v[2];
+	ps->start = v[18];
 	return (0);
+}
+
+/* Read path (relative to dirfd, or absolute) and parse it into ps. */
+static int
+procstat_load(int dirfd, const char *path, pid_t pid, struct procstat *ps)
+{
+	char	buf[1024];
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (errno == ENOENT || errno == ESRCH ? -ESRCH : -errno);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return (-ESRCH);
+	buf[n] = '\0';
+	return (procstat_parse(buf, pid, ps));
+}
+
+/*
+ * Read /proc/PID/stat into ps.  Returns 0, -ESRCH when no such process
+ * exists, EXITPT_E_MALFORMED, or another -errno.  A zombie is returned
+ * with state 'Z': callers decide what it counts as.
+ */
+int
+procstat_read(pid_t pid, struct procstat *ps)
+{
+	char			 path[40], *s;
+	unsigned long long	 v;
+
+	if (pid <= 0)
+		return (-ESRCH);
+	/* "/proc/" pid "/stat", without stdio. */
+	s = path + sizeof(path);
+	*--s = '\0';
+	memcpy(s -= 5, "/stat", 5);
+	for (v = (unsigned long long)pid; v > 0; v /= 10)
+		*--s = (char)('0' + v % 10);
+	memcpy(s -= 6, "/proc/", 6);
+	return (procstat_load(AT_FDCWD, s, pid, ps));
 }
 
 /*
@@ -54,18 +100,15 @@ procstat_parse(char *buf, uint64_t *start)
 int
 procstat_start_at(int dirfd, uint64_t *start)
 {
-	char	buf[1024];
-	ssize_t	n;
-	int	fd;
+	struct procstat	ps;
+	int		error;
 
-	if ((fd = openat(dirfd, "stat", O_RDONLY | O_CLOEXEC)) == -1)
-		return (errno == ENOENT ? -ESRCH : -errno);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
+	if ((error = procstat_load(dirfd, "stat", 0, &ps)) != 0)
+		return (error);
+	if (ps.state == 'Z' || ps.state == 'X')
 		return (-ESRCH);
-	buf[n] = '\0';
-	return (procstat_parse(buf, start));
+	*start = ps.start;
+	return (0);
 }
 
 /*
@@ -76,21 +119,13 @@ procstat_start_at(int dirfd, uint64_t *start)
 int
 procstat_start(pid_t pid, uint64_t *start)
 {
-	char			 path[32], *s;
-	unsigned long long	 v;
-	int			 fd, error;
+	struct procstat	ps;
+	int		error;
 
-	if (pid <= 0)
+	if ((error = procstat_read(pid, &ps)) != 0)
+		return (error);
+	if (ps.state == 'Z' || ps.state == 'X')
 		return (-ESRCH);
-	/* "/proc/" + decimal pid: no stdio, for forked children. */
-	s = path + sizeof(path);
-	*--s = '\0';
-	for (v = (unsigned long long)pid; v > 0; v /= 10)
-		*--s = (char)('0' + v % 10);
-	memcpy(s -= 6, "/proc/", 6);
-	if ((fd = open(s, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return (errno == ENOENT ? -ESRCH : -errno);
-	error = procstat_start_at(fd, start);
-	close(fd);
-	return (error);
+	*start = ps.start;
+	return (0);
 }

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define PROTO_VERSION		4
+#define PROTO_VERSION		5
 
 /* exitd refuses requests larger than this (header included). */
 #define PROTO_REQUEST_MAX	1024
@@ -110,6 +110,9 @@ struct proto_report {
 					   take; 0: none runs; -1: no bound */
 	char		driver[PROTO_DRIVER_MAX];	/* who started the
 							   operation */
+	char		detail[PROTO_REASON_MAX];	/* why a request was
+							   refused, or a warning
+							   ("" if none) */
 };
 
 struct proto_answer {
@@ -249,7 +252,7 @@ struct proto_dr_page {
 _Static_assert(sizeof(struct proto_hdr) == 16, "proto_hdr size");
 _Static_assert(sizeof(struct proto_drive) == 96, "proto_drive size");
 _Static_assert(sizeof(struct proto_status) == 16, "proto_status size");
-_Static_assert(sizeof(struct proto_report) == 192, "proto_report size");
+_Static_assert(sizeof(struct proto_report) == 448, "proto_report size");
 _Static_assert(sizeof(struct proto_answer) == 808, "proto_answer size");
 _Static_assert(sizeof(struct proto_participants_data) == 8,
     "proto_participants_data size");

@@ -4,15 +4,22 @@
  *
  * Layout under the state directory:
  *
- *	registry/.lock				flock(2) serializing writers
+ *	registry/.writers.lock			flock(2) serializing writers
  *	registry/QIBM_QWC_SUSPEND/0000000010.pgm	one file per program
  *
  * Each entry file holds key=value lines; it is replaced atomically, so a
  * reader never needs the lock and never sees a torn entry.  The program
- * number is the file name; the exit point is the directory.
+ * number is the file name; the exit point is the directory.  Only regular
+ * files are read, never through a symbolic link, and opened without
+ * blocking: a FIFO or device put there is reported and skipped.
+ *
+ * The lock file can be opened, hence locked, only by those who may change
+ * the registry (root, and the admin group when the registry was opened to
+ * it); a writer waits for the lock a bounded time.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,21 +30,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exitpt-int.h"
 
 #define REGISTRY_DIR		"registry"
+#define REGISTRY_LOCK		".writers.lock"
 #define REGISTRY_SUFFIX		".pgm"
 #define REGISTRY_FILE_MAX	(64 * 1024)
 #define REGISTRY_VALUE_MAX	(4 * PATH_MAX)
+#define REGISTRY_LOCK_DEFAULT	10	/* seconds */
+
+static int	registry_lock_wait = REGISTRY_LOCK_DEFAULT;
 
 static const char *registry_points[REGISTRY_NPOINTS] = {
 	EXITPT_EXIT_POINT_SUSPEND,
 	EXITPT_EXIT_POINT_RESUME,
 };
 
-static int	registry_parse(const char *, int, int32_t,
+static int	registry_parse(int, const char *, const char *, int, int32_t,
 		    registry_warn_cb, void *, struct registry_entry *);
 
 /* Map an exit point name to its index, or EXITPT_E_EXIT_POINT. */
@@ -192,12 +204,18 @@ registry_load_point(const char *statedir, int point, registry_warn_cb cb,
 	struct registry_entry	 e, *ne;
 	int32_t			 number;
 	size_t			 start = list->count;
+	int			 dfd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", statedir,
 	    REGISTRY_DIR, registry_points[point]) >= sizeof(path))
 		return (-ENAMETOOLONG);
-	if ((dir = opendir(path)) == NULL)
+	if ((dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
 		return (errno == ENOENT ? 0 : -errno);
+	if ((dir = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return (-errno);
+	}
 	while ((de = readdir(dir)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -207,7 +225,8 @@ registry_load_point(const char *statedir, int point, registry_warn_cb cb,
 			    "(NNNNNNNNNN%s); skipped", file, REGISTRY_SUFFIX);
 			continue;
 		}
-		if (registry_parse(file, point, number, cb, arg, &e) != 0)
+		if (registry_parse(dfd, de->d_name, file, point, number, cb,
+		    arg, &e) != 0)
 			continue;
 		ne = reallocarray(list->entries, list->count + 1,
 		    sizeof(*ne));
@@ -313,47 +332,100 @@ registry_parse_key(struct registry_entry *e, const char *key, const char *v,
 	return (NULL);
 }
 
+/* What kind of file a mode is, for a message about a non-entry. */
+static const char *
+registry_file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return ("a FIFO");
+	if (S_ISDIR(mode))
+		return ("a directory");
+	if (S_ISSOCK(mode))
+		return ("a socket");
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return ("a device");
+	return ("not a regular file");
+}
+
 /*
- * Read a whole entry file into a NUL-terminated buffer.  On failure why
- * says what is wrong, or is NULL if the file no longer exists.
+ * Read a whole entry file (name in directory dfd) into a NUL-terminated
+ * buffer: a regular file only, never through a symbolic link, opened
+ * without blocking and checked with fstat before any read.  On failure
+ * why says what is wrong, or is NULL if the file no longer exists.
  */
 static char *
-registry_read(const char *file, size_t *len, const char **why)
+registry_read(int dfd, const char *name, size_t *len, const char **why)
 {
-	FILE	*fp;
-	char	*buf;
-	size_t	 n;
+	struct stat	 st;
+	char		*buf;
+	ssize_t		 n;
+	size_t		 off = 0, size;
+	int		 fd;
 
-	if ((fp = fopen(file, "re")) == NULL) {
-		*why = errno == ENOENT ? NULL : strerror(errno);
+	if ((fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+	    O_NOCTTY | O_CLOEXEC)) == -1) {
+		*why = errno == ENOENT ? NULL : errno == ELOOP ?
+		    "a symbolic link, not a regular file" : strerror(errno);
 		return (NULL);
 	}
-	if ((buf = malloc(REGISTRY_FILE_MAX + 1)) == NULL) {
-		fclose(fp);
-		*why = strerror(ENOMEM);
+	if (fstat(fd, &st) == -1) {
+		*why = strerror(errno);
+		close(fd);
 		return (NULL);
 	}
-	n = fread(buf, 1, REGISTRY_FILE_MAX + 1, fp);
-	fclose(fp);
-	if (n > REGISTRY_FILE_MAX) {
-		free(buf);
+	if (!S_ISREG(st.st_mode)) {
+		*why = registry_file_kind(st.st_mode);
+		close(fd);
+		return (NULL);
+	}
+	if (st.st_size > REGISTRY_FILE_MAX) {
+		close(fd);
 		*why = "file larger than 64 KiB";
 		return (NULL);
 	}
-	if (memchr(buf, '\0', n) != NULL) {
+	/* Sized by fstat, plus one byte to notice a file that grew. */
+	size = (size_t)st.st_size + 1;
+	if ((buf = malloc(size + 1)) == NULL) {
+		close(fd);
+		*why = strerror(ENOMEM);
+		return (NULL);
+	}
+	while (off < size && (n = read(fd, buf + off, size - off)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			*why = strerror(errno);
+			close(fd);
+			free(buf);
+			return (NULL);
+		}
+		off += (size_t)n;
+	}
+	if (off == size) {
+		close(fd);
+		free(buf);
+		*why = "file changed while it was read";
+		return (NULL);
+	}
+	close(fd);
+	if (memchr(buf, '\0', off) != NULL) {
 		free(buf);
 		*why = "file contains a NUL byte";
 		return (NULL);
 	}
-	buf[n] = '\0';
-	*len = n;
+	buf[off] = '\0';
+	*len = off;
 	return (buf);
 }
 
-/* Parse one entry file; report and fail on the first problem. */
+/*
+ * Parse one entry file (name in directory dfd, file for messages); report
+ * and fail on the first problem.
+ */
 static int
-registry_parse(const char *file, int point, int32_t number,
-    registry_warn_cb cb, void *arg, struct registry_entry *e)
+registry_parse(int dfd, const char *name, const char *file, int point,
+    int32_t number, registry_warn_cb cb, void *arg,
+    struct registry_entry *e)
 {
 	char		*buf, *line, *next, *eq;
 	const char	*why = NULL;
@@ -363,7 +435,7 @@ registry_parse(const char *file, int point, int32_t number,
 	memset(e, 0, sizeof(*e));
 	e->point = point;
 	e->number = number;
-	if ((buf = registry_read(file, &len, &why)) == NULL) {
+	if ((buf = registry_read(dfd, name, &len, &why)) == NULL) {
 		/* No reason: removed since readdir, which is no problem. */
 		if (why != NULL)
 			registry_warn(cb, arg, "%s: %s; entry skipped", file,
@@ -473,6 +545,117 @@ registry_render(const struct registry_entry *e, char **buf, size_t *len)
 }
 
 /*
+ * Set how long registry_add and registry_remove wait for the writers'
+ * lock, in seconds (1..3600; default 10), before failing with
+ * EXITPT_E_TIMEOUT.
+ */
+void
+registry_set_lock_timeout(int seconds)
+{
+	if (seconds >= 1 && seconds <= 3600)
+		registry_lock_wait = seconds;
+}
+
+/*
+ * Open the writers' lock file, creating it readable (hence lockable) only
+ * by its owner and, when the registry is open to a group, that group: a
+ * user who may not change the registry cannot open it, so cannot hold
+ * the lock.  (Older versions locked a world-readable ".lock", which
+ * anyone could hold forever: it is removed and no longer used.)  Returns
+ * the descriptor or -errno.
+ */
+static int
+registry_lock_open(const char *statedir)
+{
+	struct stat	dst, st;
+	char		path[PATH_MAX];
+	mode_t		want;
+	int		fd, error;
+
+	snprintf(path, sizeof(path), "%s/%s", statedir, REGISTRY_DIR);
+	if (stat(path, &dst) == -1)
+		return (-errno);
+	want = (dst.st_mode & S_IWGRP) ? 0660 : 0600;
+	snprintf(path, sizeof(path), "%s/%s/.lock", statedir, REGISTRY_DIR);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/%s/%s", statedir, REGISTRY_DIR,
+	    REGISTRY_LOCK);
+	if ((fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, want)) == -1)
+		return (-errno);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		error = S_ISREG(st.st_mode) ? -errno : EXITPT_E_MALFORMED;
+		close(fd);
+		return (error);
+	}
+	if ((st.st_mode & 0777) != want && (st.st_uid == geteuid() ||
+	    geteuid() == 0))
+		(void)fchmod(fd, want);
+	if (st.st_gid != dst.st_gid && geteuid() == 0)
+		(void)fchown(fd, (uid_t)-1, dst.st_gid);
+	return (fd);
+}
+
+/*
+ * Take an exclusive flock within the lock timeout.  Returns 0,
+ * EXITPT_E_TIMEOUT, or -errno.
+ */
+static int
+registry_lock_take(int fd)
+{
+	struct timespec	now, end, nap = { 0, 1000 * 1000 };
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += registry_lock_wait;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return (0);
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return (-errno);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec &&
+		    now.tv_nsec >= end.tv_nsec))
+			return (EXITPT_E_TIMEOUT);
+		nanosleep(&nap, NULL);
+		/* Back off to 50 ms: a writer holds it for milliseconds. */
+		if (nap.tv_nsec < 50 * 1000 * 1000)
+			nap.tv_nsec *= 2;
+	}
+}
+
+/*
+ * The process holding the registry's writers' lock, from /proc/locks:
+ * its pid, or 0 when none is found (or it is not known).
+ */
+pid_t
+registry_lock_holder(const char *statedir)
+{
+	struct stat	 st;
+	char		 path[PATH_MAX], line[256], type[16];
+	unsigned int	 maj, min;
+	unsigned long	 ino;
+	long		 pid;
+	FILE		*fp;
+	pid_t		 holder = 0;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", statedir, REGISTRY_DIR,
+	    REGISTRY_LOCK);
+	if (lstat(path, &st) == -1 || (fp = fopen("/proc/locks", "re")) ==
+	    NULL)
+		return (0);
+	while (holder == 0 && fgets(line, sizeof(line), fp) != NULL) {
+		/* "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF" */
+		if (sscanf(line, "%*s %15s %*s %*s %ld %x:%x:%lu", type, &pid,
+		    &maj, &min, &ino) == 5 && strcmp(type, "FLOCK") == 0 &&
+		    ino == (unsigned long)st.st_ino &&
+		    makedev(maj, min) == st.st_dev)
+			holder = (pid_t)pid;
+	}
+	fclose(fp);
+	return (holder);
+}
+
+/*
  * Create the exit point's directory if needed, take the writers' lock and
  * open the directory.  Temporaries of writers that died are swept here.
  */
@@ -487,22 +670,18 @@ registry_lock(const char *statedir, int point, int *lockfd, int *dirfd)
 		return (-ENAMETOOLONG);
 	if ((error = atomicfile_mkdirs(path, 0755)) != 0)
 		return (error);
-	if ((*dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if ((*dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
 		return (-errno);
-	/* flock needs no write access: admin-group members open it too. */
-	snprintf(path, sizeof(path), "%s/%s/.lock", statedir, REGISTRY_DIR);
-	if ((*lockfd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644)) == -1) {
-		error = -errno;
+	if ((*lockfd = registry_lock_open(statedir)) < 0) {
+		error = *lockfd;
 		close(*dirfd);
 		return (error);
 	}
-	while (flock(*lockfd, LOCK_EX) == -1) {
-		if (errno != EINTR) {
-			error = -errno;
-			close(*lockfd);
-			close(*dirfd);
-			return (error);
-		}
+	if ((error = registry_lock_take(*lockfd)) != 0) {
+		close(*lockfd);
+		close(*dirfd);
+		return (error);
 	}
 	atomicfile_sweep(*dirfd);
 	return (0);

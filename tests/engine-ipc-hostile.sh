@@ -9,7 +9,7 @@
 
 if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
 	echo "1..0 # SKIP needs root and user nobody"
-	exit 77
+	exit 0
 fi
 NB=$(id -u nobody)
 

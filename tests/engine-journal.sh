@@ -16,9 +16,12 @@ is "$status" 0 "a whole migration"
 J="$EXITPT_STATE_DIR/journal"
 op=$(sed -n '1s/.*"op":"\([0-9a-f]*\)".*/\1/p' "$J")
 events=$(sed 's/.*"event":"\([a-z-]*\)".*/\1/' "$J" | tr '\n' ' ')
-is "$events" "operation-start phase-start call answer phase-end phase-start call answer phase-end phase-start call answer phase-end operation-end " \
-    "journal_has_a_record_per_phase_start_end_call_and_answer"
-is "$(grep -c "\"op\":\"$op\"" "$J")" 14 "every record names the operation"
+is "$events" "operation-start phase-start call process answer phase-end phase-start call process answer phase-end phase-start call process answer phase-end operation-end " \
+    "journal_has_a_record_per_phase_start_end_call_process_and_answer"
+is "$(grep -c "\"op\":\"$op\"" "$J")" 17 "every record names the operation"
+like "$(grep '"event":"process"' "$J" | head -n 1)" \
+    '"phase":"check".*"call":[0-9]+,"process":\{"pid":[0-9]+,' \
+    "a process record names the call's process, for a restarted exitd to end it"
 like "$(grep '"event":"call"' "$J" | head -n 1)" \
     "\"phase\":\"check\".*\"number\":10,\"who\":\"$T/s\".*\"data\":\"payroll db\".*\"given\":\\{\"action\":1" \
     "a call records who and what it was given"

@@ -45,8 +45,39 @@ exitd_cleanup() {
 	for f in "$T"/*.pid; do
 		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
 	done
+	cgroup_cleanup
 	return 0
 }
+
+# cgroups_in_use: true when exitd's log says it runs programs in cgroups.
+cgroups_in_use() {
+	grep -Eq "containment: (a cgroup per exit program run|exit programs run in a cgroup of exitd's)" \
+	    "$exitd_log"
+}
+
+# cgroup_cleanup: end and remove the run cgroups a killed exitd left
+# (each exitd names its cgroup directory in its log).
+cgroup_cleanup() {
+	[ -f "$exitd_log" ] || return 0
+	sed -n 's/.*containment: .*, below //p' \
+	    "$exitd_log" | sort -u | while read -r d; do
+		[ -d "$d" ] || continue
+		for r in "$d"/run-*; do
+			[ -d "$r" ] || continue
+			echo 1 >"$r/cgroup.kill" 2>/dev/null
+			i=0
+			while grep -q 'populated 1' "$r/cgroup.events" 2>/dev/null &&
+			    [ $i -lt 200 ]; do
+				sleep 0.01
+				i=$((i + 1))
+			done
+			rmdir "$r" 2>/dev/null
+		done
+		rmdir "$d" 2>/dev/null
+	done
+	return 0
+}
+
 at_exit exitd_cleanup
 
 # prog NAME [BODY]: an exit program $T/NAME that first appends a line

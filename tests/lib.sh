@@ -81,6 +81,39 @@ make_prog() {
 	chmod 755 "$1"
 }
 
+# gone PID: true once a process no longer exists (or is a zombie), within
+# two seconds (signals are delivered asynchronously).
+gone() {
+	i=0
+	while [ $i -lt 200 ]; do
+		[ -e "/proc/$1" ] || return 0
+		case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) in
+		Z*|"") return 0 ;;
+		esac
+		i=$((i + 1))
+		sleep 0.01
+	done
+	return 1
+}
+
+# alive PID: true while a process runs (not a zombie).
+alive() {
+	[ -e "/proc/$1" ] || return 1
+	case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) in
+	Z*|"") return 1 ;;
+	esac
+	return 0
+}
+
+# need_root_nobody: skip the whole test unless it runs as root and the
+# user nobody exists (a second user is how these tests attack).
+need_root_nobody() {
+	if [ "$(id -u)" != 0 ] || ! id nobody >/dev/null 2>&1; then
+		echo "1..0 # SKIP needs root and user nobody"
+		exit 0
+	fi
+}
+
 done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_fail" -eq 0 ]

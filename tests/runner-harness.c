@@ -75,7 +75,8 @@ harness_maxrss(void)
 static void __attribute__((noreturn))
 harness_usage(void)
 {
-	fprintf(stderr, "usage: runner-harness [-f format] [-p phase] "
+	fprintf(stderr, "usage: runner-harness [-C auto|cgroup|cgroup-per-run|subreaper] "
+	    "[-f format] [-p phase] "
 	    "[-u user] [-t timeout] [-k stop-ms] [-d data] [-n number] "
 	    "[-a action] [-r request] [-W window] [-s state] [-m] "
 	    "program ...\n");
@@ -106,15 +107,24 @@ main(int argc, char **argv)
 	int32_t			 info[4];
 	const char		*format = EXITPT_FORMAT_BMGF0100;
 	const char		*user = NULL, *data = "";
+	char			 instance[64];
 	int			 ch, i, n, number = 1, stop_ms = -1, mem = 0;
+	int			 contain = CONTAIN_AUTO;
 	long			 rss_before;
 
 	memset(&spec, 0, sizeof(spec));
 	spec.phase = EXITPT_PHASE_CHECK;
 	spec.action = EXITPT_ACTION_MIGRATION;
 	spec.operation_id = 0x1234abcd;
-	while ((ch = getopt(argc, argv, "a:d:f:k:mn:p:r:s:t:u:W:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:C:d:f:k:mn:p:r:s:t:u:W:")) != -1) {
 		switch (ch) {
+		case 'C':
+			contain = strcmp(optarg, "cgroup") == 0 ?
+			    CONTAIN_CGROUP : strcmp(optarg,
+			    "cgroup-per-run") == 0 ? CONTAIN_CGROUP_RUN :
+			    strcmp(optarg, "subreaper") == 0 ?
+			    CONTAIN_SUBREAPER : CONTAIN_AUTO;
+			break;
 		case 'a': spec.action = harness_int(optarg); break;
 		case 'd': data = optarg; break;
 		case 'f': format = optarg; break;
@@ -142,6 +152,9 @@ main(int argc, char **argv)
 
 	log_init(1, 1);
 	harness_base = event_base_new();
+	snprintf(instance, sizeof(instance), "exitpt-harness-%ld",
+	    (long)getpid());
+	runner_contain(contain, instance);
 	runner_init(harness_base);
 
 	/* Exit information as exitd prefills it (SPEC section 3). */

@@ -21,21 +21,6 @@ result() {
 # logged TEXT: the lines a program printed, as the runner logged them.
 logged() { printf '%s\n' "$err" | sed -n 's/^exitd: program [0-9]* ([^)]*): //p'; }
 
-# gone PID: true once a process no longer exists (or is a zombie);
-# SIGKILL is delivered asynchronously, so allow it two seconds.
-gone() {
-	i=0
-	while [ $i -lt 200 ]; do
-		[ -e "/proc/$1" ] || return 0
-		case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) in
-		Z*|"") return 0 ;;
-		esac
-		i=$((i + 1))
-		sleep 0.01
-	done
-	return 1
-}
-
 # --- what the program sees
 
 make_prog "$T/probe.sh" '
@@ -59,20 +44,26 @@ is "$status" 0 "the harness ran one program"
 is "$(result 7 end)" exited "a probe that exits 0 ends as exited"
 is "$(result 7 code)" 0 "with code 0"
 log=$(logged)
-like "$log" "^argv=$T/probe.sh BMGF0100 1 2$" "argv is {program, FORMAT, PHASE}"
+like "$log" "^argv=/dev/fd/4 BMGF0100 1 2$" \
+    "a script gets FORMAT and PHASE, and reads itself from the checked descriptor, fd 4"
 like "$log" "^cwd=/$" "cwd is /"
 like "$log" "^stdin=/dev/null$" "stdin is /dev/null"
 like "$log" "^pgrp=own$" "the program leads a fresh process group"
 like "$log" "^env=EXITPT_ACTION=migration EXITPT_EXIT_POINT=QIBM_QWC_SUSPEND EXITPT_FORMAT=BMGF0100 EXITPT_OPERATION_ID=000000001234abcd EXITPT_PHASE=1 EXITPT_PROGRAM_DATA=hello data EXITPT_PROGRAM_NUMBER=7 PATH=[^ ]* $" \
     "the Check environment is exactly the minimal one"
-like "$log" "^extra_fds=$" "no descriptor above 3 leaks into the program"
+like "$log" "^extra_fds= 4$" "a script holds only its own fd 4 above fd 3"
 like "$log" "^fd3=16 1 -1 0$" "fd 3 holds BMGF0100 prefilled with status -1, wait 0"
 like "$log" "^ids=$(id -u):$(id -g):$(id -G | tr ' ' ,)$" \
     "run as the run-as user (here exitd's own), with its groups"
 
+run "$H" "$top_builddir/tests/probe-exec"
+like "$(logged)" "^argv=$top_builddir/tests/probe-exec BMGF0100 1$" \
+    "a binary's argv is {program, FORMAT, PHASE}"
+like "$(logged)" "^extra_fds=$" "no descriptor above 3 leaks into a binary"
+
 run "$H" -f BMGF0200 -p 2 -r 2 -W 120 -a 2 "$T/probe.sh"
 log=$(logged)
-like "$log" "^argv=$T/probe.sh BMGF0200 2 2$" "Cancel gets BMGF0200 and phase 2"
+like "$log" "^argv=/dev/fd/4 BMGF0200 2 2$" "Cancel gets BMGF0200 and phase 2"
 like "$log" "EXITPT_ACTION=hibernation .*EXITPT_REQUEST=cancel EXITPT_WAIT_TIME=120 " \
     "Cancel's environment names the action, the request and the window"
 like "$log" "^fd3=16 2 2 120$" "fd 3 holds BMGF0200 with request and window"
@@ -230,7 +221,8 @@ like "$(result 2 reason)" "is not executable" "because it is not executable"
 is "$(result 3 end)" refused "a program writable by everyone is refused"
 like "$(result 3 reason)" "writable by everyone" "because it is writable by everyone"
 is "$(result 4 end)" refused "a program whose interpreter is missing is refused"
-like "$(result 4 reason)" "cannot execute .*No such file" "with exec's reason"
+like "$(result 4 reason)" "interpreter /nonexistent/interpreter is missing" \
+    "because its interpreter is missing"
 is "$(result 5 end) $(result 5 code)" "exited 0" "a safe program beside them runs"
 like "$out" "started number=1 pid=-1" "a refused program has no pid"
 

@@ -76,6 +76,8 @@ driver_exit_error(int error)
 	case -ECONNREFUSED:
 	case -ENOENT:
 		return (DRIVER_EXIT_UNAVAILABLE);
+	case EXITPT_E_JOURNAL:
+		return (DRIVER_EXIT_IO);
 	}
 	if (error <= -1000)
 		return (DRIVER_EXIT_DATA);
@@ -108,10 +110,16 @@ driver_exit_outcome(int outcome)
 int
 driver_exit_result(int error, const struct exitpt_report *r)
 {
+	int	rv;
+
 	if (error != 0 || r == NULL)
 		return (error != 0 ? driver_exit_error(error) :
 		    DRIVER_EXIT_SOFTWARE);
-	return (driver_exit_outcome(exitpt_report_outcome(r)));
+	rv = driver_exit_outcome(exitpt_report_outcome(r));
+	/* The phase ran, but its journal lost records (the detail says). */
+	if (rv == DRIVER_EXIT_OK && *exitpt_report_detail(r) != '\0')
+		rv = DRIVER_EXIT_IO;
+	return (rv);
 }
 
 /* "migration", "hibernation", or "none" for anything else. */
@@ -614,7 +622,7 @@ driver_report_json(const struct exitpt_report *r)
 			return (NULL);
 		}
 	}
-	o = json_pack("{s:o, s:s, s:s, s:s, s:I, s:I, s:o, s:o}",
+	o = json_pack("{s:o, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o}",
 	    "operation", exitpt_report_operation(r) == 0 ? json_null() :
 	    json_string(driver_operation_text(exitpt_report_operation(r), id)),
 	    "action", driver_action_name(exitpt_report_action(r)),
@@ -624,7 +632,9 @@ driver_report_json(const struct exitpt_report *r)
 	    "window_left_ms", (json_int_t)exitpt_report_window_left_ms(r),
 	    "system_state", exitpt_report_system_state(r) < 0 ? json_null() :
 	    json_integer(exitpt_report_system_state(r)),
-	    "answers", arr);
+	    "answers", arr,
+	    "detail", *exitpt_report_detail(r) == '\0' ? json_null() :
+	    driver_json_string(exitpt_report_detail(r)));
 	return (o);
 }
 

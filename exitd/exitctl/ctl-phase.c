@@ -136,6 +136,12 @@ ctl_phase_print(const struct exitpt_report *r,
 {
 	FILE	*fp = ctl_opts.json ? stderr : stdout;
 
+	/* The phase ran, but its journal lost records: say so. */
+	if (*exitpt_report_detail(r) != '\0') {
+		fputs("exitctl: warning: ", stderr);
+		driver_put_text(stderr, exitpt_report_detail(r));
+		fputc('\n', stderr);
+	}
 	/* With --json a veto is also explained in words, on stderr. */
 	if (ctl_opts.json && exitpt_report_outcome(r) != EXITPT_OUTCOME_VETOED)
 		return;
@@ -170,6 +176,9 @@ ctl_phase_refused(const char *cmd, int error, struct exitpt_report *r)
 		    exitpt_outcome_name(exitpt_report_outcome(r))));
 	if (r == NULL)
 		return (ctl_fail(cmd, error, "lost the connection to exitd"));
+	if (*exitpt_report_detail(r) != '\0')
+		return (ctl_fail(cmd, error, "exitd refused: %s",
+		    exitpt_report_detail(r)));
 	return (ctl_fail(cmd, error, "exitd refused"));
 }
 
@@ -203,7 +212,7 @@ ctl_phase_one(int argc, char **argv, int phase)
 		rv = ctl_phase_refused(cmd, error, r);
 	else {
 		driver_veto_cancel(c, r, &cancel);
-		rv = driver_exit_outcome(exitpt_report_outcome(r));
+		rv = driver_exit_result(0, r);
 		if (ctl_opts.json &&
 		    ctl_json_print(ctl_phase_json(r, cancel)) != 0)
 			rv = DRIVER_EXIT_IO;

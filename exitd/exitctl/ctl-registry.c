@@ -14,6 +14,8 @@
 
 #include "exitctl.h"
 
+static int	ctl_registry_locked(const char *);
+
 /* Parse an exit point argument; print the error and fail if unknown. */
 static int
 ctl_registry_point(const char *cmd, const char *name, int *point)
@@ -154,6 +156,8 @@ ctl_registry_add(int argc, char **argv)
 	if ((rv = ctl_require_admin("add", "changing the registry")) != 0)
 		return (rv);
 	if ((rv = registry_add(ctl_opts.state_dir, &e, flags)) != 0) {
+		if (rv == EXITPT_E_TIMEOUT)
+			return (ctl_registry_locked("add"));
 		if (rv == EXITPT_E_DUPLICATE)
 			return (ctl_fail("add", rv, "program number %s on %s "
 			    "(use --replace)", number, argv[0]));
@@ -164,6 +168,36 @@ ctl_registry_add(int argc, char **argv)
 		    "run it until this is fixed\n", why);
 	printf("%s %d %s\n", argv[0], e.number, e.program);
 	return (DRIVER_EXIT_OK);
+}
+
+/*
+ * The writers' lock stayed held past registry-lock-timeout: say by whom
+ * (from /proc/locks) and how long exitctl waited.
+ */
+static int
+ctl_registry_locked(const char *cmd)
+{
+	char	 comm[64] = "", path[64];
+	FILE	*fp;
+	pid_t	 pid;
+
+	if ((pid = registry_lock_holder(ctl_opts.state_dir)) > 0) {
+		snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
+		if ((fp = fopen(path, "re")) != NULL) {
+			if (fgets(comm, sizeof(comm), fp) != NULL)
+				comm[strcspn(comm, "\n")] = '\0';
+			fclose(fp);
+		}
+		ctl_fail(cmd, EXITPT_E_TIMEOUT, "the registry in %s is locked "
+		    "by pid %ld (%s); gave up after %d s (registry-lock-timeout "
+		    "in exitd.conf)", ctl_opts.state_dir, (long)pid,
+		    comm[0] != '\0' ? comm : "?", ctl_opts.lock_timeout);
+	} else
+		ctl_fail(cmd, EXITPT_E_TIMEOUT, "the registry in %s is locked "
+		    "(%s/registry/.writers.lock); gave up after %d s "
+		    "(registry-lock-timeout in exitd.conf)", ctl_opts.state_dir,
+		    ctl_opts.state_dir, ctl_opts.lock_timeout);
+	return (DRIVER_EXIT_BUSY);
 }
 
 /* exitctl remove: remove an exit program by number. */
@@ -187,9 +221,12 @@ ctl_registry_remove(int argc, char **argv)
 		    "1..2147483647, not '%s'", argv[1]));
 	if ((rv = ctl_require_admin("remove", "changing the registry")) != 0)
 		return (rv);
-	if ((rv = registry_remove(ctl_opts.state_dir, point, number)) != 0)
+	if ((rv = registry_remove(ctl_opts.state_dir, point, number)) != 0) {
+		if (rv == EXITPT_E_TIMEOUT)
+			return (ctl_registry_locked("remove"));
 		return (ctl_fail("remove", rv, "program %d on %s", number,
 		    argv[0]));
+	}
 	return (DRIVER_EXIT_OK);
 }
 

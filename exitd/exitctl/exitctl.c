@@ -173,6 +173,8 @@ ctl_require_admin(const char *cmd, const char *what)
 		return (DRIVER_EXIT_CONFIG);
 	}
 	admin = config_is_admin(&cfg, getuid(), getgid());
+	ctl_opts.lock_timeout = cfg.lock_timeout;
+	registry_set_lock_timeout(cfg.lock_timeout);
 	if (getuid() == 0 && cfg.admin_group != NULL &&
 	    (gr = getgrnam(cfg.admin_group)) != NULL &&
 	    (error = registry_grant(ctl_opts.state_dir, gr->gr_gid)) != 0)

@@ -15,6 +15,7 @@ struct ctl_options {
 	const char	*config_path;	/* NULL: the default path */
 	const char	*socket_path;	/* NULL: driver_socket() decides */
 	int		 json;
+	int		 lock_timeout;	/* registry lock wait, seconds */
 };
 
 /* Room in ctl_getopt() for a command's own long options. */

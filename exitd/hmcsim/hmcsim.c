@@ -376,6 +376,9 @@ hmc_drive_cb(struct exitpt_client **cp, const struct driver_request *req,
 		return (-error);
 	}
 	error = driver_drive(*cp, req, rp);
+	/* Why exitd refused, or what went wrong with its journal. */
+	if (*rp != NULL && *exitpt_report_detail(*rp) != '\0')
+		hmc_line(h, "exitd", "%s", exitpt_report_detail(*rp));
 	faulted = inj > 0 ? hmc_injector_wait(h, inj) : 1;
 	if (faulted == -1)
 		return (error != 0 ? error : -EIO);

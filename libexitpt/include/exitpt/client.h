@@ -278,6 +278,14 @@ EXITPT_EXPORT int64_t exitpt_report_bound_ms(
  */
 EXITPT_EXPORT const char *exitpt_report_driver(
     const struct exitpt_report *report);
+/*
+ * exitd's words about the request: why it was refused (an operation that
+ * could not be journalled names the journal and the system error), or a
+ * warning about one carried out (the journal lost records); "" when
+ * nothing.  At most 255 bytes, valid until the report is freed.
+ */
+EXITPT_EXPORT const char *exitpt_report_detail(
+    const struct exitpt_report *report);
 /* System state given to Complete (EXITPT_SYSTEM_*), -1 before it. */
 EXITPT_EXPORT int exitpt_report_system_state(
     const struct exitpt_report *report);

@@ -38,6 +38,7 @@ enum exitpt_error {
 	EXITPT_E_NO_OPERATION = -1103,	/* no such operation */
 	EXITPT_E_PHASE = -1104,		/* phase not allowed now */
 	EXITPT_E_LIMIT = -1105,		/* too many connections */
+	EXITPT_E_JOURNAL = -1106,	/* exitd cannot journal an operation */
 
 	/* IPC objects */
 	EXITPT_E_NAME = -1200,		/* invalid object name */

@@ -1,0 +1,99 @@
+#!/bin/sh
+# exitd SIGKILLed while a Prepare program still runs: the next exitd ends
+# that program (its cgroup, or its process group checked by start time)
+# before any Cancel or Complete can reach it, and journals that; a pid
+# the journal names but that now belongs to another process is never
+# hit.  Runs with exitd as subreaper, then with the programs in a cgroup
+# of exitd's, then with a cgroup per run, where exitd may use cgroups.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/exitd-lib.sh"
+
+# slow: in Prepare records its pid and runs until SIGTERM (noting it);
+# every call appends what it is to $T/order.
+prog slow "if [ \"\$EXITPT_REQUEST\" = prepare ]; then
+	trap 'echo prepare-ended-by-SIGTERM >>$T/order; exit 0' TERM
+	echo prepare-running >>$T/order
+	sleep 300 &
+	echo \$\$ >$T/slow.pid
+	wait
+fi
+[ -n \"\$EXITPT_REQUEST\" ] && echo \$EXITPT_REQUEST >>$T/order
+exit 0"
+suspend 10 slow
+
+# crash MODE: check, a hanging prepare, SIGKILL exitd, restart it.
+crash() {
+	echo "containment $1" >"$EXITPT_CONFIG"
+	rm -f "$T/order" "$T/slow.pid" "$T/slow.pid"
+	start_exitd
+	"$EXITCTL" check >/dev/null
+	"$EXITCTL" prepare >/dev/null 2>&1 &
+	prep=$!
+	wait_file "$T/slow.pid"
+	kill_exitd
+	wait $prep
+	slow=$(cat "$T/slow.pid")
+}
+
+for mode in subreaper cgroup cgroup-per-run; do
+	crash $mode
+	if [ $mode != subreaper ] && ! cgroups_in_use; then
+		kill -KILL "$slow" 2>/dev/null
+		for i in 1 2 3 4 5 6 7; do ok 0 "# SKIP no cgroup v2 exitd may use here"; done
+		continue
+	fi
+	alive "$slow"
+	ok $? "$mode: the Prepare program outlives the SIGKILLed exitd"
+	start_exitd
+	ok $? "$mode: a new exitd starts"
+	gone "$slow"
+	ok $? "${mode}_recovered_exitd_ends_the_old_prepare_program_before_anything_else"
+	like "$(tail -n 20 "$EXITPT_STATE_DIR/journal")" '"event":"stale-ended".*"how":"ended by SIGTERM' \
+	    "$mode: the journal records how it was ended"
+	run "$EXITCTL" cancel
+	is "$status" 2 "$mode: cancel after the restart"
+	is "$(tr '\n' ' ' <"$T/order")" "prepare-running prepare-ended-by-SIGTERM cancel " \
+	    "${mode}_cancel_reaches_the_program_only_after_its_prepare_ended"
+	like "$(cat "$exitd_log")" "prepare program 10 $T/slow, started by the previous exitd: ended by SIGTERM" \
+	    "$mode: exitd logs it"
+	stop_exitd
+done
+
+# A journalled pid that now names another process is left alone, even
+# when that process leads a process group of the same session, as a
+# reused pid would: its start time tells them apart.
+crash subreaper
+kill -KILL "$slow" 2>/dev/null
+gone "$slow"
+python3 -c 'import os; os.setpgid(0, 0); os.execvp("sleep", ["sleep", "300"])' &
+other=$!
+i=0
+while [ "$(ps -o pgid= -p "$other" | tr -d ' ')" != "$other" ] && [ $i -lt 200 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+is "$(ps -o pgid= -p "$other" | tr -d ' ')" "$other" "the other process leads its own process group"
+python3 - "$EXITPT_STATE_DIR/journal" "$other" <<'PY'
+import json, sys
+path, pid = sys.argv[1], int(sys.argv[2])
+lines = open(path).read().splitlines()
+for i in range(len(lines) - 1, -1, -1):
+    try:
+        r = json.loads(lines[i])
+    except ValueError:
+        continue
+    if r.get("event") == "process":
+        r["process"]["pid"] = r["process"]["pgid"] = pid
+        lines[i] = json.dumps(r, separators=(",", ":"))
+        break
+open(path, "w").write("\n".join(lines) + "\n")
+PY
+start_exitd
+alive "$other"
+ok $? "a_reused_pid_is_never_hit: the process now holding the journalled pid lives"
+like "$(tail -n 20 "$EXITPT_STATE_DIR/journal")" '"event":"stale-ended".*"how":"it had already ended \(pid [0-9]+ now names another process\)' \
+    "and the journal says the program had already ended"
+kill "$other"
+"$EXITCTL" cancel >/dev/null
+stop_exitd
+done_testing
