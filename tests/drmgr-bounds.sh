@@ -66,7 +66,9 @@ ok $? "the hook returns once exitd ended it ($((t1 - t0)) ms)"
 # $status, and the milliseconds from the stop to the hook's end in $ms.
 mkfifo "$T/started"
 stuck_check() {
-	prog slow "echo \$\$ >$T/slow.pid; echo go >$T/started; exec sleep 300"
+	# It hangs in Check only: the Cancel that follows ends at once.
+	prog slow "[ \$EXITPT_PHASE = 1 ] || exit 0
+	    echo \$\$ >$T/slow.pid; echo go >$T/started; exec sleep 300"
 	suspend 10 slow --check-timeout "$1" --replace
 	"$DRMGR_RUN" "$HOOKS" check >"$T/out" 2>"$T/err" &
 	runner=$!
@@ -82,8 +84,9 @@ stuck_check() {
 	ms=$(($(now_ms) - t0))
 	kill -CONT "$exitd_pid"
 	out=$(cat "$T/out")
-	"$EXITCTL" cancel >/dev/null 2>&1
+	# The program first: a cancel waits for the Check it runs in.
 	kill -KILL "$(cat "$T/slow.pid")" 2>/dev/null
+	"$EXITCTL" cancel >/dev/null 2>&1
 }
 
 # --- exitd stops in mid-phase: the hook waits for the announced bound
