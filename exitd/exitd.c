@@ -268,7 +268,7 @@ main(int argc, char **argv)
 
 	if (sock == NULL && ((sock = getenv(EXITPT_SOCKET_ENV)) == NULL ||
 	    *sock == '\0'))
-		sock = EXITPT_RUNSTATEDIR "/exitd.sock";
+		sock = EXITPT_SOCKET_DEFAULT;
 	state = config_state_dir(state);
 	if (config_load(exitd_config_path, &exitd_cfg, err, sizeof(err)) != 0)
 		fatalx("configuration: %s", err);

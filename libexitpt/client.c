@@ -14,7 +14,6 @@
 #include "exitpt-int.h"
 #include "protocol.h"
 
-#define CLIENT_SOCKET_DEFAULT	EXITPT_RUNSTATEDIR "/exitd.sock"
 
 struct exitpt_client {
 	int		 fd;
@@ -57,7 +56,7 @@ exitpt_client_open(struct exitpt_client **clientp, const char *path)
 	    *path == '\0')
 		path = NULL;
 	if (path == NULL)
-		path = CLIENT_SOCKET_DEFAULT;
+		path = EXITPT_SOCKET_DEFAULT;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path))

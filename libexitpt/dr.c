@@ -37,7 +37,6 @@
 #include "protocol.h"
 
 #define DR_EXPORT		__attribute__((visibility("default")))
-#define DR_SOCKET_DEFAULT	EXITPT_RUNSTATEDIR "/exitd.sock"
 #define DR_REPLY_MS		2000	/* for exitd's answer to a register */
 #define DR_READ_TRIES		1000	/* sequence lock retries */
 #define DR_QUICK_TRIES		6	/* after a change: 50 ms .. 1.6 s */
@@ -114,7 +113,7 @@ dr_init(void)
 		return;
 	dr_page = p;
 	if ((path = getenv(EXITPT_SOCKET_ENV)) == NULL || *path == '\0')
-		path = DR_SOCKET_DEFAULT;
+		path = EXITPT_SOCKET_DEFAULT;
 	if (strlen(path) >= sizeof(dr_path))
 		return;
 	strcpy(dr_path, path);

@@ -15,6 +15,9 @@
 
 #include <exitpt/exitpt.h>
 
+/* The control socket exitd listens on when nothing else is said. */
+#define EXITPT_SOCKET_DEFAULT	EXITPT_RUNSTATEDIR "/exitd.sock"
+
 #ifndef nitems
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #endif

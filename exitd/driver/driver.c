@@ -12,7 +12,6 @@
 
 #include "driver.h"
 
-#define DRIVER_SOCKET_DEFAULT	EXITPT_RUNSTATEDIR "/exitd.sock"
 
 typedef void	(*driver_prefix_cb)(FILE *, int, void *);
 
@@ -34,7 +33,7 @@ static int	 driver_run_end(struct driver_result *, int, int,
 /*
  * The control socket a driver talks to: path when given, else
  * $EXITPT_SOCKET when set and not empty, else the compiled-in
- * EXITPT_RUNSTATEDIR "/exitd.sock".  Never NULL.
+ * EXITPT_SOCKET_DEFAULT.  Never NULL.
  */
 const char *
 driver_socket(const char *path)
@@ -45,7 +44,7 @@ driver_socket(const char *path)
 		return (path);
 	if ((env = getenv(EXITPT_SOCKET_ENV)) != NULL && *env != '\0')
 		return (env);
-	return (DRIVER_SOCKET_DEFAULT);
+	return (EXITPT_SOCKET_DEFAULT);
 }
 
 /*
