@@ -29,6 +29,8 @@
 #define SLOT		64	/* a critical section table slot */
 #define SLOT_HELD	2u
 #define SLOT_WRITING	1u
+#define LOCK_ENTRY	80	/* an object lock table entry */
+#define LOCK_PENDING	1u
 
 static int	 nobody_dir(char *, size_t);
 static int	 forge_slot(const char *, unsigned, pid_t, uint64_t,
@@ -40,12 +42,15 @@ static int	 nobody_zero_tables(void *);
 static int	 nobody_lock_table(void *);
 static int	 nobody_enter(void *);
 static int	 nobody_keep_mailbox(void *);
+static int	 nobody_lock_once(void *);
+static int	 forge_lock_entry(unsigned, unsigned, pid_t, const char *);
 static int	 reason_count(void);
 static void	 test_squatting(void);
 static void	 test_forged_holders(void);
 static void	 test_blocking_check(void);
 static void	 test_unchecked_fields(void);
 static void	 test_untimed_waits(void);
+static void	 test_forged_lock_entries(void);
 static void	 test_read_is_write(void);
 
 /* nobody's own user directory, e.g. ".../u/65534". */
@@ -217,6 +222,45 @@ nobody_keep_mailbox(void *arg)
 	    IPCOBJ_WRITE, &o)) != 0)
 		return (error);
 	return (ipcobj_ofd_lock(o, 1, &d));
+}
+
+/* As nobody: take and release a lock, which makes nobody's lock table. */
+static int
+nobody_lock_once(void *arg)
+{
+	int	error;
+
+	if ((error = exitpt_objlock_lock("WARM", EXITPT_LOCK_SHRRD, 0)) != 0)
+		return (error);
+	return (exitpt_objlock_unlock("WARM", EXITPT_LOCK_SHRRD));
+}
+
+/*
+ * Write entry i of nobody's lock table as nobody could (phase, takes,
+ * pid and object; its count covers it).
+ */
+static int
+forge_lock_entry(unsigned i, unsigned phase, pid_t pid, const char *object)
+{
+	unsigned char	e[LOCK_ENTRY];
+	uint32_t	hwm = i + 1, takes = 1;
+	char		path[PATH_MAX + 16];
+	int		fd, rv;
+
+	nobody_dir(path, sizeof(path) - 16);
+	strncat(path, "/locks", 8);
+	memset(e, 0, sizeof(e));
+	memcpy(e, &phase, 4);
+	memcpy(e + 4, &takes, 4);
+	snprintf((char *)e + 8, 33, "%s", object);
+	e[41] = EXITPT_LOCK_EXCL;
+	memcpy(e + 44, &pid, 4);
+	if ((fd = open(path, O_WRONLY)) == -1)
+		return (-1);
+	rv = pwrite(fd, &hwm, 4, HDR) == 4 && pwrite(fd, e, sizeof(e),
+	    HDR + 64 + (off_t)i * LOCK_ENTRY) == sizeof(e) ? 0 : -1;
+	close(fd);
+	return (rv);
 }
 
 /* How many holders exitd's Check would name as a veto. */
@@ -503,6 +547,35 @@ test_untimed_waits(void)
 }
 
 /*
+ * Case 2 for object locks: an entry of nobody's own table counts only if
+ * a live process of nobody's holds it.  An entry forged as a claim of no
+ * process (pid 0) looked like an entry being changed, which every lock of
+ * every user, on every object, waited out for its whole wait time.
+ */
+static void
+test_forged_lock_entries(void)
+{
+	struct exitpt_objlock_list	*l;
+
+	ipctest_cleanup();
+	ipcdir_init();
+	is_int(ipctest_as_nobody(nobody_lock_once, NULL), 0,
+	    "nobody has a lock table");
+	is_int(forge_lock_entry(0, LOCK_PENDING, 0, "ORDERS"), 0,
+	    "nobody forges a claim of pid 0");
+	is_int(exitpt_objlock_lock("ORDERS", EXITPT_LOCK_EXCL, 0), 0,
+	    "lock_entry_of_no_process_blocks_nothing");
+	exitpt_objlock_unlock("ORDERS", EXITPT_LOCK_EXCL);
+	exitpt_objlock_list_get(&l);
+	ok(exitpt_objlock_list_count(l) == 0 &&
+	    exitpt_objlock_list_damaged(l) == 1,
+	    "and lock list reports it as damaged: %s",
+	    exitpt_objlock_list_damaged(l) > 0 ?
+	    exitpt_objlock_list_damage(l, 0) : "nothing");
+	exitpt_objlock_list_free(l);
+}
+
+/*
  * Case 6: read permission never gives write: the file's mode is the
  * object's, and the kernel enforces it.
  */
@@ -560,6 +633,7 @@ main(void)
 	test_blocking_check();
 	test_unchecked_fields();
 	test_untimed_waits();
+	test_forged_lock_entries();
 	test_read_is_write();
 	return (tap_done());
 }
