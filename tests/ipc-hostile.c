@@ -43,6 +43,8 @@ static int	 nobody_lock_table(void *);
 static int	 nobody_enter(void *);
 static int	 nobody_keep_mailbox(void *);
 static int	 nobody_lock_once(void *);
+static int	 nobody_hide_service(void *);
+static int	 hang_handler(const char *, size_t, char *, size_t *, void *);
 static int	 forge_lock_entry(unsigned, unsigned, pid_t, const char *);
 static int	 reason_count(void);
 static void	 test_squatting(void);
@@ -261,6 +263,46 @@ forge_lock_entry(unsigned i, unsigned phase, pid_t pid, const char *object)
 	    HDR + 64 + (off_t)i * LOCK_ENTRY) == sizeof(e) ? 0 : -1;
 	close(fd);
 	return (rv);
+}
+
+/* A job interrupt handler that never returns. */
+static int
+hang_handler(const char *data, size_t len, char *reply, size_t *rlen,
+    void *arg)
+{
+	for (;;)
+		pause();
+}
+
+/*
+ * As nobody: opt in to job interrupts with a handler that never answers,
+ * and make the mailbox name a service thread that does not exist.
+ */
+static int
+nobody_hide_service(void *arg)
+{
+	char		dir[PATH_MAX], path[PATH_MAX + 32];
+	int32_t		tid = 0, none = 0x3fffffff;
+	int		fd, error, tries;
+
+	if ((error = exitpt_jobitp_register("hang", hang_handler, NULL)) != 0 ||
+	    (error = exitpt_jobitp_enable()) != 0)
+		return (error);
+	nobody_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/jobitp.%ld", dir, (long)getpid());
+	if ((fd = open(path, O_RDWR)) == -1)
+		return (-errno);
+	/* The service thread writes its id when it starts: after that. */
+	for (tries = 0; tid == 0 && tries < 1000; tries++) {
+		if (pread(fd, &tid, sizeof(tid), HDR + 4) != sizeof(tid))
+			return (-EIO);
+		if (tid == 0)
+			usleep(1000);
+	}
+	if (pwrite(fd, &none, sizeof(none), HDR + 4) != sizeof(none))
+		return (-EIO);
+	close(fd);
+	return (0);
 }
 
 /* How many holders exitd's Check would name as a veto. */
@@ -543,6 +585,22 @@ test_untimed_waits(void)
 	is_int(rv, EXITPT_E_TIMEOUT,
 	    "interrupt_of_a_target_keeping_its_lock_times_out");
 	ok(el >= 0.99 && el < 2, "after its wait (%.3f s)", el);
+	ipctest_reap(pid);
+
+	/*
+	 * A target whose mailbox names no service thread, and that never
+	 * answers: waiting for it to exit used to take 2 s whatever the
+	 * caller's wait.
+	 */
+	pid = ipctest_spawn(nobody_hide_service, NULL, 1);
+	t0 = ipctest_now();
+	rv = exitpt_jobitp_call(pid, "hang", "", 0, 0.3, NULL, 0, NULL, NULL);
+	el = ipctest_now() - t0;
+	ok(rv == EXITPT_E_NOT_ENABLED || rv == EXITPT_E_TIMEOUT,
+	    "interrupt_of_a_target_naming_no_service_thread_fails (%s)",
+	    exitpt_strerror(rv));
+	ok(el < 0.6, "interrupt_wait_honoured_when_the_service_is_gone "
+	    "(%.3f s for a wait of 0.3 s)", el);
 	ipctest_reap(pid);
 }
 
