@@ -1441,6 +1441,7 @@ ipcobj_each_user(int type, const char *name, uid_t want, ipcobj_each_cb cb,
 	struct ipcdir_user	*u;
 	struct ipcobj		*o;
 	size_t			 n, i;
+	char			 label[96];
 	int			 error;
 
 	if ((error = ipcdir_users(want, &u, &n)) != 0)
@@ -1451,9 +1452,16 @@ ipcobj_each_user(int type, const char *name, uid_t want, ipcobj_each_cb cb,
 			error = 0;
 			continue;
 		}
+		if (error == EXITPT_E_DAMAGED)
+			ipcobj_damage_add(d, "%s", exitpt_ipc_detail());
+		else if (error != 0) {
+			/* Such as a lease its user holds on it: name it. */
+			ipcobj_label(type, name, u[i].uid, label,
+			    sizeof(label));
+			ipcobj_damage_add(d, "%s: %s", label,
+			    exitpt_strerror(error));
+		}
 		if (error != 0) {
-			ipcobj_damage_add(d, "%s", error == EXITPT_E_DAMAGED ?
-			    exitpt_ipc_detail() : exitpt_strerror(error));
 			error = 0;
 			continue;
 		}

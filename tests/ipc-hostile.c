@@ -43,6 +43,7 @@ static int	 nobody_lock_table(void *);
 static int	 nobody_enter(void *);
 static int	 nobody_keep_mailbox(void *);
 static int	 nobody_lock_once(void *);
+static int	 nobody_lease_table(void *);
 static int	 nobody_hide_service(void *);
 static int	 hang_handler(const char *, size_t, char *, size_t *, void *);
 static int	 forge_lock_entry(unsigned, unsigned, pid_t, const char *);
@@ -265,6 +266,27 @@ forge_lock_entry(unsigned i, unsigned phase, pid_t pid, const char *object)
 	return (rv);
 }
 
+/*
+ * As nobody: take a lease on its own table, so that anyone else's open
+ * would wait for the lease to be given up (45 s by default), and keep
+ * it, ignoring the signal that asks for it.
+ */
+static int
+nobody_lease_table(void *arg)
+{
+	char	path[PATH_MAX + 16];
+	int	fd;
+
+	nobody_dir(path, sizeof(path) - 16);
+	strncat(path, "/critical", 10);
+	signal(SIGIO, SIG_IGN);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return (-errno);
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == -1)
+		return (-errno);
+	return (0);
+}
+
 /* A job interrupt handler that never returns. */
 static int
 hang_handler(const char *data, size_t len, char *reply, size_t *rlen,
@@ -406,7 +428,7 @@ test_blocking_check(void)
 {
 	char	dir[PATH_MAX], path[PATH_MAX + 16], damage[4096];
 	double	t0, el;
-	pid_t	cutter;
+	pid_t	cutter, leaser;
 	int	n = 12, i, rv, bad = 0, fd;
 
 	ipctest_cleanup();
@@ -453,6 +475,22 @@ test_blocking_check(void)
 	is_int(bad, 0, "truncation_during_check_never_faults_nor_fails "
 	    "(300 Checks while cut and grown)");
 	ok(el < 10, "and each Check stays short (%.3f s for 300)", el);
+
+	ipctest_cleanup();
+	ipcdir_init();
+	is_int(ipctest_as_nobody(nobody_enter_leave, NULL), 0,
+	    "nobody has a table");
+	leaser = ipctest_spawn(nobody_lease_table, NULL, 1);
+	t0 = ipctest_now();
+	rv = reason_count();
+	el = ipctest_now() - t0;
+	is_int(rv, 0, "leased_table_vetoes_nothing");
+	ok(el < 0.5, "leased_table_costs_no_wait (%.3f s)", el);
+	is_int(critical_damaged(damage, sizeof(damage)), 1,
+	    "and it is reported");
+	ok(strstr(damage, "critical section table of uid 65534: ") != NULL,
+	    "leased_table_is_named_in_the_report: %s", damage);
+	ipctest_reap(leaser);
 }
 
 /*
