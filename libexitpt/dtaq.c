@@ -805,8 +805,9 @@ exitpt_dtaq_send(struct exitpt_dtaq *q, const void *key, size_t key_length,
 		return (EXITPT_E_KEY);
 	if ((error = ipcobj_deadline_set(&deadline, wait)) != 0)
 		return (error);
+	/* A lock held past the wait says nothing of room: not "full". */
 	if ((error = dtaq_lock(q, &deadline)) != 0)
-		return (error == EXITPT_E_TIMEOUT ? EXITPT_E_FULL : error);
+		return (error);
 	dtaq_view_init(&v, q);
 	for (;;) {
 		if ((error = dtaq_hdr(q, &h)) != 0)
