@@ -44,6 +44,7 @@ static int	 nobody_enter(void *);
 static int	 nobody_keep_mailbox(void *);
 static int	 nobody_lock_once(void *);
 static int	 nobody_lease_table(void *);
+static int	 nobody_full_tables(void *);
 static int	 nobody_hide_service(void *);
 static int	 hang_handler(const char *, size_t, char *, size_t *, void *);
 static int	 forge_lock_entry(unsigned, unsigned, pid_t, const char *);
@@ -287,6 +288,45 @@ nobody_lease_table(void *arg)
 	return (0);
 }
 
+/*
+ * As nobody: fill every slot of its table, and of 63 more tables in
+ * directories of its own, with sections of one live process of its own
+ * (arg: its identity), 64 Ki holders in all.
+ */
+static int
+nobody_full_tables(void *arg)
+{
+	/* The header, 1024 slots, then 1024 operation ids. */
+	static unsigned char	 image[HDR + 1024 * SLOT + 1024 * 8];
+	const struct ipcobj_proc *holder = arg;
+	char			 dir[PATH_MAX], rel[32], path[PATH_MAX + 16];
+	unsigned		 i;
+	int			 fd;
+
+	nobody_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/critical", dir);
+	for (i = 0; i < 1024; i++) {
+		if (forge_slot(path, i, holder->pid, holder->start,
+		    SLOT_HELD, "many") != 0)
+			return (-EIO);
+	}
+	if ((fd = open(path, O_RDONLY)) == -1 ||
+	    read(fd, image, sizeof(image)) != sizeof(image))
+		return (-EIO);
+	close(fd);
+	for (i = 1; i < 64; i++) {
+		snprintf(rel, sizeof(rel), "u/%d.full%02u", IPCTEST_NOBODY, i);
+		ipctest_path(dir, sizeof(dir), rel);
+		snprintf(path, sizeof(path), "%s/critical", dir);
+		if (mkdir(dir, 0755) == -1 ||
+		    (fd = open(path, O_WRONLY | O_CREAT, 0600)) == -1 ||
+		    write(fd, image, sizeof(image)) != sizeof(image))
+			return (-errno);
+		close(fd);
+	}
+	return (0);
+}
+
 /* A job interrupt handler that never returns. */
 static int
 hang_handler(const char *data, size_t len, char *reply, size_t *rlen,
@@ -294,6 +334,8 @@ hang_handler(const char *data, size_t len, char *reply, size_t *rlen,
 {
 	for (;;)
 		pause();
+	/* NOTREACHED */
+	return (0);
 }
 
 /*
@@ -426,10 +468,12 @@ test_forged_holders(void)
 static void
 test_blocking_check(void)
 {
-	char	dir[PATH_MAX], path[PATH_MAX + 16], damage[4096];
-	double	t0, el;
-	pid_t	cutter, leaser;
-	int	n = 12, i, rv, bad = 0, fd;
+	struct ipcobj_proc	hp;
+	char			dir[PATH_MAX], path[PATH_MAX + 16];
+	char			damage[4096];
+	double			t0, el;
+	pid_t			cutter, leaser, holder;
+	int			n = 12, i, rv, bad = 0, fd;
 
 	ipctest_cleanup();
 	ipcdir_init();
@@ -491,6 +535,27 @@ test_blocking_check(void)
 	ok(strstr(damage, "critical section table of uid 65534: ") != NULL,
 	    "leased_table_is_named_in_the_report: %s", damage);
 	ipctest_reap(leaser);
+
+	/*
+	 * 64 tables full of sections of one process: each slot used to cost
+	 * three reads of /proc, seconds of exitd's event loop at each Check.
+	 */
+	ipctest_cleanup();
+	ipcdir_init();
+	holder = ipctest_spawn(nobody_enter, "real", 1);
+	if (ipcproc_get(holder, &hp) != 0)
+		tap_bail("holder identity");
+	is_int(ipctest_as_nobody(nobody_full_tables, &hp), 0,
+	    "nobody fills 64 tables with sections of one process");
+	t0 = ipctest_now();
+	rv = reason_count();
+	critical_damaged(damage, sizeof(damage));
+	el = ipctest_now() - t0;
+	is_int(rv, 64 * 1024, "each counts, as a live process of nobody's holds it");
+	ok(el < 1.5, "full_tables_of_one_process_cost_check_little "
+	    "(%.3f s for the holders and the damage)", el);
+	ipctest_reap(holder);
+	is_int(reason_count(), 0, "and none counts once it ends");
 }
 
 /*
