@@ -30,6 +30,12 @@ is "$out" "" "no holder is left behind"
 run as_user nobody "$EXITCTL" critical pending on
 is "$status" 77 "a non-admin cannot raise the pending flag"
 like "$err" "^exitctl: critical: setting the pending flag requires root" "and is told why"
+printf 'admin-group nogroup\n' >"$EXITPT_CONFIG"
+run as_user nobody "$EXITCTL" critical pending on
+is "$status" 77 "nor can the admin group: the flag is root's file, exitd's"
+like "$err" "^exitctl: critical: setting the pending flag requires root" \
+    "and is told why, as exitctl(8) says"
+: >"$EXITPT_CONFIG"
 run "$EXITCTL" critical pending on 42
 is "$status" 0 "pending on"
 run "$EXITCTL" critical pending show

@@ -244,12 +244,18 @@ ctl_critical_pending(int argc, char **argv)
 	if (argc == 2 && driver_operation_parse(argv[1], &op) != 0)
 		return (ctl_usage_error("critical", "operation id must be "
 		    "1 to 16 hex digits, not '%s'", argv[1]));
-	rv = ctl_require_admin("critical", "setting the pending flag");
-	if (rv != 0)
-		return (rv);
 	if (strcmp(argv[0], "on") != 0)
 		op = 0;
-	if ((error = critical_set_pending(op)) != 0)
+	/*
+	 * The flag is a file of root's, exitd's (a private instance's: of
+	 * the user who made it); the admin group drives exitd, not it.
+	 */
+	if ((error = critical_set_pending(op)) == -EACCES) {
+		fprintf(stderr, "exitctl: critical: setting the pending flag "
+		    "requires root (the owner of the runtime directory)\n");
+		return (DRIVER_EXIT_NOPERM);
+	}
+	if (error != 0)
 		return (ctl_fail("critical", error, "cannot set the pending "
 		    "flag"));
 	return (DRIVER_EXIT_OK);
