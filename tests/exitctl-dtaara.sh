@@ -112,6 +112,10 @@ run "$EXITCTL" dtaara create x --type lgl --length 2
 is "$status" 64 "*LGL of length 2 exits 64"
 run "$EXITCTL" dtaara create x --type char --mode 0755
 is "$status" 64 "an executable mode exits 64"
+run "$EXITCTL" dtaara create x --type lgl --mode 0602
+is "$status" 64 "a mode giving write without read exits 64"
+like "$err" "--mode 0602 gives write without read" \
+    "and says so (a *LGL area was told its value '(null)' was not 0 or 1)"
 run "$EXITCTL" dtaara show msg --start 2
 is "$status" 64 "--start without --length exits 64"
 run "$EXITCTL" dtaara change msg x --wait soon

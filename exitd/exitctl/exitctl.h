@@ -32,6 +32,7 @@ int	ctl_require_admin(const char *, const char *);
 int	ctl_json_print(json_t *);
 int	ctl_getopt(int, char **, const struct option *);
 int	ctl_noopt(const char *, int, char **);
+int	ctl_mode_parse(const char *, const char *, mode_t *);
 int	ctl_open(const char *, struct exitpt_client **);
 int	ctl_time(int64_t, char *, size_t);
 
