@@ -534,7 +534,7 @@ ipcobj_link(int fd, int dirfd, const char *tmp, const char *name)
  * that init (if any) fills in.  The file is complete before it gets its
  * name (O_TMPFILE, then link), so nobody ever sees a half-made object.
  * Returns 0 and an open handle, -EEXIST, EXITPT_E_NAME, EXITPT_E_VALUE
- * (mode or size), or an error.
+ * (mode or size), -ENOSPC (the file system is full), or an error.
  */
 int
 ipcobj_create(int type, int where, const char *name, mode_t mode,
@@ -569,8 +569,13 @@ ipcobj_create(int type, int where, const char *name, mode_t mode,
 	}
 	if (fd == -1)
 		return (-errno);
-	if (ftruncate(fd, (off_t)len) == -1) {
-		error = -errno;
+	/*
+	 * Every block now, not a sparse file: a page first touched through
+	 * a mapping when the file system is full (another user may fill it)
+	 * is SIGBUS, here or later in whoever maps the object.
+	 */
+	if ((error = posix_fallocate(fd, 0, (off_t)len)) != 0) {
+		error = -error;
 		goto fail;
 	}
 	if ((map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
