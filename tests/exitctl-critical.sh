@@ -133,4 +133,18 @@ is "$status" 64 "a bad pending argument exits 64"
 run "$EXITCTL" critical
 is "$status" 64 "critical alone exits 64"
 
+# The section is entered by the process that becomes the command: what it
+# found wrong (which directory, and why) still reaches the message.  Root
+# makes a runtime directory without the users' one, as no exitd would.
+rt=$EXITPT_RUNTIME_DIR
+EXITPT_RUNTIME_DIR="$TEST_TMP/run2"
+"$EXITCTL" critical pending off
+run as_user nobody "$EXITCTL" critical w -- true
+like "$err" "run2/u: missing \(exitd creates it when it starts\)" \
+    "critical names the directory that is missing, and why"
+run as_user nobody "$EXITCTL" lock w '*EXCL' -- true
+like "$err" "run2/u: missing \(exitd creates it when it starts\)" \
+    "and so does lock"
+EXITPT_RUNTIME_DIR=$rt
+
 done_testing
