@@ -239,7 +239,7 @@ ctl_dtaara_show(int argc, char **argv)
 	};
 	struct exitpt_dtaara		*d;
 	const char			*cmd = "dtaara show";
-	char				 value[EXITPT_DTAARA_CHAR_MAX + 1];
+	char				 value[EXITPT_DTAARA_CHAR_MAX + 1], *text;
 	long long			 start = 0, length = 0;
 	size_t				 len;
 	int				 ch, rv;
@@ -285,8 +285,11 @@ ctl_dtaara_show(int argc, char **argv)
 		    argv[0]));
 	if (rv != 0)
 		return (ctl_dtaara_fail(cmd, rv, argv[0]));
-	fwrite(value, 1, len, stdout);
-	putchar('\n');
+	/* Another user's value must not drive the terminal: escaped. */
+	if ((text = ctl_dtaq_encode(value, len, 0)) == NULL)
+		return (ctl_fail(cmd, -ENOMEM, "'%s'", argv[0]));
+	printf("%s\n", text);
+	free(text);
 	return (DRIVER_EXIT_OK);
 }
 

@@ -52,7 +52,6 @@ static int	ctl_dtaq_size(const char *, const char *, long long, long long,
 static int	ctl_dtaq_decode(const char *, int, unsigned char *, size_t,
 		    size_t *);
 static size_t	ctl_dtaq_utf8(const unsigned char *, size_t);
-static char	*ctl_dtaq_encode(const void *, size_t, int);
 static int	ctl_dtaq_key(const char *, struct exitpt_dtaq *,
 		    struct ctl_dtaq_args *);
 static int	ctl_dtaq_open(const char *, const char *,
@@ -157,9 +156,10 @@ ctl_dtaq_utf8(const unsigned char *p, size_t len)
 /*
  * Encode bytes for output: hex, or text with backslash escapes (for
  * control characters, backslash and bytes that are not UTF-8) so that an
- * entry always stays on one line.  Returns a malloc'd string.
+ * entry always stays on one line and cannot drive a terminal.  Returns a
+ * malloc'd string, or NULL.  dtaara show uses it too.
  */
-static char *
+char *
 ctl_dtaq_encode(const void *data, size_t len, int hex)
 {
 	static const char	 digits[] = "0123456789abcdef";

@@ -61,6 +61,7 @@ int		 ctl_lock(int, char **);
 
 /* data queues: ctl-dtaq.c */
 int	ctl_dtaq(int, char **);
+char	*ctl_dtaq_encode(const void *, size_t, int);
 
 /* data areas: ctl-dtaara.c */
 int	ctl_dtaara(int, char **);
