@@ -49,6 +49,7 @@ static int	 nobody_hide_service(void *);
 static int	 hang_handler(const char *, size_t, char *, size_t *, void *);
 static int	 forge_lock_entry(unsigned, unsigned, pid_t, const char *);
 static int	 reason_count(void);
+static int	 reason_timed(double *);
 static void	 test_squatting(void);
 static void	 test_forged_holders(void);
 static void	 test_blocking_check(void);
@@ -378,6 +379,18 @@ reason_count(void)
 	return (critical_reason(reason, sizeof(reason)));
 }
 
+/* reason_count, and how long it took in seconds. */
+static int
+reason_timed(double *el)
+{
+	double	t0 = ipctest_now();
+	int	rv;
+
+	rv = reason_count();
+	*el = ipctest_now() - t0;
+	return (rv);
+}
+
 /*
  * Case 1: nobody creates the names root will use.  Root's sections never
  * land in a file nobody controls (root's directory is root's, wherever it
@@ -479,9 +492,7 @@ test_blocking_check(void)
 	ipcdir_init();
 	is_int(ipctest_as_nobody(nobody_zero_tables, &n), 0,
 	    "nobody makes 12 mode-000 tables");
-	t0 = ipctest_now();
-	rv = reason_count();
-	el = ipctest_now() - t0;
+	rv = reason_timed(&el);
 	is_int(rv, 0, "mode_000_tables_veto_nothing");
 	ok(el < 0.5, "mode_000_tables_cost_no_wait (%.3f s for 12)", el);
 	is_int(critical_damaged(damage, sizeof(damage)), 12,
@@ -525,9 +536,7 @@ test_blocking_check(void)
 	is_int(ipctest_as_nobody(nobody_enter_leave, NULL), 0,
 	    "nobody has a table");
 	leaser = ipctest_spawn(nobody_lease_table, NULL, 1);
-	t0 = ipctest_now();
-	rv = reason_count();
-	el = ipctest_now() - t0;
+	rv = reason_timed(&el);
 	is_int(rv, 0, "leased_table_vetoes_nothing");
 	ok(el < 0.5, "leased_table_costs_no_wait (%.3f s)", el);
 	is_int(critical_damaged(damage, sizeof(damage)), 1,
