@@ -1042,11 +1042,12 @@ out:
 
 /*
  * Copy the selected entries out, so that callbacks run unlocked and may
- * use the queue themselves.  A handle that may write takes the lock; a
- * read-only one (or one whose lock stays held) copies without it and
- * keeps a copy only if no change was counted meanwhile, trying again a
- * few times (a torn copy is not damage: damage counts only in a copy that
- * held still).
+ * use the queue themselves.  A handle that may write takes the lock (on
+ * a queue others can write, only if it is free: one held by another user
+ * for good must not cost every listing its grace time); a read-only one
+ * (or one whose lock is held) copies without it and keeps a copy only if
+ * no change was counted meanwhile, trying again a few times (a torn copy
+ * is not damage: damage counts only in a copy that held still).
  */
 static int
 dtaq_snapshot(struct exitpt_dtaq *q, int which, int order, const void *key,
@@ -1058,7 +1059,8 @@ dtaq_snapshot(struct exitpt_dtaq *q, int which, int order, const void *key,
 
 	if (q->can_write) {
 		ipcobj_deadline_set(&d, EXITPT_WAIT_NOWAIT);
-		if ((error = dtaq_lock(q, &d)) == 0) {
+		if ((error = ipcobj_trusted(q->obj) ? dtaq_lock(q, &d) :
+		    ipcobj_trylock(q->obj)) == 0) {
 			error = dtaq_snap_take(q, which, order, key, snap);
 			dtaq_unlock(q);
 			return (error);

@@ -135,6 +135,7 @@ static long	 ipcobj_futex(uint32_t *, int, uint32_t,
 static void	 ipcobj_timespec(int64_t, struct timespec *);
 static int	 ipcobj_lock_pi(struct ipcobj *, const struct ipcobj_deadline *);
 static int	 ipcobj_spin(struct ipcobj *, uint32_t);
+static int	 ipcobj_locked(struct ipcobj *);
 static int	 ipcobj_repair(struct ipcobj *, const struct ipcobj_deadline *);
 static int	 ipcobj_link(int, int, const char *, const char *);
 static int	 ipcobj_list_cmp(const void *, const void *);
@@ -1108,18 +1109,53 @@ int
 ipcobj_lock(struct ipcobj *o, const struct ipcobj_deadline *d)
 {
 	struct ipcobj_deadline	 g;
+	int			 error;
+
+	if (!o->writable)
+		return (-EACCES);
+	if (o->map == NULL || !ipcobj_spin(o, (uint32_t)ipcproc_tid())) {
+		ipcobj_deadline_grace(d, &g);
+		if ((error = ipcobj_lock_pi(o, &g)) != 0)
+			return (error);
+	}
+	return (ipcobj_locked(o));
+}
+
+/*
+ * Take the object's lock only if it is free now: never a wait, not even
+ * the grace time, for a caller that can do without it (a reader that
+ * copies instead).  Returns 0, EXITPT_E_TIMEOUT when another holds it (or
+ * the word names a holder that cannot have it: ipcobj_lock repairs that),
+ * or an error as ipcobj_lock.
+ */
+int
+ipcobj_trylock(struct ipcobj *o)
+{
+	if (!o->writable)
+		return (-EACCES);
+	if (o->map != NULL) {
+		if (!ipcobj_spin(o, (uint32_t)ipcproc_tid()))
+			return (EXITPT_E_TIMEOUT);
+	} else if (ipcobj_futex(ipcobj_word(o, offsetof(struct ipcobj_hdr,
+	    lock)), FUTEX_TRYLOCK_PI, 0, NULL, NULL, 0) == -1)
+		return (errno == EFAULT ?
+		    ipcobj_fault(o, "truncated while in use") :
+		    EXITPT_E_TIMEOUT);
+	return (ipcobj_locked(o));
+}
+
+/*
+ * The lock was just taken: record who holds it, then let go of it again
+ * if the object was deleted meanwhile.  Returns 0, -ENOENT or an error.
+ */
+static int
+ipcobj_locked(struct ipcobj *o)
+{
 	uint32_t		 rec[4];
 	uint64_t		 start;
 	pid_t			 tid = ipcproc_tid();
 	int			 error;
 
-	if (!o->writable)
-		return (-EACCES);
-	if (o->map == NULL || !ipcobj_spin(o, (uint32_t)tid)) {
-		ipcobj_deadline_grace(d, &g);
-		if ((error = ipcobj_lock_pi(o, &g)) != 0)
-			return (error);
-	}
 	/* Who holds it, for repairs: the thread and its start time. */
 	start = ipcproc_tid_start();
 	rec[0] = (uint32_t)tid;

@@ -50,6 +50,7 @@ static int	 hang_handler(const char *, size_t, char *, size_t *, void *);
 static int	 forge_lock_entry(unsigned, unsigned, pid_t, const char *);
 static int	 reason_count(void);
 static int	 reason_timed(double *);
+static double	 listing_held(int);
 static void	 test_squatting(void);
 static void	 test_forged_holders(void);
 static void	 test_blocking_check(void);
@@ -379,6 +380,57 @@ reason_count(void)
 	return (critical_reason(reason, sizeof(reason)));
 }
 
+/*
+ * Make n queues and n data areas others can write, each with its lock
+ * word naming pid 1 for good, and read each one's count or value as
+ * dtaq list and dtaara list do.  Returns how long the reading took in
+ * seconds, or -1 if something failed.  The next ipctest_cleanup removes
+ * them.
+ */
+static double
+listing_held(int n)
+{
+	struct exitpt_dtaq_info	 qi;
+	struct exitpt_dtaara_info ai;
+	struct exitpt_dtaara	*d;
+	struct exitpt_dtaq	*q;
+	char			 name[32], rel[40], path[PATH_MAX];
+	uint32_t		 pid1 = 1;
+	double			 t0, el = 0;
+	int			 i, fd, bad = 0;
+
+	for (i = 0; i < 2 * n; i++) {
+		snprintf(name, sizeof(name), "held%d", i);
+		if ((i < n ? exitpt_dtaq_create(name, EXITPT_DTAQ_FIFO, 8, 0,
+		    2, 0, 0666) : exitpt_dtaara_create(name,
+		    EXITPT_DTAARA_CHAR, 8, 0, NULL, 0, 0666)) != 0)
+			return (-1);
+		snprintf(rel, sizeof(rel), "obj/%s", name);
+		ipctest_path(path, sizeof(path), rel);
+		if ((fd = open(path, O_WRONLY)) == -1 ||
+		    pwrite(fd, &pid1, sizeof(pid1), 72) != sizeof(pid1))
+			return (-1);
+		close(fd);
+	}
+	for (i = 0; i < 2 * n; i++) {
+		snprintf(name, sizeof(name), "held%d", i);
+		t0 = ipctest_now();
+		if (i < n) {
+			if (exitpt_dtaq_open(name, &q) != 0)
+				return (-1);
+			bad += exitpt_dtaq_info(q, &qi) != 0;
+			exitpt_dtaq_close(q);
+		} else {
+			if (exitpt_dtaara_open(name, &d) != 0)
+				return (-1);
+			bad += exitpt_dtaara_info(d, &ai) != 0;
+			exitpt_dtaara_close(d);
+		}
+		el += ipctest_now() - t0;
+	}
+	return (bad == 0 ? el : -1);
+}
+
 /* reason_count, and how long it took in seconds. */
 static int
 reason_timed(double *el)
@@ -677,6 +729,9 @@ test_untimed_waits(void)
 	el = ipctest_now() - t0;
 	is_int(rv, 1, "peek_reads_past_a_held_lock");
 	ok(el < 0.5, "promptly (%.3f s)", el);
+	el = listing_held(20);
+	ok(el >= 0 && el < 0.5, "listing_20_objects_whose_locks_are_held_"
+	    "never_waits_for_them (%.3f s)", el);
 	t0 = ipctest_now();
 	rv = exitpt_dtaq_send(q, NULL, 0, "x", 1, 0.6);
 	el = ipctest_now() - t0;
