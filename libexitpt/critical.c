@@ -58,6 +58,7 @@
 #define CRITICAL_FLAG_NAME	"pending"
 #define CRITICAL_RETIRED_MAX	16
 #define CRITICAL_WRITING_WAIT_NS (2 * 1000 * 1000LL)
+#define CRITICAL_SEEN		64	/* processes a listing remembers */
 
 struct critical_slot {
 	_Atomic uint64_t	 word;
@@ -98,11 +99,20 @@ struct critical_holder {
 	uint64_t		 op;		/* granted as participant */
 };
 
+/* A process a listing looked up: does it run as the table's user? */
+struct critical_seen {
+	pid_t			 pid;		/* 0: none */
+	uid_t			 owner;
+	int			 ok;
+	uint64_t		 start;
+};
+
 struct exitpt_critical_list {
 	struct critical_holder	*h;
 	size_t			 count;
 	size_t			 cap;
 	struct ipcobj_damage	 damage;
+	struct critical_seen	 seen[CRITICAL_SEEN];
 };
 
 /*
@@ -146,6 +156,8 @@ static int	 critical_claim(struct critical_table *, const char *,
 static int	 critical_sweep(struct critical_table *);
 static int	 critical_slot_check(const struct critical_slot *, uint64_t,
 		     const char **);
+static int	 critical_proc(struct exitpt_critical_list *, pid_t, uid_t,
+		     uint64_t *);
 static int	 critical_scan_slot(struct ipcobj *, uint32_t,
 		     struct critical_table *, int64_t *,
 		     struct critical_holder *, struct exitpt_critical_list *);
@@ -681,6 +693,29 @@ critical_slot_check(const struct critical_slot *s, uint64_t w,
 }
 
 /*
+ * 1 if process pid runs (a zombie holds nothing) as owner, with its
+ * start time; 0 if not.  /proc is read once per process and listing: a
+ * table may name one process in every slot, and each look costs more
+ * than the rest of the slot.
+ */
+static int
+critical_proc(struct exitpt_critical_list *l, pid_t pid, uid_t owner,
+    uint64_t *start)
+{
+	struct critical_seen	*c = &l->seen[(uint32_t)pid % CRITICAL_SEEN];
+	struct ipcobj_proc	 p;
+
+	if (c->pid != pid || c->owner != owner) {
+		c->pid = pid;
+		c->owner = owner;
+		c->ok = ipcproc_get(pid, &p) == 0 && ipcproc_owned(pid, owner);
+		c->start = c->ok ? p.start : 0;
+	}
+	*start = c->start;
+	return (c->ok);
+}
+
+/*
  * Read slot i of a table (t: the copy made by critical_scan) into a
  * holder record.  Returns 1 if it holds a live section, 0 if not.  A slot
  * being written is about to count or back out: it is read again until
@@ -695,9 +730,8 @@ critical_scan_slot(struct ipcobj *o, uint32_t i, struct critical_table *t,
     struct exitpt_critical_list *l)
 {
 	struct critical_slot	*s = &t->slot[i];
-	struct ipcobj_proc	 p;
 	const char		*why;
-	uint64_t		 w, w2;
+	uint64_t		 w, w2, start;
 	int64_t			 now;
 	uid_t			 owner = ipcobj_owner(o);
 
@@ -710,9 +744,8 @@ critical_scan_slot(struct ipcobj *o, uint32_t i, struct critical_table *t,
 			    "slot %u: %s", (unsigned long)owner, i, why);
 			return (0);
 		}
-		/* Gone (a zombie holds nothing), or not the owner's. */
-		if (ipcproc_get(CRITICAL_PID(w), &p) != 0 ||
-		    !ipcproc_owned(CRITICAL_PID(w), owner))
+		/* Gone, or not the owner's. */
+		if (!critical_proc(l, CRITICAL_PID(w), owner, &start))
 			return (0);
 		if (CRITICAL_STATE(w) == CRITICAL_HELD)
 			break;
@@ -738,10 +771,8 @@ critical_scan_slot(struct ipcobj *o, uint32_t i, struct critical_table *t,
 	one->since = s->since;
 	one->entering = CRITICAL_STATE(w) == CRITICAL_WRITING;
 	one->op = one->entering ? 0 : t->op[i];
-	p.pid = one->pid;
-	p.start = s->start;
 	/* A writer's start time may be unset; /proc said it runs. */
-	if (!one->entering && !ipcproc_alive(&p))
+	if (!one->entering && s->start != start)
 		return (0);
 	return (1);
 }

@@ -404,8 +404,9 @@ dtaara_load(struct exitpt_dtaara *d, struct dtaara_data *a)
 
 /*
  * A checked copy of the area for reading.  A handle that may write takes
- * the lock; one that may not (or whose lock stays held) copies without it
- * and keeps the copy only if no change was counted meanwhile.
+ * the lock (on an area others can write, only if it is free: see
+ * dtaq_snapshot); one that may not (or whose lock is held) copies without
+ * it and keeps the copy only if no change was counted meanwhile.
  */
 static int
 dtaara_read(struct exitpt_dtaara *d, struct dtaara_data *a)
@@ -416,7 +417,8 @@ dtaara_read(struct exitpt_dtaara *d, struct dtaara_data *a)
 
 	if (d->writable) {
 		ipcobj_deadline_set(&dl, EXITPT_WAIT_NOWAIT);
-		if ((error = ipcobj_lock(d->obj, &dl)) == 0) {
+		if ((error = ipcobj_trusted(d->obj) ? ipcobj_lock(d->obj,
+		    &dl) : ipcobj_trylock(d->obj)) == 0) {
 			error = dtaara_load(d, a);
 			ipcobj_unlock(d->obj);
 			return (error);

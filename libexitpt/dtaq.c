@@ -805,8 +805,9 @@ exitpt_dtaq_send(struct exitpt_dtaq *q, const void *key, size_t key_length,
 		return (EXITPT_E_KEY);
 	if ((error = ipcobj_deadline_set(&deadline, wait)) != 0)
 		return (error);
+	/* A lock held past the wait says nothing of room: not "full". */
 	if ((error = dtaq_lock(q, &deadline)) != 0)
-		return (error == EXITPT_E_TIMEOUT ? EXITPT_E_FULL : error);
+		return (error);
 	dtaq_view_init(&v, q);
 	for (;;) {
 		if ((error = dtaq_hdr(q, &h)) != 0)
@@ -1041,11 +1042,12 @@ out:
 
 /*
  * Copy the selected entries out, so that callbacks run unlocked and may
- * use the queue themselves.  A handle that may write takes the lock; a
- * read-only one (or one whose lock stays held) copies without it and
- * keeps a copy only if no change was counted meanwhile, trying again a
- * few times (a torn copy is not damage: damage counts only in a copy that
- * held still).
+ * use the queue themselves.  A handle that may write takes the lock (on
+ * a queue others can write, only if it is free: one held by another user
+ * for good must not cost every listing its grace time); a read-only one
+ * (or one whose lock is held) copies without it and keeps a copy only if
+ * no change was counted meanwhile, trying again a few times (a torn copy
+ * is not damage: damage counts only in a copy that held still).
  */
 static int
 dtaq_snapshot(struct exitpt_dtaq *q, int which, int order, const void *key,
@@ -1057,7 +1059,8 @@ dtaq_snapshot(struct exitpt_dtaq *q, int which, int order, const void *key,
 
 	if (q->can_write) {
 		ipcobj_deadline_set(&d, EXITPT_WAIT_NOWAIT);
-		if ((error = dtaq_lock(q, &d)) == 0) {
+		if ((error = ipcobj_trusted(q->obj) ? dtaq_lock(q, &d) :
+		    ipcobj_trylock(q->obj)) == 0) {
 			error = dtaq_snap_take(q, which, order, key, snap);
 			dtaq_unlock(q);
 			return (error);

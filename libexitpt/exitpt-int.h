@@ -254,6 +254,7 @@ int		 ipcobj_get64(struct ipcobj *, size_t, uint64_t *);
 int		 ipcobj_put64(struct ipcobj *, size_t, uint64_t);
 int		 ipcobj_deleted(struct ipcobj *);
 int		 ipcobj_lock(struct ipcobj *, const struct ipcobj_deadline *);
+int		 ipcobj_trylock(struct ipcobj *);
 void		 ipcobj_unlock(struct ipcobj *);
 int		 ipcobj_seq(struct ipcobj *, uint32_t *);
 int		 ipcobj_notify(struct ipcobj *);

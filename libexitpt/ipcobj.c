@@ -135,6 +135,7 @@ static long	 ipcobj_futex(uint32_t *, int, uint32_t,
 static void	 ipcobj_timespec(int64_t, struct timespec *);
 static int	 ipcobj_lock_pi(struct ipcobj *, const struct ipcobj_deadline *);
 static int	 ipcobj_spin(struct ipcobj *, uint32_t);
+static int	 ipcobj_locked(struct ipcobj *);
 static int	 ipcobj_repair(struct ipcobj *, const struct ipcobj_deadline *);
 static int	 ipcobj_link(int, int, const char *, const char *);
 static int	 ipcobj_list_cmp(const void *, const void *);
@@ -534,7 +535,7 @@ ipcobj_link(int fd, int dirfd, const char *tmp, const char *name)
  * that init (if any) fills in.  The file is complete before it gets its
  * name (O_TMPFILE, then link), so nobody ever sees a half-made object.
  * Returns 0 and an open handle, -EEXIST, EXITPT_E_NAME, EXITPT_E_VALUE
- * (mode or size), or an error.
+ * (mode or size), -ENOSPC (the file system is full), or an error.
  */
 int
 ipcobj_create(int type, int where, const char *name, mode_t mode,
@@ -569,8 +570,13 @@ ipcobj_create(int type, int where, const char *name, mode_t mode,
 	}
 	if (fd == -1)
 		return (-errno);
-	if (ftruncate(fd, (off_t)len) == -1) {
-		error = -errno;
+	/*
+	 * Every block now, not a sparse file: a page first touched through
+	 * a mapping when the file system is full (another user may fill it)
+	 * is SIGBUS, here or later in whoever maps the object.
+	 */
+	if ((error = posix_fallocate(fd, 0, (off_t)len)) != 0) {
+		error = -error;
 		goto fail;
 	}
 	if ((map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
@@ -1103,18 +1109,53 @@ int
 ipcobj_lock(struct ipcobj *o, const struct ipcobj_deadline *d)
 {
 	struct ipcobj_deadline	 g;
+	int			 error;
+
+	if (!o->writable)
+		return (-EACCES);
+	if (o->map == NULL || !ipcobj_spin(o, (uint32_t)ipcproc_tid())) {
+		ipcobj_deadline_grace(d, &g);
+		if ((error = ipcobj_lock_pi(o, &g)) != 0)
+			return (error);
+	}
+	return (ipcobj_locked(o));
+}
+
+/*
+ * Take the object's lock only if it is free now: never a wait, not even
+ * the grace time, for a caller that can do without it (a reader that
+ * copies instead).  Returns 0, EXITPT_E_TIMEOUT when another holds it (or
+ * the word names a holder that cannot have it: ipcobj_lock repairs that),
+ * or an error as ipcobj_lock.
+ */
+int
+ipcobj_trylock(struct ipcobj *o)
+{
+	if (!o->writable)
+		return (-EACCES);
+	if (o->map != NULL) {
+		if (!ipcobj_spin(o, (uint32_t)ipcproc_tid()))
+			return (EXITPT_E_TIMEOUT);
+	} else if (ipcobj_futex(ipcobj_word(o, offsetof(struct ipcobj_hdr,
+	    lock)), FUTEX_TRYLOCK_PI, 0, NULL, NULL, 0) == -1)
+		return (errno == EFAULT ?
+		    ipcobj_fault(o, "truncated while in use") :
+		    EXITPT_E_TIMEOUT);
+	return (ipcobj_locked(o));
+}
+
+/*
+ * The lock was just taken: record who holds it, then let go of it again
+ * if the object was deleted meanwhile.  Returns 0, -ENOENT or an error.
+ */
+static int
+ipcobj_locked(struct ipcobj *o)
+{
 	uint32_t		 rec[4];
 	uint64_t		 start;
 	pid_t			 tid = ipcproc_tid();
 	int			 error;
 
-	if (!o->writable)
-		return (-EACCES);
-	if (o->map == NULL || !ipcobj_spin(o, (uint32_t)tid)) {
-		ipcobj_deadline_grace(d, &g);
-		if ((error = ipcobj_lock_pi(o, &g)) != 0)
-			return (error);
-	}
 	/* Who holds it, for repairs: the thread and its start time. */
 	start = ipcproc_tid_start();
 	rec[0] = (uint32_t)tid;
@@ -1441,6 +1482,7 @@ ipcobj_each_user(int type, const char *name, uid_t want, ipcobj_each_cb cb,
 	struct ipcdir_user	*u;
 	struct ipcobj		*o;
 	size_t			 n, i;
+	char			 label[96];
 	int			 error;
 
 	if ((error = ipcdir_users(want, &u, &n)) != 0)
@@ -1451,9 +1493,16 @@ ipcobj_each_user(int type, const char *name, uid_t want, ipcobj_each_cb cb,
 			error = 0;
 			continue;
 		}
+		if (error == EXITPT_E_DAMAGED)
+			ipcobj_damage_add(d, "%s", exitpt_ipc_detail());
+		else if (error != 0) {
+			/* Such as a lease its user holds on it: name it. */
+			ipcobj_label(type, name, u[i].uid, label,
+			    sizeof(label));
+			ipcobj_damage_add(d, "%s: %s", label,
+			    exitpt_strerror(error));
+		}
 		if (error != 0) {
-			ipcobj_damage_add(d, "%s", error == EXITPT_E_DAMAGED ?
-			    exitpt_ipc_detail() : exitpt_strerror(error));
 			error = 0;
 			continue;
 		}

@@ -418,8 +418,8 @@ jobitp_gone(const struct ipcobj_proc *t)
 /*
  * The service thread is gone: that happens when its process is being
  * killed (threads go first, before /proc shows the process gone).  Wait
- * at most ms for the exit itself (a pidfd becomes readable then) and say
- * whether it happened.
+ * at most ms (none if negative) for the exit itself (a pidfd becomes
+ * readable then) and say whether it happened.
  */
 static int
 jobitp_exited(const struct ipcobj_proc *t, int ms)
@@ -433,7 +433,7 @@ jobitp_exited(const struct ipcobj_proc *t, int ms)
 		return (errno == ESRCH);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	while ((rv = poll(&pfd, 1, ms)) == -1 && errno == EINTR)
+	while ((rv = poll(&pfd, 1, ms > 0 ? ms : 0)) == -1 && errno == EINTR)
 		;
 	close(fd);
 	return (rv == 1 || jobitp_gone(t));
@@ -573,9 +573,13 @@ jobitp_await(struct ipcobj *o, const struct ipcobj_proc *t, size_t off,
 		    &enabled)) != 0 || (error = ipcobj_get(o,
 		    JOBITP_OFF(service_tid), &tid, sizeof(tid))) != 0)
 			return (error);
-		if (tid > 0 && ipcproc_get(tid, &svc) != 0)
-			return (jobitp_exited(t, JOBITP_EXIT_MS) ?
-			    EXITPT_E_DEAD : EXITPT_E_NOT_ENABLED);
+		if (tid > 0 && ipcproc_get(tid, &svc) != 0) {
+			/* The target's own word: within our wait only. */
+			ipcobj_deadline_cap(d, JOBITP_EXIT_MS, &slice);
+			return (jobitp_exited(t, (int)((slice.at -
+			    ipcobj_now()) / 1000000)) ? EXITPT_E_DEAD :
+			    EXITPT_E_NOT_ENABLED);
+		}
 		if (enabled == 0)
 			return (EXITPT_E_NOT_ENABLED);
 		if (ipcobj_deadline_passed(d))

@@ -154,7 +154,9 @@ static int	 objlock_rescan(void);
 static int	 objlock_refresh(void);
 static int	 objlock_entry_ok(const struct objlock_entry *);
 static int	 objlock_read(struct ipcobj *, struct objlock_entry *,
-		     uint32_t *);
+		     struct objlock_entry *, uint32_t *);
+static int	 objlock_changing(const struct objlock_entry *,
+		     const struct objlock_entry *);
 static int	 objlock_before(const struct objlock_entry *, uid_t,
 		     uint64_t, pid_t, uid_t);
 static int	 objlock_judge(const struct objlock_entry *, uid_t,
@@ -405,17 +407,17 @@ objlock_entry_ok(const struct objlock_entry *e)
 
 /*
  * Copy another user's table entries (up to its high-water mark) into e,
- * twice, and keep only what both copies agree on: an entry that changed
- * between them is marked by a zero pid and phase pending, to be looked
- * at again.  Returns 0 and the entries' count, or an error.
+ * and again into again: an entry that differs between the two copies was
+ * being changed (the kernel's copy gives no order within an entry), see
+ * objlock_changing.  Both arrays hold OBJLOCK_ENTRIES.  Returns 0 and the
+ * entries' count, or an error.
  */
 static int
-objlock_read(struct ipcobj *o, struct objlock_entry *e, uint32_t *count)
+objlock_read(struct ipcobj *o, struct objlock_entry *e,
+    struct objlock_entry *again, uint32_t *count)
 {
-	struct objlock_entry	*again;
-	uint32_t		 hwm;
-	size_t			 i;
-	int			 error;
+	uint32_t	 hwm;
+	int		 error;
 
 	if ((error = ipcobj_get32(o, 0, &hwm)) != 0)
 		return (error);
@@ -426,20 +428,22 @@ objlock_read(struct ipcobj *o, struct objlock_entry *e, uint32_t *count)
 	*count = hwm;
 	if (hwm == 0)
 		return (0);
-	if ((again = calloc(hwm, sizeof(*again))) == NULL)
-		return (-ENOMEM);
 	if ((error = ipcobj_get(o, offsetof(struct objlock_table, e), e,
 	    hwm * sizeof(*e))) == 0)
 		error = ipcobj_get(o, offsetof(struct objlock_table, e), again,
 		    hwm * sizeof(*e));
-	for (i = 0; error == 0 && i < hwm; i++) {
-		if (memcmp(&e[i], &again[i], sizeof(e[i])) != 0) {
-			memset(&e[i], 0, sizeof(e[i]));
-			e[i].phase = OBJLOCK_PENDING;
-		}
-	}
-	free(again);
 	return (error);
+}
+
+/*
+ * 1 if the two copies of an entry differ: it was changing while read.
+ * Which way is known only from the copies themselves, never from a value
+ * the table holds (its user could write any value for good).
+ */
+static int
+objlock_changing(const struct objlock_entry *a, const struct objlock_entry *b)
+{
+	return (memcmp(a, b, sizeof(*a)) != 0);
 }
 
 /*
@@ -461,8 +465,7 @@ objlock_before(const struct objlock_entry *e, uid_t uid, uint64_t ticket,
 /*
  * How an entry of user uid's table bears on our claim of state on
  * object (we run as user myuid): 0 not at all, 1 a conflict to wait for,
- * 2 a younger claim to wait out, 3 an entry that was changing (look
- * again).
+ * 2 a younger claim to wait out.
  */
 static int
 objlock_judge(const struct objlock_entry *e, uid_t uid, const char *object,
@@ -470,8 +473,6 @@ objlock_judge(const struct objlock_entry *e, uid_t uid, const char *object,
 {
 	struct ipcobj_proc	p;
 
-	if (e->phase == OBJLOCK_PENDING && e->pid == 0)
-		return (3);
 	if (!objlock_entry_ok(e) || strcmp(e->object, object) != 0)
 		return (0);
 	if (uid == myuid && e->pid == me->pid && e->start == me->start)
@@ -497,7 +498,7 @@ objlock_scan(const char *object, int state, const struct ipcobj_proc *me,
     uint64_t ticket, struct objlock_conflict *c)
 {
 	struct objlock_table	*t = objlock_view.t;
-	struct objlock_entry	*copy, e;
+	struct objlock_entry	*copy, *again, e;
 	struct objlock_peer	*p;
 	uint32_t		 hwm, i, seen;
 	size_t			 k;
@@ -522,21 +523,30 @@ objlock_scan(const char *object, int state, const struct ipcobj_proc *me,
 	}
 	if (objlock_view.npeer == 0)
 		return (worst);
-	if ((copy = calloc(OBJLOCK_ENTRIES, sizeof(*copy))) == NULL)
+	if ((copy = calloc(OBJLOCK_ENTRIES, sizeof(*copy))) == NULL ||
+	    (again = calloc(OBJLOCK_ENTRIES, sizeof(*again))) == NULL) {
+		free(copy);
 		return (-ENOMEM);
+	}
 	for (k = 0; k < objlock_view.npeer; k++) {
 		p = objlock_view.peer[k];
 		if (ipcobj_seq(p->o, &seen) != 0 ||
-		    objlock_read(p->o, copy, &hwm) != 0)
+		    objlock_read(p->o, copy, again, &hwm) != 0)
 			continue;	/* damaged: it holds nothing for us */
 		for (i = 0; i < hwm; i++) {
-			if ((r = objlock_judge(&copy[i], p->uid, object, state,
-			    me, ticket, objlock_view.uid)) == 1) {
+			if (objlock_changing(&copy[i], &again[i])) {
+				worst = 2;	/* look again */
+				continue;
+			}
+			r = objlock_judge(&copy[i], p->uid, object, state, me,
+			    ticket, objlock_view.uid);
+			if (r == 1) {
 				p->refs++;
 				c->peer = p;
 				c->seen = seen;
 				c->pid = copy[i].pid;
 				free(copy);
+				free(again);
 				return (1);
 			}
 			if (r > worst)
@@ -544,6 +554,7 @@ objlock_scan(const char *object, int state, const struct ipcobj_proc *me,
 		}
 	}
 	free(copy);
+	free(again);
 	return (worst);
 }
 
@@ -790,7 +801,7 @@ static int
 objlock_list_cb(struct ipcobj *o, void *arg)
 {
 	struct exitpt_objlock_list	*l = arg;
-	struct objlock_entry	*copy;
+	struct objlock_entry	*copy, *again;
 	struct ipcobj_proc	 p;
 	uint32_t		 n, i;
 	int			 error;
@@ -801,18 +812,23 @@ objlock_list_cb(struct ipcobj *o, void *arg)
 		    sizeof(struct objlock_table));
 		return (0);
 	}
-	if ((copy = calloc(OBJLOCK_ENTRIES, sizeof(*copy))) == NULL)
-		return (-ENOMEM);
-	if ((error = objlock_read(o, copy, &n)) != 0) {
+	if ((copy = calloc(OBJLOCK_ENTRIES, sizeof(*copy))) == NULL ||
+	    (again = calloc(OBJLOCK_ENTRIES, sizeof(*again))) == NULL) {
 		free(copy);
+		return (-ENOMEM);
+	}
+	if ((error = objlock_read(o, copy, again, &n)) != 0) {
+		free(copy);
+		free(again);
 		if (error == -ENOMEM)
 			return (error);
 		ipcobj_damage_add(&l->damage, "%s", exitpt_ipc_detail());
 		return (0);
 	}
 	for (i = 0; i < n && error == 0; i++) {
+		/* One that was changing is listed the next time. */
 		if (copy[i].phase == OBJLOCK_FREE ||
-		    (copy[i].phase == OBJLOCK_PENDING && copy[i].pid == 0))
+		    objlock_changing(&copy[i], &again[i]))
 			continue;
 		if (!objlock_entry_ok(&copy[i])) {
 			ipcobj_damage_add(&l->damage, "object lock table of uid %lu: "
@@ -828,6 +844,7 @@ objlock_list_cb(struct ipcobj *o, void *arg)
 		error = objlock_list_add(l, &copy[i], ipcobj_owner(o));
 	}
 	free(copy);
+	free(again);
 	return (error);
 }
 

@@ -30,6 +30,12 @@ is "$out" "" "no holder is left behind"
 run as_user nobody "$EXITCTL" critical pending on
 is "$status" 77 "a non-admin cannot raise the pending flag"
 like "$err" "^exitctl: critical: setting the pending flag requires root" "and is told why"
+printf 'admin-group nogroup\n' >"$EXITPT_CONFIG"
+run as_user nobody "$EXITCTL" critical pending on
+is "$status" 77 "nor can the admin group: the flag is root's file, exitd's"
+like "$err" "^exitctl: critical: setting the pending flag requires root" \
+    "and is told why, as exitctl(8) says"
+: >"$EXITPT_CONFIG"
 run "$EXITCTL" critical pending on 42
 is "$status" 0 "pending on"
 run "$EXITCTL" critical pending show
@@ -126,5 +132,19 @@ run "$EXITCTL" critical pending maybe
 is "$status" 64 "a bad pending argument exits 64"
 run "$EXITCTL" critical
 is "$status" 64 "critical alone exits 64"
+
+# The section is entered by the process that becomes the command: what it
+# found wrong (which directory, and why) still reaches the message.  Root
+# makes a runtime directory without the users' one, as no exitd would.
+rt=$EXITPT_RUNTIME_DIR
+EXITPT_RUNTIME_DIR="$TEST_TMP/run2"
+"$EXITCTL" critical pending off
+run as_user nobody "$EXITCTL" critical w -- true
+like "$err" "run2/u: missing \(exitd creates it when it starts\)" \
+    "critical names the directory that is missing, and why"
+run as_user nobody "$EXITCTL" lock w '*EXCL' -- true
+like "$err" "run2/u: missing \(exitd creates it when it starts\)" \
+    "and so does lock"
+EXITPT_RUNTIME_DIR=$rt
 
 done_testing

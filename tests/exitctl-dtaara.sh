@@ -112,6 +112,10 @@ run "$EXITCTL" dtaara create x --type lgl --length 2
 is "$status" 64 "*LGL of length 2 exits 64"
 run "$EXITCTL" dtaara create x --type char --mode 0755
 is "$status" 64 "an executable mode exits 64"
+run "$EXITCTL" dtaara create x --type lgl --mode 0602
+is "$status" 64 "a mode giving write without read exits 64"
+like "$err" "--mode 0602 gives write without read" \
+    "and says so (a *LGL area was told its value '(null)' was not 0 or 1)"
 run "$EXITCTL" dtaara show msg --start 2
 is "$status" 64 "--start without --length exits 64"
 run "$EXITCTL" dtaara change msg x --wait soon
@@ -134,8 +138,15 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	is "$status" 77 "permission_denied: nor delete it (77)"
 	run as_user nobody "$EXITCTL" dtaara show amt
 	is "$status" 77 "permission_denied: a 0600 data area cannot be read (77)"
+	# nobody's value with terminal escapes, shown to root.
+	run as_user nobody "$EXITCTL" dtaara create esc --type char \
+	    --length 12 --mode 0644 --value "$(printf 'a\033]0;x\007\\b')"
+	run "$EXITCTL" dtaara show esc
+	is "$out" 'a\x1b]0;x\x07\\b   ' \
+	    "another_users_value_is_shown_escaped (it drove root's terminal)"
+	"$EXITCTL" dtaara delete esc
 else
-	for i in 1 2 3 4 5; do ok 0 "# SKIP needs root and user nobody"; done
+	for i in 1 2 3 4 5 6; do ok 0 "# SKIP needs root and user nobody"; done
 fi
 
 # Shell exit programs counting at once: --add is one atomic step.

@@ -125,6 +125,9 @@ run "$X" dtaq create k --type ring
 like "$err" "type must be fifo, lifo or keyed, not 'ring'" "unknown type"
 run "$X" dtaq create k --mode 0777
 like "$err" "mode must be octal within 0666" "mode with execute bits"
+run "$X" dtaq create k --mode 0622
+is "$status" 64 "a mode giving write without read is a usage error"
+like "$err" "--mode 0622 gives write without read" "and says so, not 'value out of range'"
 run "$X" dtaq receive jobs --wait soon
 is "$status" 64 "a bad wait time is a usage error"
 run "$X" dtaq send jobs --hex 0g

@@ -29,6 +29,8 @@
 #define SLOT		64	/* a critical section table slot */
 #define SLOT_HELD	2u
 #define SLOT_WRITING	1u
+#define LOCK_ENTRY	80	/* an object lock table entry */
+#define LOCK_PENDING	1u
 
 static int	 nobody_dir(char *, size_t);
 static int	 forge_slot(const char *, unsigned, pid_t, uint64_t,
@@ -40,12 +42,21 @@ static int	 nobody_zero_tables(void *);
 static int	 nobody_lock_table(void *);
 static int	 nobody_enter(void *);
 static int	 nobody_keep_mailbox(void *);
+static int	 nobody_lock_once(void *);
+static int	 nobody_lease_table(void *);
+static int	 nobody_full_tables(void *);
+static int	 nobody_hide_service(void *);
+static int	 hang_handler(const char *, size_t, char *, size_t *, void *);
+static int	 forge_lock_entry(unsigned, unsigned, pid_t, const char *);
 static int	 reason_count(void);
+static int	 reason_timed(double *);
+static double	 listing_held(int);
 static void	 test_squatting(void);
 static void	 test_forged_holders(void);
 static void	 test_blocking_check(void);
 static void	 test_unchecked_fields(void);
 static void	 test_untimed_waits(void);
+static void	 test_forged_lock_entries(void);
 static void	 test_read_is_write(void);
 
 /* nobody's own user directory, e.g. ".../u/65534". */
@@ -219,6 +230,147 @@ nobody_keep_mailbox(void *arg)
 	return (ipcobj_ofd_lock(o, 1, &d));
 }
 
+/* As nobody: take and release a lock, which makes nobody's lock table. */
+static int
+nobody_lock_once(void *arg)
+{
+	int	error;
+
+	if ((error = exitpt_objlock_lock("WARM", EXITPT_LOCK_SHRRD, 0)) != 0)
+		return (error);
+	return (exitpt_objlock_unlock("WARM", EXITPT_LOCK_SHRRD));
+}
+
+/*
+ * Write entry i of nobody's lock table as nobody could (phase, takes,
+ * pid and object; its count covers it).
+ */
+static int
+forge_lock_entry(unsigned i, unsigned phase, pid_t pid, const char *object)
+{
+	unsigned char	e[LOCK_ENTRY];
+	uint32_t	hwm = i + 1, takes = 1;
+	char		path[PATH_MAX + 16];
+	int		fd, rv;
+
+	nobody_dir(path, sizeof(path) - 16);
+	strncat(path, "/locks", 8);
+	memset(e, 0, sizeof(e));
+	memcpy(e, &phase, 4);
+	memcpy(e + 4, &takes, 4);
+	snprintf((char *)e + 8, 33, "%s", object);
+	e[41] = EXITPT_LOCK_EXCL;
+	memcpy(e + 44, &pid, 4);
+	if ((fd = open(path, O_WRONLY)) == -1)
+		return (-1);
+	rv = pwrite(fd, &hwm, 4, HDR) == 4 && pwrite(fd, e, sizeof(e),
+	    HDR + 64 + (off_t)i * LOCK_ENTRY) == sizeof(e) ? 0 : -1;
+	close(fd);
+	return (rv);
+}
+
+/*
+ * As nobody: take a lease on its own table, so that anyone else's open
+ * would wait for the lease to be given up (45 s by default), and keep
+ * it, ignoring the signal that asks for it.
+ */
+static int
+nobody_lease_table(void *arg)
+{
+	char	path[PATH_MAX + 16];
+	int	fd;
+
+	nobody_dir(path, sizeof(path) - 16);
+	strncat(path, "/critical", 10);
+	signal(SIGIO, SIG_IGN);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return (-errno);
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == -1)
+		return (-errno);
+	return (0);
+}
+
+/*
+ * As nobody: fill every slot of its table, and of 63 more tables in
+ * directories of its own, with sections of one live process of its own
+ * (arg: its identity), 64 Ki holders in all.
+ */
+static int
+nobody_full_tables(void *arg)
+{
+	/* The header, 1024 slots, then 1024 operation ids. */
+	static unsigned char	 image[HDR + 1024 * SLOT + 1024 * 8];
+	const struct ipcobj_proc *holder = arg;
+	char			 dir[PATH_MAX], rel[32], path[PATH_MAX + 16];
+	unsigned		 i;
+	int			 fd;
+
+	nobody_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/critical", dir);
+	for (i = 0; i < 1024; i++) {
+		if (forge_slot(path, i, holder->pid, holder->start,
+		    SLOT_HELD, "many") != 0)
+			return (-EIO);
+	}
+	if ((fd = open(path, O_RDONLY)) == -1 ||
+	    read(fd, image, sizeof(image)) != sizeof(image))
+		return (-EIO);
+	close(fd);
+	for (i = 1; i < 64; i++) {
+		snprintf(rel, sizeof(rel), "u/%d.full%02u", IPCTEST_NOBODY, i);
+		ipctest_path(dir, sizeof(dir), rel);
+		snprintf(path, sizeof(path), "%s/critical", dir);
+		if (mkdir(dir, 0755) == -1 ||
+		    (fd = open(path, O_WRONLY | O_CREAT, 0600)) == -1 ||
+		    write(fd, image, sizeof(image)) != sizeof(image))
+			return (-errno);
+		close(fd);
+	}
+	return (0);
+}
+
+/* A job interrupt handler that never returns. */
+static int
+hang_handler(const char *data, size_t len, char *reply, size_t *rlen,
+    void *arg)
+{
+	for (;;)
+		pause();
+	/* NOTREACHED */
+	return (0);
+}
+
+/*
+ * As nobody: opt in to job interrupts with a handler that never answers,
+ * and make the mailbox name a service thread that does not exist.
+ */
+static int
+nobody_hide_service(void *arg)
+{
+	char		dir[PATH_MAX], path[PATH_MAX + 32];
+	int32_t		tid = 0, none = 0x3fffffff;
+	int		fd, error, tries;
+
+	if ((error = exitpt_jobitp_register("hang", hang_handler, NULL)) != 0 ||
+	    (error = exitpt_jobitp_enable()) != 0)
+		return (error);
+	nobody_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/jobitp.%ld", dir, (long)getpid());
+	if ((fd = open(path, O_RDWR)) == -1)
+		return (-errno);
+	/* The service thread writes its id when it starts: after that. */
+	for (tries = 0; tid == 0 && tries < 1000; tries++) {
+		if (pread(fd, &tid, sizeof(tid), HDR + 4) != sizeof(tid))
+			return (-EIO);
+		if (tid == 0)
+			usleep(1000);
+	}
+	if (pwrite(fd, &none, sizeof(none), HDR + 4) != sizeof(none))
+		return (-EIO);
+	close(fd);
+	return (0);
+}
+
 /* How many holders exitd's Check would name as a veto. */
 static int
 reason_count(void)
@@ -226,6 +378,69 @@ reason_count(void)
 	char	reason[1024];
 
 	return (critical_reason(reason, sizeof(reason)));
+}
+
+/*
+ * Make n queues and n data areas others can write, each with its lock
+ * word naming pid 1 for good, and read each one's count or value as
+ * dtaq list and dtaara list do.  Returns how long the reading took in
+ * seconds, or -1 if something failed.  The next ipctest_cleanup removes
+ * them.
+ */
+static double
+listing_held(int n)
+{
+	struct exitpt_dtaq_info	 qi;
+	struct exitpt_dtaara_info ai;
+	struct exitpt_dtaara	*d;
+	struct exitpt_dtaq	*q;
+	char			 name[32], rel[40], path[PATH_MAX];
+	uint32_t		 pid1 = 1;
+	double			 t0, el = 0;
+	int			 i, fd, bad = 0;
+
+	for (i = 0; i < 2 * n; i++) {
+		snprintf(name, sizeof(name), "held%d", i);
+		if ((i < n ? exitpt_dtaq_create(name, EXITPT_DTAQ_FIFO, 8, 0,
+		    2, 0, 0666) : exitpt_dtaara_create(name,
+		    EXITPT_DTAARA_CHAR, 8, 0, NULL, 0, 0666)) != 0)
+			return (-1);
+		snprintf(rel, sizeof(rel), "obj/%s", name);
+		ipctest_path(path, sizeof(path), rel);
+		if ((fd = open(path, O_WRONLY)) == -1 ||
+		    pwrite(fd, &pid1, sizeof(pid1), 72) != sizeof(pid1))
+			return (-1);
+		close(fd);
+	}
+	for (i = 0; i < 2 * n; i++) {
+		snprintf(name, sizeof(name), "held%d", i);
+		t0 = ipctest_now();
+		if (i < n) {
+			if (exitpt_dtaq_open(name, &q) != 0)
+				return (-1);
+			bad += exitpt_dtaq_info(q, &qi) != 0;
+			exitpt_dtaq_close(q);
+		} else {
+			if (exitpt_dtaara_open(name, &d) != 0)
+				return (-1);
+			bad += exitpt_dtaara_info(d, &ai) != 0;
+			exitpt_dtaara_close(d);
+		}
+		el += ipctest_now() - t0;
+	}
+	return (bad == 0 ? el : -1);
+}
+
+/* reason_count, and how long it took in seconds. */
+static int
+reason_timed(double *el)
+{
+	double	t0 = ipctest_now();
+	int	rv;
+
+	rv = reason_count();
+	*el = ipctest_now() - t0;
+	return (rv);
 }
 
 /*
@@ -318,18 +533,18 @@ test_forged_holders(void)
 static void
 test_blocking_check(void)
 {
-	char	dir[PATH_MAX], path[PATH_MAX + 16], damage[4096];
-	double	t0, el;
-	pid_t	cutter;
-	int	n = 12, i, rv, bad = 0, fd;
+	struct ipcobj_proc	hp;
+	char			dir[PATH_MAX], path[PATH_MAX + 16];
+	char			damage[4096];
+	double			t0, el;
+	pid_t			cutter, leaser, holder;
+	int			n = 12, i, rv, bad = 0, fd;
 
 	ipctest_cleanup();
 	ipcdir_init();
 	is_int(ipctest_as_nobody(nobody_zero_tables, &n), 0,
 	    "nobody makes 12 mode-000 tables");
-	t0 = ipctest_now();
-	rv = reason_count();
-	el = ipctest_now() - t0;
+	rv = reason_timed(&el);
 	is_int(rv, 0, "mode_000_tables_veto_nothing");
 	ok(el < 0.5, "mode_000_tables_cost_no_wait (%.3f s for 12)", el);
 	is_int(critical_damaged(damage, sizeof(damage)), 12,
@@ -367,6 +582,41 @@ test_blocking_check(void)
 	is_int(bad, 0, "truncation_during_check_never_faults_nor_fails "
 	    "(300 Checks while cut and grown)");
 	ok(el < 10, "and each Check stays short (%.3f s for 300)", el);
+
+	ipctest_cleanup();
+	ipcdir_init();
+	is_int(ipctest_as_nobody(nobody_enter_leave, NULL), 0,
+	    "nobody has a table");
+	leaser = ipctest_spawn(nobody_lease_table, NULL, 1);
+	rv = reason_timed(&el);
+	is_int(rv, 0, "leased_table_vetoes_nothing");
+	ok(el < 0.5, "leased_table_costs_no_wait (%.3f s)", el);
+	is_int(critical_damaged(damage, sizeof(damage)), 1,
+	    "and it is reported");
+	ok(strstr(damage, "critical section table of uid 65534: ") != NULL,
+	    "leased_table_is_named_in_the_report: %s", damage);
+	ipctest_reap(leaser);
+
+	/*
+	 * 64 tables full of sections of one process: each slot used to cost
+	 * three reads of /proc, seconds of exitd's event loop at each Check.
+	 */
+	ipctest_cleanup();
+	ipcdir_init();
+	holder = ipctest_spawn(nobody_enter, "real", 1);
+	if (ipcproc_get(holder, &hp) != 0)
+		tap_bail("holder identity");
+	is_int(ipctest_as_nobody(nobody_full_tables, &hp), 0,
+	    "nobody fills 64 tables with sections of one process");
+	t0 = ipctest_now();
+	rv = reason_count();
+	critical_damaged(damage, sizeof(damage));
+	el = ipctest_now() - t0;
+	is_int(rv, 64 * 1024, "each counts, as a live process of nobody's holds it");
+	ok(el < 1.5, "full_tables_of_one_process_cost_check_little "
+	    "(%.3f s for the holders and the damage)", el);
+	ipctest_reap(holder);
+	is_int(reason_count(), 0, "and none counts once it ends");
 }
 
 /*
@@ -470,9 +720,8 @@ test_untimed_waits(void)
 	t0 = ipctest_now();
 	rv = exitpt_dtaq_send(q, NULL, 0, "x", 1, EXITPT_WAIT_NOWAIT);
 	el = ipctest_now() - t0;
-	ok(rv == EXITPT_E_FULL || rv == EXITPT_E_TIMEOUT,
-	    "send_with_wait_0_on_a_held_lock_answers (%s)",
-	    exitpt_strerror(rv));
+	is_int(rv, EXITPT_E_TIMEOUT,
+	    "send_with_wait_0_on_a_held_lock_times_out_never_says_full");
 	ok(el < 0.5, "at once (%.3f s)", el);
 	t0 = ipctest_now();
 	rv = exitpt_dtaq_peek(q, EXITPT_DTAQ_PEEK_ALL, EXITPT_DTAQ_ANY, NULL,
@@ -480,6 +729,9 @@ test_untimed_waits(void)
 	el = ipctest_now() - t0;
 	is_int(rv, 1, "peek_reads_past_a_held_lock");
 	ok(el < 0.5, "promptly (%.3f s)", el);
+	el = listing_held(20);
+	ok(el >= 0 && el < 0.5, "listing_20_objects_whose_locks_are_held_"
+	    "never_waits_for_them (%.3f s)", el);
 	t0 = ipctest_now();
 	rv = exitpt_dtaq_send(q, NULL, 0, "x", 1, 0.6);
 	el = ipctest_now() - t0;
@@ -500,6 +752,51 @@ test_untimed_waits(void)
 	    "interrupt_of_a_target_keeping_its_lock_times_out");
 	ok(el >= 0.99 && el < 2, "after its wait (%.3f s)", el);
 	ipctest_reap(pid);
+
+	/*
+	 * A target whose mailbox names no service thread, and that never
+	 * answers: waiting for it to exit used to take 2 s whatever the
+	 * caller's wait.
+	 */
+	pid = ipctest_spawn(nobody_hide_service, NULL, 1);
+	t0 = ipctest_now();
+	rv = exitpt_jobitp_call(pid, "hang", "", 0, 0.3, NULL, 0, NULL, NULL);
+	el = ipctest_now() - t0;
+	ok(rv == EXITPT_E_NOT_ENABLED || rv == EXITPT_E_TIMEOUT,
+	    "interrupt_of_a_target_naming_no_service_thread_fails (%s)",
+	    exitpt_strerror(rv));
+	ok(el < 0.6, "interrupt_wait_honoured_when_the_service_is_gone "
+	    "(%.3f s for a wait of 0.3 s)", el);
+	ipctest_reap(pid);
+}
+
+/*
+ * Case 2 for object locks: an entry of nobody's own table counts only if
+ * a live process of nobody's holds it.  An entry forged as a claim of no
+ * process (pid 0) looked like an entry being changed, which every lock of
+ * every user, on every object, waited out for its whole wait time.
+ */
+static void
+test_forged_lock_entries(void)
+{
+	struct exitpt_objlock_list	*l;
+
+	ipctest_cleanup();
+	ipcdir_init();
+	is_int(ipctest_as_nobody(nobody_lock_once, NULL), 0,
+	    "nobody has a lock table");
+	is_int(forge_lock_entry(0, LOCK_PENDING, 0, "ORDERS"), 0,
+	    "nobody forges a claim of pid 0");
+	is_int(exitpt_objlock_lock("ORDERS", EXITPT_LOCK_EXCL, 0), 0,
+	    "lock_entry_of_no_process_blocks_nothing");
+	exitpt_objlock_unlock("ORDERS", EXITPT_LOCK_EXCL);
+	exitpt_objlock_list_get(&l);
+	ok(exitpt_objlock_list_count(l) == 0 &&
+	    exitpt_objlock_list_damaged(l) == 1,
+	    "and lock list reports it as damaged: %s",
+	    exitpt_objlock_list_damaged(l) > 0 ?
+	    exitpt_objlock_list_damage(l, 0) : "nothing");
+	exitpt_objlock_list_free(l);
 }
 
 /*
@@ -560,6 +857,7 @@ main(void)
 	test_blocking_check();
 	test_unchecked_fields();
 	test_untimed_waits();
+	test_forged_lock_entries();
 	test_read_is_write();
 	return (tap_done());
 }

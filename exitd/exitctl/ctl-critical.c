@@ -26,6 +26,16 @@
 
 #include "exitctl.h"
 
+/*
+ * What the child of ctl_critical_run says when it could not take what
+ * the command must hold: the error, and what exitpt_ipc_detail() said of
+ * it there (which object or directory, and what is wrong with it).
+ */
+struct ctl_took {
+	int	error;
+	char	detail[256];
+};
+
 /* What the child of ctl_critical_hold enters. */
 struct ctl_critical_take {
 	const char	*name;
@@ -64,9 +74,10 @@ int
 ctl_critical_run(const char *cmd, char **argv, ctl_take_cb take, void *arg,
     int *took)
 {
-	ssize_t	n;
-	pid_t	pid, parent = getpid();
-	int	p[2], status, err, error = 0;
+	struct ctl_took	t;
+	ssize_t		n;
+	pid_t		pid, parent = getpid();
+	int		p[2], status, err;
 
 	*took = 0;
 	fflush(stdout);
@@ -83,8 +94,10 @@ ctl_critical_run(const char *cmd, char **argv, ctl_take_cb take, void *arg,
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
 		    getppid() != parent)
 			_exit(70);
-		if (take != NULL && (error = take(arg)) != 0) {
-			if (write(p[1], &error, sizeof(error)) != sizeof(error))
+		if (take != NULL && (t.error = take(arg)) != 0) {
+			snprintf(t.detail, sizeof(t.detail), "%s",
+			    exitpt_ipc_detail());
+			if (write(p[1], &t, sizeof(t)) != sizeof(t))
 				_exit(70);
 			_exit(0);
 		}
@@ -98,11 +111,16 @@ ctl_critical_run(const char *cmd, char **argv, ctl_take_cb take, void *arg,
 		_exit(err == ENOENT ? 127 : 126);
 	}
 	close(p[1]);
-	while ((n = read(p[0], &error, sizeof(error))) == -1 && errno == EINTR)
+	while ((n = read(p[0], &t, sizeof(t))) == -1 && errno == EINTR)
 		;
 	close(p[0]);
-	if (n == (ssize_t)sizeof(error))
-		*took = error;
+	if (n == (ssize_t)sizeof(t) && t.error != 0) {
+		*took = t.error;
+		/* For ctl_fail, as if this process had found it. */
+		t.detail[sizeof(t.detail) - 1] = '\0';
+		if (t.detail[0] != '\0')
+			ipcobj_damaged("%s", t.detail);
+	}
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR)
 			return (ctl_fail(cmd, -errno, "waitpid"));
@@ -244,12 +262,18 @@ ctl_critical_pending(int argc, char **argv)
 	if (argc == 2 && driver_operation_parse(argv[1], &op) != 0)
 		return (ctl_usage_error("critical", "operation id must be "
 		    "1 to 16 hex digits, not '%s'", argv[1]));
-	rv = ctl_require_admin("critical", "setting the pending flag");
-	if (rv != 0)
-		return (rv);
 	if (strcmp(argv[0], "on") != 0)
 		op = 0;
-	if ((error = critical_set_pending(op)) != 0)
+	/*
+	 * The flag is a file of root's, exitd's (a private instance's: of
+	 * the user who made it); the admin group drives exitd, not it.
+	 */
+	if ((error = critical_set_pending(op)) == -EACCES) {
+		fprintf(stderr, "exitctl: critical: setting the pending flag "
+		    "requires root (the owner of the runtime directory)\n");
+		return (DRIVER_EXIT_NOPERM);
+	}
+	if (error != 0)
 		return (ctl_fail("critical", error, "cannot set the pending "
 		    "flag"));
 	return (DRIVER_EXIT_OK);

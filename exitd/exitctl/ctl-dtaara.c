@@ -123,7 +123,8 @@ ctl_dtaara_create(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char			*value = NULL, *type = NULL, *cmd;
-	long long			 length = -1, decimals = -1, mode;
+	long long			 length = -1, decimals = -1;
+	mode_t				 mode;
 	int				 ch, rv, t;
 
 	cmd = "dtaara create";
@@ -147,11 +148,8 @@ ctl_dtaara_create(int argc, char **argv)
 			value = optarg;
 			break;
 		case 'm':
-			if (optarg[0] != '0' || strspn(optarg, "01234567") !=
-			    strlen(optarg) || (mode = strtol(optarg, NULL, 8))
-			    > 0666 || (mode & 0111) != 0)
-				return (ctl_usage_error(cmd, "--mode must be "
-				    "octal, at most 0666, not '%s'", optarg));
+			if ((rv = ctl_mode_parse(cmd, optarg, &mode)) != 0)
+				return (rv);
 			break;
 		default:
 			return (ctl_usage_error(cmd, "bad option"));
@@ -198,14 +196,14 @@ ctl_dtaara_create(int argc, char **argv)
 	}
 	rv = exitpt_dtaara_create(argv[0], t, (size_t)length,
 	    (unsigned int)decimals, value, value != NULL ? strlen(value) : 0,
-	    (mode_t)mode);
+	    mode);
 	if (rv == EXITPT_E_TOO_LONG)
 		return (ctl_fail(cmd, rv, "--value is %zu bytes, the data area "
 		    "%lld", strlen(value), length));
 	if (rv == EXITPT_E_DECIMAL)
 		return (ctl_fail(cmd, rv, "--value '%s' does not fit *DEC "
 		    "(%lld %lld)", value, length, decimals));
-	if (rv == EXITPT_E_VALUE && t == EXITPT_DTAARA_LGL)
+	if (rv == EXITPT_E_VALUE && t == EXITPT_DTAARA_LGL && value != NULL)
 		return (ctl_fail(cmd, rv, "*LGL value must be 0 or 1, not "
 		    "'%s'", value));
 	if (rv != 0)
@@ -241,7 +239,7 @@ ctl_dtaara_show(int argc, char **argv)
 	};
 	struct exitpt_dtaara		*d;
 	const char			*cmd = "dtaara show";
-	char				 value[EXITPT_DTAARA_CHAR_MAX + 1];
+	char				 value[EXITPT_DTAARA_CHAR_MAX + 1], *text;
 	long long			 start = 0, length = 0;
 	size_t				 len;
 	int				 ch, rv;
@@ -287,8 +285,11 @@ ctl_dtaara_show(int argc, char **argv)
 		    argv[0]));
 	if (rv != 0)
 		return (ctl_dtaara_fail(cmd, rv, argv[0]));
-	fwrite(value, 1, len, stdout);
-	putchar('\n');
+	/* Another user's value must not drive the terminal: escaped. */
+	if ((text = ctl_dtaq_encode(value, len, 0)) == NULL)
+		return (ctl_fail(cmd, -ENOMEM, "'%s'", argv[0]));
+	printf("%s\n", text);
+	free(text);
 	return (DRIVER_EXIT_OK);
 }
 

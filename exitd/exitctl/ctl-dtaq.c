@@ -52,7 +52,6 @@ static int	ctl_dtaq_size(const char *, const char *, long long, long long,
 static int	ctl_dtaq_decode(const char *, int, unsigned char *, size_t,
 		    size_t *);
 static size_t	ctl_dtaq_utf8(const unsigned char *, size_t);
-static char	*ctl_dtaq_encode(const void *, size_t, int);
 static int	ctl_dtaq_key(const char *, struct exitpt_dtaq *,
 		    struct ctl_dtaq_args *);
 static int	ctl_dtaq_open(const char *, const char *,
@@ -157,9 +156,10 @@ ctl_dtaq_utf8(const unsigned char *p, size_t len)
 /*
  * Encode bytes for output: hex, or text with backslash escapes (for
  * control characters, backslash and bytes that are not UTF-8) so that an
- * entry always stays on one line.  Returns a malloc'd string.
+ * entry always stays on one line and cannot drive a terminal.  Returns a
+ * malloc'd string, or NULL.  dtaara show uses it too.
  */
-static char *
+char *
 ctl_dtaq_encode(const void *data, size_t len, int hex)
 {
 	static const char	 digits[] = "0123456789abcdef";
@@ -356,8 +356,7 @@ ctl_dtaq_create(int argc, char **argv)
 	};
 	size_t				 max_length = 256, key_length = 0;
 	size_t				 capacity = 1000;
-	long				 mode = EXITPT_IPC_MODE_DEFAULT;
-	char				*end;
+	mode_t				 mode = EXITPT_IPC_MODE_DEFAULT;
 	int				 ch, rv, error, type = EXITPT_DTAQ_FIFO;
 	int				 flags = 0;
 
@@ -394,13 +393,9 @@ ctl_dtaq_create(int argc, char **argv)
 			flags |= EXITPT_DTAQ_SENDER_INFO;
 			break;
 		case 'm':
-			errno = 0;
-			mode = strtol(optarg, &end, 8);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    mode < 0 || (mode & ~0666) != 0)
-				return (ctl_usage_error("dtaq", "create: mode "
-				    "must be octal within 0666, not '%s'",
-				    optarg));
+			if ((rv = ctl_mode_parse("dtaq create", optarg,
+			    &mode)) != 0)
+				return (rv);
 			break;
 		default:
 			return (ctl_usage_error("dtaq", "create: bad option"));
@@ -416,7 +411,7 @@ ctl_dtaq_create(int argc, char **argv)
 		return (ctl_usage_error("dtaq", "create: --key-length is only "
 		    "for keyed queues"));
 	error = exitpt_dtaq_create(argv[optind], type, max_length, key_length,
-	    capacity, flags, (mode_t)mode);
+	    capacity, flags, mode);
 	if (error == -EEXIST) {
 		ctl_fail("create", 0, "data queue '%s' already exists",
 		    argv[optind]);

@@ -257,6 +257,32 @@ ctl_noopt(const char *cmd, int argc, char **argv)
 	return (0);
 }
 
+/*
+ * Parse the --mode of a new data queue or data area: octal permission
+ * bits within 0666, and write only where read is given too (a writer
+ * must read to keep an object consistent, so the library refuses it).
+ * Returns 0, or the usage exit status after saying what is wrong.
+ */
+int
+ctl_mode_parse(const char *cmd, const char *text, mode_t *mode)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(text, &end, 8);
+	if (*text == '\0' || *end != '\0' || errno != 0 || v < 0 ||
+	    (v & ~0666L) != 0)
+		return (ctl_usage_error(cmd, "--mode must be octal within "
+		    "0666, not '%s'", text));
+	if ((v & 0222 & ~((v & 0444) >> 1)) != 0)
+		return (ctl_usage_error(cmd, "--mode %s gives write without "
+		    "read, which cannot be honoured: a writer must read",
+		    text));
+	*mode = (mode_t)v;
+	return (0);
+}
+
 /* Connect to exitd, with a clear message naming the socket when not. */
 int
 ctl_open(const char *cmd, struct exitpt_client **cp)

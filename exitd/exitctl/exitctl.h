@@ -32,6 +32,7 @@ int	ctl_require_admin(const char *, const char *);
 int	ctl_json_print(json_t *);
 int	ctl_getopt(int, char **, const struct option *);
 int	ctl_noopt(const char *, int, char **);
+int	ctl_mode_parse(const char *, const char *, mode_t *);
 int	ctl_open(const char *, struct exitpt_client **);
 int	ctl_time(int64_t, char *, size_t);
 
@@ -60,6 +61,7 @@ int		 ctl_lock(int, char **);
 
 /* data queues: ctl-dtaq.c */
 int	ctl_dtaq(int, char **);
+char	*ctl_dtaq_encode(const void *, size_t, int);
 
 /* data areas: ctl-dtaara.c */
 int	ctl_dtaara(int, char **);
