@@ -164,6 +164,7 @@ struct contain_cg *contain_cg_get(void);
 void		 contain_cg_put(struct contain_cg *);
 void		 contain_cg_drop(struct contain_cg *);
 void		 contain_trim(void);
+int		 contain_cg_killed(const struct contain_cg *);
 int		 contain_cg_fd(const struct contain_cg *);
 const char	*contain_cg_name(const struct contain_cg *);
 int		 contain_cg_procs(struct contain_cg *);

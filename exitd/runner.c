@@ -321,6 +321,19 @@ runner_idle(void)
 		contain_trim();
 	if (runner_cg != NULL)
 		contain_cg_unwatch(runner_cg);
+	/*
+	 * After a cgroup.kill, children can no longer be cloned into the
+	 * programs' cgroup (contain.c): a fresh one for the next batch.
+	 */
+	if (runner_cg != NULL && contain_cg_killed(runner_cg)) {
+		if (contain_cg_populated(runner_cg) != 0)
+			contain_cg_drop(runner_cg);
+		else
+			contain_cg_put(runner_cg);
+		if ((runner_cg = contain_cg_get()) == NULL)
+			log_warnx("runner: no cgroup for the programs any "
+			    "more; exitd is their subreaper only");
+	}
 	malloc_trim(0);
 }
 
