@@ -100,8 +100,9 @@ int		 xasprintf(char **, const char *, ...)
 struct runner_proc {
 	pid_t		 pid;		/* the program; its process group */
 	pid_t		 sid;		/* its session */
-	uint64_t	 start;		/* its /proc starttime in ticks, or
-					   the tick after; 0: not known */
+	uint64_t	 start;		/* its /proc starttime in ticks is
+					   at least this; 0: not known */
+	uint64_t	 start_max;	/* and at most this */
 	const char	*cgroup;	/* below exitd's cgroup, or NULL */
 };
 
