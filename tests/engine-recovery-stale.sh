@@ -38,7 +38,7 @@ crash() {
 for mode in subreaper cgroup cgroup-per-run; do
 	crash $mode
 	if [ $mode != subreaper ] && ! cgroups_in_use; then
-		kill -KILL "$slow" 2>/dev/null
+		kill -KILL -- "-$slow" 2>/dev/null
 		for i in 1 2 3 4 5 6 7; do ok 0 "# SKIP no cgroup v2 exitd may use here"; done
 		continue
 	fi
@@ -111,7 +111,8 @@ fi
 # when that process leads a process group of the same session, as a
 # reused pid would: its start time tells them apart.
 crash subreaper
-kill -KILL "$slow" 2>/dev/null
+# (its whole process group: the sleep it started too)
+kill -KILL -- "-$slow" 2>/dev/null
 gone "$slow"
 python3 -c 'import os; os.setpgid(0, 0); os.execvp("sleep", ["sleep", "300"])' &
 other=$!
