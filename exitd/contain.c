@@ -11,7 +11,11 @@
  * of it at once.  Creating and removing a cgroup costs more than starting
  * a program, so emptied cgroups are kept in a pool and reused: as many as
  * the busiest moment of the last batch of starts needed (the next phase
- * of an operation needs as many), all removed when exitd stops.
+ * of an operation needs as many), all removed when exitd stops.  A
+ * cgroup that had cgroup.kill is never cloned into again, nor reused:
+ * some kernels (6.x, whose fork path compares the kill sequence of the
+ * parent's cgroup with the target's) kill every child cloned into it
+ * with CLONE_INTO_CGROUP at birth.
  *
  * Except with a cgroup per run, exitd is also a child subreaper: a
  * descendant whose parent dies is re-parented to exitd instead of init,
@@ -52,6 +56,7 @@ struct contain_cg {
 	int			 wd;		/* inotify watch, or -1 */
 	void			(*cb)(void *);	/* populated changed */
 	void			*arg;
+	int			 killed;	/* had cgroup.kill */
 };
 TAILQ_HEAD(contain_cgs, contain_cg);
 
@@ -453,13 +458,20 @@ contain_cg_destroy(struct contain_cg *cg)
 	free(cg);
 }
 
-/* Give back the cgroup of a run that has nothing left: for reuse. */
+/*
+ * Give back the cgroup of a run that has nothing left: for reuse, unless
+ * it had cgroup.kill (see above), in which case it is removed.
+ */
 void
 contain_cg_put(struct contain_cg *cg)
 {
 	contain_cg_unwatch(cg);
 	TAILQ_REMOVE(&contain_busy, cg, entry);
 	contain_nbusy--;
+	if (cg->killed) {
+		contain_cg_destroy(cg);
+		return;
+	}
 	TAILQ_INSERT_HEAD(&contain_pool, cg, entry);
 	contain_npool++;
 }
@@ -501,6 +513,16 @@ contain_cg_drop(struct contain_cg *cg)
 	close(cg->eventsfd);
 	close(cg->dirfd);
 	free(cg);
+}
+
+/*
+ * Whether the cgroup had cgroup.kill: a child must then move itself in
+ * (contain_cg_procs) rather than be cloned into it.
+ */
+int
+contain_cg_killed(const struct contain_cg *cg)
+{
+	return (cg->killed);
 }
 
 /* The cgroup's directory descriptor, for clone3's CLONE_INTO_CGROUP. */
@@ -552,9 +574,11 @@ contain_cg_signal(struct contain_cg *cg, int sig)
 	int	 fd, pidfd, n = 0, ok;
 	ssize_t	 len;
 
-	if (sig == SIGKILL)
+	if (sig == SIGKILL) {
+		cg->killed = 1;
 		return (contain_write(cg->dirfd, "cgroup.kill", "1") == 0 ? 1 :
 		    -errno);
+	}
 	if ((fd = openat(cg->dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC)) ==
 	    -1 || (fp = fdopen(fd, "r")) == NULL) {
 		if (fd != -1)

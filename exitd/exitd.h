@@ -100,8 +100,9 @@ int		 xasprintf(char **, const char *, ...)
 struct runner_proc {
 	pid_t		 pid;		/* the program; its process group */
 	pid_t		 sid;		/* its session */
-	uint64_t	 start;		/* its /proc starttime in ticks, or
-					   the tick after; 0: not known */
+	uint64_t	 start;		/* its /proc starttime in ticks is
+					   at least this; 0: not known */
+	uint64_t	 start_max;	/* and at most this */
 	const char	*cgroup;	/* below exitd's cgroup, or NULL */
 };
 
@@ -164,6 +165,7 @@ struct contain_cg *contain_cg_get(void);
 void		 contain_cg_put(struct contain_cg *);
 void		 contain_cg_drop(struct contain_cg *);
 void		 contain_trim(void);
+int		 contain_cg_killed(const struct contain_cg *);
 int		 contain_cg_fd(const struct contain_cg *);
 const char	*contain_cg_name(const struct contain_cg *);
 int		 contain_cg_procs(struct contain_cg *);

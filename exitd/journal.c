@@ -40,6 +40,8 @@ static char			 journal_refusal[PROTO_REASON_MAX];
 /* Records of the current operation that could not be written. */
 static char			 journal_loss[PROTO_REASON_MAX];
 static unsigned int		 journal_lost;
+/* The file ends in part of a record that could not be cut off. */
+static int			 journal_torn;
 
 static const char *journal_phase_names[PHASE_NKINDS] = {
 	"none", "check", "prepare", "cancel", "complete"
@@ -355,6 +357,24 @@ journal_begin(struct journal_line *l, const struct engine_event *ev,
 	journal_put_str(l, "event", event);
 }
 
+/*
+ * A write failed after n bytes of a record went in (a full disk): cut
+ * them off, or, if that fails too, have the next record start on a line
+ * of its own, so that the part written never swallows the next record.
+ */
+static void
+journal_cut(size_t n)
+{
+	struct stat	st;
+
+	if (n == 0)
+		return;
+	if (fstat(journal_fd, &st) == 0 && (size_t)st.st_size >= n &&
+	    ftruncate(journal_fd, st.st_size - (off_t)n) == 0)
+		return;
+	journal_torn = 1;
+}
+
 /* End a record and append it as a line with a single write. */
 static void
 journal_write(struct journal_line *l)
@@ -362,6 +382,8 @@ journal_write(struct journal_line *l)
 	size_t	off = 0;
 	ssize_t	n;
 
+	if (journal_torn && write(journal_fd, "\n", 1) == 1)
+		journal_torn = 0;
 	journal_raw(l, "}\n", 2);
 	while (off < l->len) {
 		if ((n = write(journal_fd, l->buf + off, l->len - off)) ==
@@ -369,6 +391,7 @@ journal_write(struct journal_line *l)
 			if (errno == EINTR)
 				continue;
 			journal_failed(errno);
+			journal_cut(off);
 			break;
 		}
 		off += (size_t)n;

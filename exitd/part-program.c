@@ -143,7 +143,7 @@ program_start(struct call *c)
 	struct exitpt_bmgf0200	 p;
 	struct exitpt_amgf0100	 a;
 	struct runner_proc	 rp;
-	char			 process[128];
+	char			 process[160];
 	int			 phase = call_phase(c);
 
 	memset(&spec, 0, sizeof(spec));
@@ -200,9 +200,10 @@ program_start(struct call *c)
 			    "\"cgroup\":\"%s\"}", (long)rp.pid, rp.cgroup);
 		else
 			snprintf(process, sizeof(process), "{\"pid\":%ld,"
-			    "\"pgid\":%ld,\"sid\":%ld,\"start\":%llu}",
-			    (long)rp.pid, (long)rp.pid, (long)rp.sid,
-			    (unsigned long long)rp.start);
+			    "\"pgid\":%ld,\"sid\":%ld,\"start\":%llu,"
+			    "\"start_max\":%llu}", (long)rp.pid, (long)rp.pid,
+			    (long)rp.sid, (unsigned long long)rp.start,
+			    (unsigned long long)rp.start_max);
 		call_set_process(c, process);
 	}
 }
@@ -223,6 +224,13 @@ program_end_stale(struct part *p, json_t *process, char *how, size_t len)
 	if (json_is_integer(v = json_object_get(process, "start")) &&
 	    json_integer_value(v) > 0)
 		rp.start = (uint64_t)json_integer_value(v);
+	if (json_is_integer(v = json_object_get(process, "start_max")) &&
+	    json_integer_value(v) >= (json_int_t)rp.start)
+		rp.start_max = (uint64_t)json_integer_value(v);
+	else if (rp.start > 0) {
+		/* An earlier exitd's record: the tick after the clone. */
+		rp.start_max = rp.start--;
+	}
 	rp.cgroup = json_string_value(json_object_get(process, "cgroup"));
 	runner_end_stale(&rp, how, len);
 }

@@ -69,7 +69,8 @@ struct runner_job {
 	enum runner_state	 state;
 	pid_t			 pid;		/* also its process group */
 	pid_t			 sid;		/* its session (no cgroup) */
-	uint64_t		 pstart;	/* its start time (no cgroup) */
+	uint64_t		 pstart;	/* its start time (no cgroup): */
+	uint64_t		 pstart_max;	/* between these ticks */
 	struct contain_cg	*cg;		/* its cgroup, or NULL */
 	int			 infofd;	/* Check: answers, read back */
 	int			 child_stage;	/* SPAWN_STAGE_* */
@@ -321,6 +322,19 @@ runner_idle(void)
 		contain_trim();
 	if (runner_cg != NULL)
 		contain_cg_unwatch(runner_cg);
+	/*
+	 * After a cgroup.kill, children can no longer be cloned into the
+	 * programs' cgroup (contain.c): a fresh one for the next batch.
+	 */
+	if (runner_cg != NULL && contain_cg_killed(runner_cg)) {
+		if (contain_cg_populated(runner_cg) != 0)
+			contain_cg_drop(runner_cg);
+		else
+			contain_cg_put(runner_cg);
+		if ((runner_cg = contain_cg_get()) == NULL)
+			log_warnx("runner: no cgroup for the programs any "
+			    "more; exitd is their subreaper only");
+	}
 	malloc_trim(0);
 }
 
@@ -1169,7 +1183,17 @@ runner_start(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 	req.gid = u->gid;
 	req.groups = u->groups;
 	req.ngroups = u->ngroups;
+	/*
+	 * Without a cgroup, a restarted exitd finds what is left of the
+	 * program by its process group, session and start time.  The
+	 * kernel gives the start time during the clone, which returns only
+	 * once the child has exec'd (that can take long: a busy machine, a
+	 * cold disk), so it lies between the ticks before and after; no
+	 * need to read /proc.
+	 */
+	job->pstart = runner_ticks();
 	pid = spawn_start(&req, job->cg != NULL ? job->cg : runner_cg);
+	job->pstart_max = runner_ticks();
 	error = errno;
 	free(env);
 	close(outw);
@@ -1193,16 +1217,8 @@ runner_start(const struct runner_spec *spec, runner_done_cb cb, void *arg)
 	job->child_stage = req.stage;
 	job->child_errno = req.error;
 	job->state = RUNNER_RUNNING;
-	/*
-	 * Without a cgroup, a restarted exitd finds what is left of the
-	 * program by its process group, session and start time.  The clone
-	 * has just returned, so the start time the kernel gave it is now,
-	 * or the tick before: no need to read /proc.
-	 */
-	if (job->cg == NULL) {
+	if (job->cg == NULL)
 		job->sid = runner_sid;
-		job->pstart = runner_ticks();
-	}
 	LIST_INSERT_HEAD(&runner_hash[(unsigned int)pid % RUNNER_NHASH], job,
 	    hash);
 	runner_nmains++;
@@ -1258,7 +1274,8 @@ runner_proc(const struct runner_job *job, struct runner_proc *rp)
 		return (-1);
 	rp->pid = job->pid;
 	rp->sid = job->sid;
-	rp->start = job->pstart;
+	rp->start = job->cg == NULL ? job->pstart : 0;
+	rp->start_max = job->cg == NULL ? job->pstart_max : 0;
 	rp->cgroup = job->cg != NULL ? contain_cg_name(job->cg) :
 	    runner_cg != NULL ? contain_cg_name(runner_cg) : NULL;
 	return (0);
@@ -1277,8 +1294,8 @@ runner_alive(const struct procstat *p)
  * After a restart, before any phase runs: end what is left of a program
  * a previous exitd started (rp as runner_proc gave it then).  Its cgroup
  * was ended when exitd started (contain.c).  Without one: if a process
- * holds the program's pid now, it must have the program's start time
- * (the tick recorded, or the one before), or the pid was reused and
+ * holds the program's pid now, its start time must lie between the
+ * ticks recorded around the program's clone, or the pid was reused and
  * nothing is touched; with the program alive, or its pid free while
  * members of its process group remain (which keeps the group's id from
  * being reused), the group's members in its session get SIGTERM, then
@@ -1311,13 +1328,13 @@ runner_end_stale(const struct runner_proc *rp, char *how, size_t len)
 		snprintf(how, len, "not known (pid %ld)", (long)rp->pid);
 		return;
 	}
-	if (contain_stat(rp->pid, &main) == 0 && (main.start > rp->start ||
-	    main.start + 1 < rp->start)) {
+	if (contain_stat(rp->pid, &main) == 0 && (main.start < rp->start ||
+	    main.start > rp->start_max)) {
 		snprintf(how, len, "it had already ended (pid %ld now names "
 		    "another process)", (long)rp->pid);
 		return;
 	}
-	if (contain_group(rp->pid, rp->sid, rp->start - 1, &procs, &n) != 0 ||
+	if (contain_group(rp->pid, rp->sid, rp->start, &procs, &n) != 0 ||
 	    n == 0) {
 		snprintf(how, len, "it had already ended (pid %ld)",
 		    (long)rp->pid);

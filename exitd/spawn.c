@@ -277,7 +277,8 @@ spawn_start(struct spawn_req *req, struct contain_cg *cg)
 	req->error = 0;
 	req->procsfd = -1;
 	if (cg != NULL) {
-		if (spawn_clone3)
+		/* See contain.c: never clone into a cgroup that was killed. */
+		if (spawn_clone3 && !contain_cg_killed(cg))
 			cgroupfd = contain_cg_fd(cg);
 		else if ((req->procsfd = contain_cg_procs(cg)) == -1)
 			return (-1);

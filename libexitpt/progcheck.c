@@ -215,6 +215,31 @@ progcheck_splice(int linkfd, char *rest, size_t size)
 	return (0);
 }
 
+/*
+ * Open for real, with flags, the object an O_PATH descriptor (*fdp, of
+ * status st) holds, if it is a regular file or a directory: through
+ * /proc/self/fd, so that it is that very object.  Anything else keeps its
+ * O_PATH descriptor, to be refused by the caller: opening a device node
+ * as root can act by itself (a watchdog starts, a tape rewinds), whoever
+ * put it or a link to it on the path.  Returns 0 or -errno (*fdp closed
+ * and -1).
+ */
+static int
+progcheck_reopen(int *fdp, const struct stat *st, int flags)
+{
+	char	proc[64];
+	int	fd, error;
+
+	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
+		return (0);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", *fdp);
+	fd = open(proc, flags | O_NOCTTY | O_CLOEXEC);
+	error = fd == -1 ? -errno : 0;
+	close(*fdp);
+	*fdp = fd;
+	return (error);
+}
+
 /* Open "/" and check it as the first directory of every walk. */
 static int
 progcheck_root(uid_t run_as, const char *label, char *why, size_t len)
@@ -270,7 +295,7 @@ progcheck_walk_chain(const char *path, uid_t run_as, int flags,
     size_t wsize, char *why, size_t len, struct progcheck_chain *chain)
 {
 	char		 rest[2 * PATH_MAX], *name, *slash;
-	int		 dirfd, fd, error = 0, links = 0, last, oflags;
+	int		 dirfd, fd, error = 0, links = 0, last;
 
 	*fdp = -1;
 	if (path[0] != '/') {
@@ -309,12 +334,8 @@ progcheck_walk_chain(const char *path, uid_t run_as, int flags,
 			    slash != NULL ? strlen(slash + 1) + 1 : 1);
 			continue;
 		}
-		oflags = last && flags != -1 ? flags | O_NOCTTY : O_PATH;
-		fd = openat(dirfd, name, oflags | O_NOFOLLOW | O_CLOEXEC);
-		/* O_NOFOLLOW on a symbolic link fails: look at it instead. */
-		if (fd == -1 && errno == ELOOP && oflags != O_PATH)
-			fd = openat(dirfd, name, O_PATH | O_NOFOLLOW |
-			    O_CLOEXEC);
+		/* Looked at first: see progcheck_reopen. */
+		fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd == -1 || fstat(fd, st) == -1) {
 			error = -errno;
 			progcheck_append(walked, wsize, name);
@@ -367,6 +388,11 @@ progcheck_walk_chain(const char *path, uid_t run_as, int flags,
 			continue;
 		}
 		progcheck_append(walked, wsize, name);
+		if (last && flags != -1 && (error = progcheck_reopen(&fd, st,
+		    flags)) != 0) {
+			snprintf(why, len, "%s: %s", walked, strerror(-error));
+			break;
+		}
 		if (last) {
 			progcheck_keep(chain, dirfd);
 			*fdp = fd;
@@ -398,9 +424,11 @@ progcheck_walk_chain(const char *path, uid_t run_as, int flags,
  * Walk an absolute path from "/": every directory on the way and every
  * symbolic link followed must be owned by root or run_as, and no
  * directory may be writable by anyone else.  The last component is opened
- * with flags (plus O_NOFOLLOW and O_CLOEXEC; O_PATH when flags is -1) and
- * returned in *fdp with its status in *st, unchecked; walked receives the
- * path it was reached by, for messages.  Follows Linux path resolution.
+ * with flags (plus O_CLOEXEC; O_PATH when flags is -1, or when it is
+ * neither a regular file nor a directory, which is never opened for
+ * real) and returned in *fdp with its status in *st, unchecked; walked
+ * receives the path it was reached by, for messages.  Follows Linux path
+ * resolution.
  * Returns 0 or -errno with why (len bytes).
  */
 int
@@ -538,10 +566,17 @@ progcheck_cached(struct progcheck_cache *cache, const char *path,
 		}
 		d->run_as = run_as;
 	}
+	/*
+	 * Only a regular file is opened here (see progcheck_reopen); only
+	 * root could put a device node in its place before the open.
+	 */
+	if (fstatat(d->chain.fd[d->chain.n - 1], name, st,
+	    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st->st_mode))
+		return (-EAGAIN);	/* a link, missing or odd: walk it */
 	fd = openat(d->chain.fd[d->chain.n - 1], name, flags | O_NOCTTY |
 	    O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
-		return (-EAGAIN);	/* a link, or missing: walk it */
+		return (-EAGAIN);
 	if (fstat(fd, st) == -1) {
 		close(fd);
 		return (-EAGAIN);

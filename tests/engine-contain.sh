@@ -81,8 +81,21 @@ ok "$([ $((t1 - t0)) -ge 4900 ] && [ $((t1 - t0)) -lt 15000 ]; echo $?)" \
     "SIGKILL came after the 5 s grace ($((t1 - t0)) ms)"
 like "$(cat "$exitd_log")" "still there 5 s after SIGTERM, sending SIGKILL" \
     "exitd logs the SIGKILL"
-"$EXITCTL" cancel >/dev/null
 rm -f "$T/stubborn"
+
+# What was killed leaves nothing behind that kills the next programs (a
+# cgroup that had cgroup.kill kills whatever is cloned into it on some
+# kernels): the Cancel of the same operation and the next operation's
+# Check run their programs to the end.
+run "$EXITCTL" cancel
+is "$status" 2 "cancel after a stubborn leftover ran"
+unlike "$out" "signaled 9" "programs_started_after_a_kill_are_not_killed"
+escapes 2-cancel "cancel after a kill"
+rm -f "$T"/*.pid
+run "$EXITCTL" check --validate
+is "$status" 0 "the next check runs"
+unlike "$out" "signaled 9" "the_next_operation_runs_its_programs_after_a_kill"
+escapes 1 "the next check"
 
 stop_exitd
 is $? 0 "exitd stops cleanly"

@@ -144,5 +144,33 @@ ok "$([ $((allowed + refused)) -ge 40 ]; echo $?)" "40 checks while the link is 
 is "$(cat "$T/swap/ran" 2>/dev/null | grep -c bad)" 0 "symlink_swap_loop_never_runs_the_unchecked_program"
 is "$(cat "$T/swap/ran" 2>/dev/null | grep -c good)" "$allowed" \
     "each start allowed by the check ran the program checked"
+"$EXITCTL" remove QIBM_QWC_SUSPEND 1
+
+# --- what is not a regular file is refused without being opened: root
+# opening a device node can act by itself (a watchdog starts, a tape
+# rewinds).  A FIFO stands in for the device, reached through a link of
+# the run-as user's; a writer waiting in open(2) on it tells whether
+# anything opened it.
+mkdir "$T/dev" "$T/nob"
+mkfifo "$T/dev/node"
+chown nobody "$T/nob"
+runuser -u nobody -- ln -s "$T/dev/node" "$T/nob/prog"
+"$EXITCTL" add QIBM_QWC_SUSPEND "$T/nob/prog" --number 1 --user nobody >/dev/null 2>&1
+"$EXITCTL" add QIBM_QWC_SUSPEND "$T/dev/node" --number 2 >/dev/null 2>&1
+sh -c 'exec 3>"$1"; echo opened >"$2"' sh "$T/dev/node" "$T/node-opened" &
+writer=$!
+stop_writer() { kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null; return 0; }
+at_exit stop_writer
+waits_for_reader() { [ "$(cat "/proc/$writer/wchan" 2>/dev/null)" = wait_for_partner ]; }
+wait_until waits_for_reader
+start_exitd
+run "$EXITCTL" check --validate
+like "$(answer 1)" "refused" "a link to a special file is refused"
+like "$(answer 2)" "refused" "a special file registered as a program is refused"
+run "$EXITCTL" list QIBM_QWC_SUSPEND
+like "$out" "not a regular file" "the listing says it is not a regular file"
+stop_exitd
+ok "$([ ! -e "$T/node-opened" ]; echo $?)" "special_file_named_as_a_program_is_never_opened"
+stop_writer
 
 done_testing

@@ -38,7 +38,7 @@ crash() {
 for mode in subreaper cgroup cgroup-per-run; do
 	crash $mode
 	if [ $mode != subreaper ] && ! cgroups_in_use; then
-		kill -KILL "$slow" 2>/dev/null
+		kill -KILL -- "-$slow" 2>/dev/null
 		for i in 1 2 3 4 5 6 7; do ok 0 "# SKIP no cgroup v2 exitd may use here"; done
 		continue
 	fi
@@ -59,11 +59,60 @@ for mode in subreaper cgroup cgroup-per-run; do
 	stop_exitd
 done
 
+# A program whose start took a while (strace delays its exec by 50 ms, as
+# a cold disk or a busy machine would, and exitd's clone returns only once
+# the child has exec'd): the start time the kernel gave it, at the clone,
+# is still within what the journal says, so the next exitd ends it.  (It
+# used to journal the tick after the clone returned, give or take one,
+# and took the program for a reused pid.)
+if strace -qq -o /dev/null -e trace=execve -e inject=execve:delay_enter=1000 \
+    true 2>/dev/null; then
+	real_exitd=$EXITD
+	EXITD=$T/exitd-slow-exec
+	printf '#!/bin/sh\nexec strace -f -qq -o /dev/null -e trace=execve,execveat -e inject=execveat:delay_enter=50000 "%s" "$@"\n' \
+	    "$real_exitd" >"$EXITD"
+	chmod 755 "$EXITD"
+	tracer=
+	stop_tracer() { [ -n "$tracer" ] && kill "$tracer" 2>/dev/null; return 0; }
+	at_exit stop_tracer
+	echo "containment subreaper" >"$EXITPT_CONFIG"
+	rm -f "$T/order" "$T/slow.pid"
+	start_exitd
+	tracer=$exitd_pid
+	"$EXITCTL" check >/dev/null
+	"$EXITCTL" prepare >/dev/null 2>&1 &
+	prep=$!
+	wait_file "$T/slow.pid"
+	slow=$(cat "$T/slow.pid")
+	# strace stays until the end: it still traces the program.
+	kill -KILL "$(pgrep -P "$tracer" -x exitd)"
+	wait $prep
+	exitd_pid=
+	EXITD=$real_exitd
+	alive "$slow"
+	ok $? "slow start: the Prepare program outlives the SIGKILLed exitd"
+	start_exitd
+	gone "$slow"
+	ok $? "program_whose_exec_took_long_is_still_ended_after_a_restart"
+	like "$(tail -n 20 "$EXITPT_STATE_DIR/journal")" '"event":"stale-ended".*"how":"ended by SIGTERM \(process group' \
+	    "slow start: the journal says it was ended by SIGTERM"
+	run "$EXITCTL" cancel
+	is "$(tr '\n' ' ' <"$T/order")" "prepare-running prepare-ended-by-SIGTERM cancel " \
+	    "slow start: cancel reaches the program only after its prepare ended"
+	stop_exitd
+	stop_tracer
+	wait "$tracer" 2>/dev/null
+	tracer=
+else
+	for i in 1 2 3 4; do ok 0 "# SKIP strace cannot delay a system call here"; done
+fi
+
 # A journalled pid that now names another process is left alone, even
 # when that process leads a process group of the same session, as a
 # reused pid would: its start time tells them apart.
 crash subreaper
-kill -KILL "$slow" 2>/dev/null
+# (its whole process group: the sleep it started too)
+kill -KILL -- "-$slow" 2>/dev/null
 gone "$slow"
 python3 -c 'import os; os.setpgid(0, 0); os.execvp("sleep", ["sleep", "300"])' &
 other=$!

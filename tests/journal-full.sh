@@ -60,6 +60,26 @@ is "$(calls p '^4')" 60 "every resume program got complete (the system has resum
 like "$err" "warning: journal $T/small/state/journal: No space left on device; [0-9]+ records of this operation could not be written" \
     "journal_write_failure_mid_operation_is_reported_to_the_driver"
 like "$(cat "$exitd_log")" "records of this operation could not be written" "and to the log"
+
+# The record that hit the full disk was cut short: it must not swallow the
+# next one.  With space again, an operation starts, exitd dies, and the
+# next exitd still finds that operation in the journal.
 rm -f "$T/small/fill"
+run "$EXITCTL" check
+is "$status" 0 "with space again, the next operation starts"
+bad=$(python3 -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1], errors="replace"):
+    try:
+        json.loads(line)
+    except ValueError:
+        n += 1
+print(n)' "$EXITPT_STATE_DIR/journal")
+is "$bad" 0 "a_record_cut_by_a_full_disk_leaves_no_torn_line_in_the_journal"
+kill_exitd
+start_exitd
+run "$EXITCTL" cancel
+is "$status" 2 "the_operation_after_a_cut_record_is_recovered_after_a_crash"
 stop_exitd
 done_testing
