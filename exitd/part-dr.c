@@ -141,7 +141,8 @@ static int	 dr_read_at(int, const char *, char *, size_t);
 static int	 dr_interested(const struct dr_proc *, char *, size_t);
 static void	 dr_fresh_cb(evutil_socket_t, short, void *);
 static int	 dr_mask_has(const char *, const char *, int);
-static int	 dr_thread_waits(int, const char *);
+static int	 dr_thread_waits(const struct dr_proc *, int, const char *,
+		     int *);
 static int	 dr_page_new(struct proto_dr_page **);
 
 const struct part_ops part_dr_ops = {
@@ -300,25 +301,45 @@ dr_read_at(int dirfd, const char *name, char *buf, size_t len)
 
 /*
  * Whether a thread (its /proc/PID/task/TID/syscall under taskfd) sits in
- * sigtimedwait(), which sigwait(3) and sigwaitinfo(2) use: the kernel
- * unblocks the awaited signals for the wait, so such a thread shows them
- * unblocked.
+ * sigtimedwait(), which sigwait(3) and sigwaitinfo(2) use, for a set that
+ * holds d's signal.  The kernel unblocks the awaited signals for the
+ * wait, so such a thread shows them unblocked, whatever it waits for: a
+ * thread that waits for SIGTERM only, its SIGRECONFIG neither blocked nor
+ * caught, would die of it.  The set is therefore read where the call's
+ * first argument points, in the process's memory (*memfd: its
+ * /proc/PID/mem, opened on first need and closed by the caller); what
+ * cannot be read counts as not waiting.
  */
 static int
-dr_thread_waits(int taskfd, const char *tid)
+dr_thread_waits(const struct dr_proc *d, int taskfd, const char *tid,
+    int *memfd)
 {
-	char	path[48], buf[256];
-	long	nr;
+	unsigned long		set[64 / (CHAR_BIT * sizeof(unsigned long))];
+	unsigned long long	addr;
+	char			path[48], buf[256];
+	unsigned int		bit = (unsigned int)d->signo - 1;
+	long			nr;
 
 	snprintf(path, sizeof(path), "%.20s/syscall", tid);
 	if (dr_read_at(taskfd, path, buf, sizeof(buf)) != 0 ||
-	    sscanf(buf, "%ld", &nr) != 1)
+	    sscanf(buf, "%ld 0x%llx", &nr, &addr) != 2)
 		return (0);
 #ifdef SYS_rt_sigtimedwait_time64
-	if (nr == SYS_rt_sigtimedwait_time64)
-		return (1);
+	if (nr != SYS_rt_sigtimedwait && nr != SYS_rt_sigtimedwait_time64)
+		return (0);
+#else
+	if (nr != SYS_rt_sigtimedwait)
+		return (0);
 #endif
-	return (nr == SYS_rt_sigtimedwait);
+	if (bit >= 64 || addr > (unsigned long long)INT64_MAX)
+		return (0);
+	if (*memfd == -1 && (*memfd = openat(d->procfd, "mem", O_RDONLY |
+	    O_CLOEXEC)) == -1)
+		return (0);
+	if (pread(*memfd, set, sizeof(set), (off_t)addr) != sizeof(set))
+		return (0);
+	return ((set[bit / (CHAR_BIT * sizeof(set[0]))] >>
+	    (bit % (CHAR_BIT * sizeof(set[0])))) & 1);
 }
 
 /*
@@ -327,8 +348,8 @@ dr_thread_waits(int taskfd, const char *tid)
  * sigwait() (HTX's pattern), so that no thread takes the default action.
  * On Linux an uncaught real-time signal ends a process, and exec resets
  * caught signals, so this is asked at the moment of sending.  A thread in
- * sigwait() is taken to wait for SIGRECONFIG: /proc does not say which
- * signals it awaits.  Returns 1, 0 with why saying what was found, or
+ * sigwait() counts only if the set it awaits holds SIGRECONFIG (see
+ * dr_thread_waits).  Returns 1, 0 with why saying what was found, or
  * -ESRCH when the process has ended.  Everything is read through the
  * process's own /proc directory, which a reused pid cannot take over.
  */
@@ -339,7 +360,7 @@ dr_interested(const struct dr_proc *d, char *why, size_t len)
 	struct dirent	*de;
 	char		 buf[4096], path[48];
 	ssize_t		 n;
-	int		 taskfd, caught, ignored, blocked, error;
+	int		 taskfd, memfd = -1, caught, ignored, blocked, error;
 
 	/* Read from offset 0, a /proc file is rendered afresh. */
 	if ((n = pread(d->statusfd, buf, sizeof(buf) - 1, 0)) <= 0) {
@@ -377,17 +398,22 @@ dr_interested(const struct dr_proc *d, char *why, size_t len)
 		if (dr_read_at(taskfd, path, buf, sizeof(buf)) != 0)
 			continue;
 		blocked = dr_mask_has(buf, "SigBlk:", d->signo);
-		if (blocked != 1 && !dr_thread_waits(taskfd, de->d_name)) {
+		if (blocked != 1 && !dr_thread_waits(d, taskfd, de->d_name,
+		    &memfd)) {
 			/* de lives in dir: say why before closing it. */
 			snprintf(why, len, "it does not catch SIGRECONFIG, and "
 			    "thread %.20s neither blocks nor awaits it",
 			    de->d_name);
 			closedir(dir);
+			if (memfd != -1)
+				close(memfd);
 			return (0);
 		}
 		n++;
 	}
 	closedir(dir);
+	if (memfd != -1)
+		close(memfd);
 	if (n == 0) {
 		snprintf(why, len, "it has no threads left");
 		return (-ESRCH);

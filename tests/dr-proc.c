@@ -11,6 +11,9 @@
  *	htx		DR_EVENT_FAIL then DR_RECONFIG_DONE in post (HTX)
  *	silent		queries but never acknowledges
  *	nohandler	links the library, installs no handler
+ *	waitother	installs no handler either; its only thread waits in
+ *			sigwait() for SIGHUP and SIGTERM (a plain daemon's
+ *			loop): SIGRECONFIG would end it
  *	exec		acknowledges check, then executes sleep(1) keeping
  *			every descriptor, its registration included
  *	fork		handler, and a forked child that keeps the handler
@@ -288,7 +291,7 @@ main(int argc, char **argv)
 	dr_info_t	 info;
 	char		 line[64];
 	size_t		 n = 0;
-	int		 rc, fd;
+	int		 rc, fd, sig;
 
 	if (argc < 2)
 		return (64);
@@ -311,6 +314,11 @@ main(int argc, char **argv)
 		sem_init(&worker_sem, 0, 0);
 		pthread_create(&tid, NULL, worker_thread, NULL);
 		signal(SIGRECONFIG, worker_handler);
+	} else if (strcmp(mode, "waitother") == 0) {
+		sigemptyset(&set);
+		sigaddset(&set, SIGHUP);
+		sigaddset(&set, SIGTERM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
 	} else if (strcmp(mode, "nohandler") != 0)
 		signal(SIGRECONFIG, sig_handler);
 	if (strcmp(mode, "fork") == 0 && fork() == 0) {
@@ -331,6 +339,10 @@ main(int argc, char **argv)
 			close(3);
 	}
 
+	while (!done && strcmp(mode, "waitother") == 0) {
+		if (sigwait(&set, &sig) == 0 && sig == SIGTERM)
+			done = 1;
+	}
 	while (!done) {
 		pause();
 		if (checked && strcmp(mode, "exec") == 0) {

@@ -173,6 +173,18 @@ echo "dr-timeout 10" >"$EXITPT_CONFIG"
 kill -HUP "$exitd_pid"
 wait_log 2 "configuration reloaded"
 
+# --- a thread in sigwait() for other signals does not take SIGRECONFIG:
+# the kernel shows the signals a thread awaits as unblocked, and
+# SIGRECONFIG, neither caught nor blocked, would end the process
+dr other waitother
+run "$EXITCTL" check --validate
+is "$status" 0 "a validation with a process that waits for other signals"
+unlike "$out" "pid $(pid other) " \
+    "sigwait_for_other_signals_is_not_waiting_for_SIGRECONFIG"
+alive "$(pid other)"
+ok $? "and the process survives"
+stop other
+
 # --- exec: no longer signalled (checked when sending)
 dr ex exec
 run "$EXITCTL" check
