@@ -670,7 +670,7 @@ control_dispatch(struct control_peer *p, const struct proto_hdr *h,
 		if (h->length != sizeof(ack))
 			break;
 		memcpy(&ack, payload, sizeof(ack));
-		dr_ack_peer(p->pid, &ack);
+		dr_ack_peer(p->pid, p->uid, &ack);
 		return;
 	}
 	control_refused(p, "sent a malformed message (type %u, %u bytes); "

@@ -319,7 +319,7 @@ struct proto_dr_register;
 struct proto_dr_ack;
 void		 dr_adopt(int, uid_t, gid_t, pid_t,
 		     const struct proto_dr_register *);
-void		 dr_ack_peer(pid_t, const struct proto_dr_ack *);
+void		 dr_ack_peer(pid_t, uid_t, const struct proto_dr_ack *);
 
 /*
  * part-voter.c: D-Bus voters; dbus-service.c registers them.  Timeouts

@@ -144,6 +144,7 @@ static int	 dr_mask_has(const char *, const char *, int);
 static int	 dr_thread_waits(const struct dr_proc *, int, const char *,
 		     int *);
 static int	 dr_page_new(struct proto_dr_page **);
+static int	 dr_uid_may(int, uid_t);
 
 const struct part_ops part_dr_ops = {
 	.kind = EXITPT_PARTICIPANT_DR,
@@ -752,12 +753,39 @@ dr_read_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
+ * Whether a client of uid may act for the process whose /proc status
+ * statusfd reads: root, or the process's real, effective or saved user
+ * id.  SO_PEERCRED's pid names the process that connected; once that
+ * process has ended, its pid may be another's, whom the connection must
+ * not register nor answer for.
+ */
+static int
+dr_uid_may(int statusfd, uid_t uid)
+{
+	unsigned long	 ruid, euid, suid;
+	const char	*p;
+	char		 buf[4096];
+	ssize_t		 n;
+
+	if (uid == 0)
+		return (1);
+	if ((n = pread(statusfd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return (0);
+	buf[n] = '\0';
+	if ((p = strstr(buf, "\nUid:")) == NULL ||
+	    sscanf(p + 5, "%lu %lu %lu", &ruid, &euid, &suid) != 3)
+		return (0);
+	return (uid == ruid || uid == euid || uid == suid);
+}
+
+/*
  * An acknowledgement that came on a connection of its own (the process
- * closed its registration descriptor): the kernel's pid names it, and the
- * pid must still be the registered process.
+ * closed its registration descriptor): the kernel's pid names it, the
+ * pid must still be the registered process, and the connection its
+ * user's.
  */
 void
-dr_ack_peer(pid_t pid, const struct proto_dr_ack *ack)
+dr_ack_peer(pid_t pid, uid_t uid, const struct proto_dr_ack *ack)
 {
 	struct dr_proc	*d;
 	uint64_t	 start;
@@ -766,6 +794,11 @@ dr_ack_peer(pid_t pid, const struct proto_dr_ack *ack)
 	    NULL) {
 		log_debug("dr: acknowledgement from unregistered pid %ld "
 		    "dropped", (long)pid);
+		return;
+	}
+	if (uid != d->uid && !dr_uid_may(d->statusfd, uid)) {
+		log_debug("dr: acknowledgement for pid %ld from uid %ld, not "
+		    "its user, dropped", (long)pid, (long)uid);
 		return;
 	}
 	dr_ack(d, ack);
@@ -903,7 +936,8 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 	/*
 	 * Open the process's /proc directory first and read the start time
 	 * through it: the descriptor then stays with that process, so a pid
-	 * reused later is never read nor signalled in its place.
+	 * reused later is never read nor signalled in its place.  A pid
+	 * reused before, by another user's process, is refused by its user.
 	 */
 	snprintf(path, sizeof(path), "/proc/%ld", (long)pid);
 	if (m->abi != PROTO_DR_ABI)
@@ -915,6 +949,8 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 	    start != m->start_time || (statusfd = openat(procfd, "status",
 	    O_RDONLY | O_CLOEXEC)) == -1)
 		error = -ESRCH;
+	else if (!dr_uid_may(statusfd, uid))
+		error = EXITPT_E_AUTH;
 	if (error == 0) {
 		TAILQ_FOREACH(d, &dr_procs, entry) {
 			if (d->uid == uid)
