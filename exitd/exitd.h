@@ -558,6 +558,8 @@ int		 journal_recover(struct engine_op *);
 /* control.c: a front end, and an observer for its status waiters */
 int		 control_listen(struct event_base *, const char *,
 		     struct config *);
+void		 control_refused_by(uid_t, pid_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
 void		 control_shutdown(void);
 
 /*

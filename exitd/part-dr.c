@@ -743,9 +743,9 @@ dr_read_cb(evutil_socket_t fd, short events, void *arg)
 	memcpy(&ack, d->in + sizeof(h), sizeof(ack));
 	if (h.version != PROTO_VERSION || h.type != PROTO_DR_ACK ||
 	    h.length != sizeof(ack)) {
-		log_warnx("dr: pid %ld: unexpected message (version %u, type "
-		    "%u, %u bytes); dropping its registration", (long)d->pid,
-		    h.version, h.type, h.length);
+		control_refused_by(d->uid, d->pid, "sent an unexpected dr "
+		    "message (version %u, type %u, %u bytes); dropping its "
+		    "registration", h.version, h.type, h.length);
 		dr_close(d, "it sent an unexpected message");
 		return;
 	}
@@ -960,8 +960,8 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 			error = EXITPT_E_LIMIT;
 	}
 	if (error != 0) {
-		log_warnx("dr: registration of pid %ld (uid %ld) refused: %s",
-		    (long)pid, (long)uid, exitpt_strerror(error));
+		control_refused_by(uid, pid, "dr registration of pid %ld "
+		    "refused: %s", (long)pid, exitpt_strerror(error));
 		dr_reply(fd, error, -1);
 		if (statusfd != -1)
 			close(statusfd);

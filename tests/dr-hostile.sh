@@ -81,7 +81,7 @@ wait_grep "$T/victim.out" 1 '^ready'
 say "register $victim"
 unlike "$(tail -1 "$T/squat.out")" "^registered 0$" \
     "registering_another_users_process_through_a_reused_pid_is_refused"
-like "$(cat "$exitd_log")" "registration of pid $victim \\(uid [0-9]+\\) refused" \
+like "$(cat "$exitd_log")" "dr registration of pid $victim refused: not authorized" \
     "and exitd says so"
 run "$EXITCTL" check --validate
 is "$status" 0 "a validation"
