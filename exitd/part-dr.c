@@ -998,6 +998,9 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 	if ((n = readlinkat(procfd, "exe", d->exe, sizeof(d->exe) - 1)) <= 0)
 		n = snprintf(d->exe, sizeof(d->exe), "?");
 	d->exe[n] = '\0';
+	/* Both are the process's choice, and reach logs and listings. */
+	text_unctrl(d->comm);
+	text_unctrl(d->exe);
 	for (i = 0; i < dr_nrestored; i++) {
 		r = &dr_restored[i];
 		if (r->suspend && r->pid == pid && r->start == start)

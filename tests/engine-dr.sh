@@ -185,6 +185,22 @@ alive "$(pid other)"
 ok $? "and the process survives"
 stop other
 
+# --- a process's name is its user's choice: a command name with a
+# terminal escape (from a symbolic link's name) reaches no listing raw
+esc=$(printf '\033')
+ln -s "$DRPROC" "$T/dr${esc}[2Jproc"
+rm -f "$T/esc.ready"
+mkfifo "$T/esc.ready"
+"$T/dr${esc}[2Jproc" handler >"$T/esc.out" 3>"$T/esc.ready" &
+read -r _ p <"$T/esc.ready"
+echo "$p" >"$T/esc.dpid"
+run "$EXITCTL" participants
+like "$out" "pid $(pid esc) dr \[2Jproc" "the process is listed"
+unlike "$out" "$esc" "dr_participant_names_lose_their_control_characters"
+run "$EXITCTL" participants --json
+unlike "$out" "u001[bB]" "in --json too"
+stop esc
+
 # --- exec: no longer signalled (checked when sending)
 dr ex exec
 run "$EXITCTL" check
