@@ -1083,15 +1083,16 @@ static void
 dr_list(part_list_cb cb, void *arg)
 {
 	struct dr_proc	*d;
-	char		 who[PROTO_WHO_MAX], why[128];
+	char		 who[PROTO_WHO_MAX], why[128], since[40];
 	int		 signalled;
 
 	TAILQ_FOREACH(d, &dr_procs, entry) {
 		dr_who(d, who, sizeof(who));
 		signalled = dr_interested(d, why, sizeof(why)) == 1;
+		log_time_iso((int64_t)d->since * 1000, since, sizeof(since));
 		cb(arg, EXITPT_PARTICIPANT_DR, who, d->pid,
-		    json_pack("{s:I, s:I, s:i, s:b, s:o}",
-		    "uid", (json_int_t)d->uid, "since", (json_int_t)d->since,
+		    json_pack("{s:I, s:s, s:i, s:b, s:o}",
+		    "uid", (json_int_t)d->uid, "since", since,
 		    "signal", d->signo, "signalled", signalled,
 		    "why", journal_string(signalled ? "" : why)));
 	}

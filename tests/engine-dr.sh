@@ -199,6 +199,9 @@ like "$out" "pid $(pid esc) dr \[2Jproc" "the process is listed"
 unlike "$out" "$esc" "dr_participant_names_lose_their_control_characters"
 run "$EXITCTL" participants --json
 unlike "$out" "u001[bB]" "in --json too"
+printf '%s\n' "$out" >"$T/participants.json"
+is "$(python3 "$top_srcdir/tests/json-conventions.py" "$T/participants.json" doc 2>&1)" "" \
+    "participants --json with dr processes follows exitctl's output conventions"
 stop esc
 
 # --- exec: no longer signalled (checked when sending)
