@@ -17,8 +17,8 @@ if [ -z "${DR_HOSTILE_NS:-}" ]; then
 		echo "1..0 # SKIP cannot make a pid namespace (unshare --pid)"
 		exit 0
 	fi
-	DR_HOSTILE_NS=1 exec unshare --pid --fork --mount-proc \
-	    "${SHELL:-/bin/sh}" "$0" "$@"
+	DR_HOSTILE_NS=1 exec unshare --pid --fork --mount-proc /bin/sh "$0" \
+	    "$@"
 fi
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/exitd-lib.sh"
