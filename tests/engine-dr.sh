@@ -10,8 +10,7 @@
 # dr-veto; a process registers again when exitd restarts.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/exitd-lib.sh"
-
-DRPROC="$top_builddir/tests/dr-proc"
+. "$top_srcdir/tests/dr-lib.sh"
 
 # --- configuration: bad dr settings are refused with the reason
 for bad in "dr-timeout 0" "dr-timeout 901" "dr-timeout soon" \
@@ -28,41 +27,6 @@ done
 echo "dr-timeout 10" >"$EXITPT_CONFIG"
 start_exitd -v
 ok $? "exitd starts"
-
-# dr NAME MODE [-v]: start dr-proc in the background, its output in
-# $T/NAME.out and its pid in $T/NAME.dpid (not .pid: exitd-lib kills those
-# at exit, and a stopped process's pid may belong to another test by then);
-# returns once it is set up (the library registers it before main runs).
-dr() {
-	name=$1
-	shift
-	rm -f "$T/$name.ready"
-	mkfifo "$T/$name.ready"
-	"$DRPROC" "$@" >"$T/$name.out" 3>"$T/$name.ready" &
-	read -r _ p <"$T/$name.ready"
-	echo "$p" >"$T/$name.dpid"
-}
-pid() { cat "$T/$1.dpid"; }
-# out NAME: what the process printed so far.
-out() { cat "$T/$1.out"; }
-# wait_out NAME COUNT PATTERN: wait for COUNT lines of NAME's output
-# matching PATTERN: a process prints after acknowledging, which may be just
-# after exitd has gone on.
-wait_out() { wait_grep "$T/$1.out" "$2" "$3"; }
-# stop NAME: end a process and forget its pid.
-stop() {
-	kill -TERM "$(pid "$1")" 2>/dev/null
-	wait "$(pid "$1")" 2>/dev/null
-	rm -f "$T/$1.dpid"
-}
-# At exit, end the processes a failed check left running.
-dr_cleanup() {
-	for f in "$T"/*.dpid; do
-		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
-	done
-	return 0
-}
-at_exit dr_cleanup
 
 # --- the four shapes of AIX program, and one without a handler
 dr hnd handler
