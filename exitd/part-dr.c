@@ -38,7 +38,7 @@
 #include "protocol.h"
 
 #define DR_PROCS_MAX		4096	/* registrations in all */
-#define DR_PROCS_PER_UID	2048	/* registrations of one user */
+#define DR_PROCS_PER_UID	2048	/* of one user other than root */
 #define DR_FD_RESERVE		128	/* descriptors left for the rest */
 #define DR_FDS_PER_PROC		3	/* connection, /proc dir, status */
 #define DR_COMM_MAX		64
@@ -145,6 +145,7 @@ static int	 dr_thread_waits(const struct dr_proc *, int, const char *,
 		     int *);
 static int	 dr_page_new(struct proto_dr_page **);
 static int	 dr_uid_may(int, uid_t);
+static int	 dr_over_limit(uid_t);
 
 const struct part_ops part_dr_ops = {
 	.kind = EXITPT_PARTICIPANT_DR,
@@ -914,6 +915,33 @@ dr_page_new(struct proto_dr_page **pagep)
 }
 
 /*
+ * 1 if uid may not have one more registration.  A
+ * user other than root holds at most half of them (DR_PROCS_PER_UID at
+ * most), and users other than root together three quarters: no user can
+ * take every place and leave root's processes unregistered, never asked
+ * in a Check and unable to veto.
+ */
+static int
+dr_over_limit(uid_t uid)
+{
+	struct dr_proc	*d;
+	size_t		 peruid = 0, others = 0;
+
+	if (dr_nprocs >= dr_max)
+		return (1);
+	if (uid == 0)
+		return (0);
+	TAILQ_FOREACH(d, &dr_procs, entry) {
+		if (d->uid == uid)
+			peruid++;
+		if (d->uid != 0)
+			others++;
+	}
+	return (peruid >= DR_PROCS_PER_UID || peruid >= dr_max / 2 ||
+	    others >= dr_max - dr_max / 4);
+}
+
+/*
  * control.c hands over a connection that sent PROTO_DR_REGISTER: fd (ours
  * now), the peer's credentials from SO_PEERCRED, and the message.  The
  * process must be the one that connected (the start time it read of
@@ -929,7 +957,7 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 	struct dr_restored	*r;
 	uint64_t		 start;
 	ssize_t			 n;
-	size_t			 i, peruid = 0;
+	size_t			 i;
 	int			 pagefd, procfd = -1, statusfd = -1, error = 0;
 	char			 path[32];
 
@@ -951,14 +979,8 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 		error = -ESRCH;
 	else if (!dr_uid_may(statusfd, uid))
 		error = EXITPT_E_AUTH;
-	if (error == 0) {
-		TAILQ_FOREACH(d, &dr_procs, entry) {
-			if (d->uid == uid)
-				peruid++;
-		}
-		if (dr_nprocs >= dr_max || peruid >= DR_PROCS_PER_UID)
-			error = EXITPT_E_LIMIT;
-	}
+	if (error == 0 && dr_over_limit(uid))
+		error = EXITPT_E_LIMIT;
 	if (error != 0) {
 		control_refused_by(uid, pid, "dr registration of pid %ld "
 		    "refused: %s", (long)pid, exitpt_strerror(error));

@@ -3,7 +3,8 @@
 # exitd takes the peer's pid from SO_PEERCRED, which names the process that
 # connected.  Once that process has ended and its pid belongs to another
 # user's process, the connection must not register that process (exitd
-# would signal it: it never asked) nor acknowledge or veto for it.
+# would signal it: it never asked) nor acknowledge or veto for it.  And
+# one user's flood of registrations must leave room for root's processes.
 #
 # The pid is handed on on purpose: the test runs in a pid namespace of its
 # own (unshare) and sets ns_last_pid, so nothing else takes the pid.
@@ -112,5 +113,56 @@ like "$(cat "$T/check.out")" "pid $victim .*did not acknowledge check in time" \
     "acknowledging_for_another_users_process_through_a_reused_pid_is_dropped"
 kill -KILL "$victim"
 wait "$victim" 2>/dev/null
+stop_exitd
+
+# --- a flood of registrations from one user does not leave root's
+# processes out (never asked in a Check, unable to veto).  exitd's
+# descriptor limit makes its table small: 200 descriptors, 33 places.
+printf '#!/bin/sh\nulimit -n 200 && exec "%s" "$@"\n' "$EXITD" >"$T/exitd-200"
+chmod 755 "$T/exitd-200"
+EXITD="$T/exitd-200" start_exitd -v
+ok $? "exitd starts with 200 descriptors"
+: >"$T/flood.out"
+: >"$T/flood.pids"
+chmod 666 "$T/flood.out" "$T/flood.pids"
+flood_cleanup() {
+	for p in $(cat "$T/flood.pids" 2>/dev/null); do
+		kill -KILL "$p" 2>/dev/null
+	done
+	return 0
+}
+at_exit flood_cleanup
+as_user nobody env EXITPT_SOCKET="$EXITPT_SOCKET" sh -c '
+	i=0
+	while [ $i -lt 40 ]; do
+		"$1" nohandler >>"$2" 3>&- &
+		echo $! >>"$3"
+		i=$((i + 1))
+	done' sh "$DRPROC" "$T/flood.out" "$T/flood.pids"
+# Each says "query ..." once its library's first registration is over.
+wait_grep "$T/flood.out" 40 '^query '
+ok $? "nobody runs 40 dr_reconfig() processes"
+# Registered now (exitd's log would count a process whose registration
+# was answered too late for it, and that registered again, twice).
+run "$EXITCTL" participants --json
+n=$(printf '%s\n' "$out" | python3 -c 'import json, sys
+print(sum(1 for p in json.load(sys.stdin)
+    if p["kind"] == "dr" and p["details"]["uid"] == int(sys.argv[1])))' \
+    "$(id -u nobody)")
+ok $((n > 0 && n < 40 ? 0 : 1)) "of which exitd registers some ($n), not all"
+mkfifo "$T/root.ready"
+"$DRPROC" handler >"$T/root.out" 3>"$T/root.ready" &
+root=$!
+read -r _ _ <"$T/root.ready"
+wait_log 1 "dr: pid $root (dr-proc) uid 0 registered"
+ok $? "a_flood_of_registrations_from_one_user_leaves_a_place_for_root"
+run "$EXITCTL" check
+is "$status" 0 "a check"
+wait_grep "$T/root.out" 1 '^ack check DR_RECONFIG_DONE rc 0'
+ok $? "in which root's process is signalled"
+run "$EXITCTL" cancel
+kill -TERM "$root"
+wait "$root"
+flood_cleanup
 stop_exitd
 done_testing
