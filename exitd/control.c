@@ -100,6 +100,8 @@ static void	 control_participant_cb(void *, int, const char *, pid_t,
 		     json_t *);
 static void	 control_refused(const struct control_peer *, const char *,
 		     ...) __attribute__((format(printf, 2, 3)));
+static void	 control_vrefused(uid_t, pid_t, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
 static void	 control_refused_cb(evutil_socket_t, short, void *);
 
 /* Sum up the refusals a window did not log, and start a new window. */
@@ -119,14 +121,36 @@ control_refused_cb(evutil_socket_t fd, short events, void *arg)
 static void
 control_refused(const struct control_peer *p, const char *fmt, ...)
 {
+	va_list	ap;
+
+	va_start(ap, fmt);
+	control_vrefused(p->uid, p->pid, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Log that a client that came over the control socket, a dr_reconfig()
+ * registration now, was refused or dropped: within the same rate limit.
+ */
+void
+control_refused_by(uid_t uid, pid_t pid, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	control_vrefused(uid, pid, fmt, ap);
+	va_end(ap);
+}
+
+/* The rate limit of refusals (above), for the client uid, pid. */
+static void
+control_vrefused(uid_t uid, pid_t pid, const char *fmt, va_list ap)
+{
 	struct timespec	 now;
 	struct timeval	 tv;
 	char		 why[200];
-	va_list		 ap;
 
-	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (now.tv_sec - control_refused_log.start.tv_sec >=
 	    CONTROL_REFUSED_WINDOW && control_refused_log.dropped == 0) {
@@ -135,12 +159,12 @@ control_refused(const struct control_peer *p, const char *fmt, ...)
 	}
 	if (control_refused_log.logged < CONTROL_REFUSED_BURST) {
 		control_refused_log.logged++;
-		log_warnx("control: uid %ld (pid %ld) %s", (long)p->uid,
-		    (long)p->pid, why);
+		log_warnx("control: uid %ld (pid %ld) %s", (long)uid,
+		    (long)pid, why);
 		return;
 	}
 	snprintf(control_refused_log.last, sizeof(control_refused_log.last),
-	    "uid %ld (pid %ld) %s", (long)p->uid, (long)p->pid, why);
+	    "uid %ld (pid %ld) %s", (long)uid, (long)pid, why);
 	if (control_refused_log.dropped++ > 0)
 		return;
 	/* The first one not logged: sum them up when the window ends. */
@@ -670,7 +694,7 @@ control_dispatch(struct control_peer *p, const struct proto_hdr *h,
 		if (h->length != sizeof(ack))
 			break;
 		memcpy(&ack, payload, sizeof(ack));
-		dr_ack_peer(p->pid, &ack);
+		dr_ack_peer(p->pid, p->uid, &ack);
 		return;
 	}
 	control_refused(p, "sent a malformed message (type %u, %u bytes); "

@@ -321,7 +321,7 @@ struct proto_dr_register;
 struct proto_dr_ack;
 void		 dr_adopt(int, uid_t, gid_t, pid_t,
 		     const struct proto_dr_register *);
-void		 dr_ack_peer(pid_t, const struct proto_dr_ack *);
+void		 dr_ack_peer(pid_t, uid_t, const struct proto_dr_ack *);
 
 /*
  * part-voter.c: D-Bus voters; dbus-service.c registers them.  Timeouts
@@ -560,6 +560,8 @@ int		 journal_recover(struct engine_op *);
 /* control.c: a front end, and an observer for its status waiters */
 int		 control_listen(struct event_base *, const char *,
 		     struct config *);
+void		 control_refused_by(uid_t, pid_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
 void		 control_shutdown(void);
 
 /*

@@ -38,7 +38,7 @@
 #include "protocol.h"
 
 #define DR_PROCS_MAX		4096	/* registrations in all */
-#define DR_PROCS_PER_UID	2048	/* registrations of one user */
+#define DR_PROCS_PER_UID	2048	/* of one user other than root */
 #define DR_FD_RESERVE		128	/* descriptors left for the rest */
 #define DR_FDS_PER_PROC		3	/* connection, /proc dir, status */
 #define DR_COMM_MAX		64
@@ -141,8 +141,11 @@ static int	 dr_read_at(int, const char *, char *, size_t);
 static int	 dr_interested(const struct dr_proc *, char *, size_t);
 static void	 dr_fresh_cb(evutil_socket_t, short, void *);
 static int	 dr_mask_has(const char *, const char *, int);
-static int	 dr_thread_waits(int, const char *);
+static int	 dr_thread_waits(const struct dr_proc *, int, const char *,
+		     int *);
 static int	 dr_page_new(struct proto_dr_page **);
+static int	 dr_uid_may(int, uid_t);
+static int	 dr_over_limit(uid_t);
 
 const struct part_ops part_dr_ops = {
 	.kind = EXITPT_PARTICIPANT_DR,
@@ -300,25 +303,45 @@ dr_read_at(int dirfd, const char *name, char *buf, size_t len)
 
 /*
  * Whether a thread (its /proc/PID/task/TID/syscall under taskfd) sits in
- * sigtimedwait(), which sigwait(3) and sigwaitinfo(2) use: the kernel
- * unblocks the awaited signals for the wait, so such a thread shows them
- * unblocked.
+ * sigtimedwait(), which sigwait(3) and sigwaitinfo(2) use, for a set that
+ * holds d's signal.  The kernel unblocks the awaited signals for the
+ * wait, so such a thread shows them unblocked, whatever it waits for: a
+ * thread that waits for SIGTERM only, its SIGRECONFIG neither blocked nor
+ * caught, would die of it.  The set is therefore read where the call's
+ * first argument points, in the process's memory (*memfd: its
+ * /proc/PID/mem, opened on first need and closed by the caller); what
+ * cannot be read counts as not waiting.
  */
 static int
-dr_thread_waits(int taskfd, const char *tid)
+dr_thread_waits(const struct dr_proc *d, int taskfd, const char *tid,
+    int *memfd)
 {
-	char	path[48], buf[256];
-	long	nr;
+	unsigned long		set[64 / (CHAR_BIT * sizeof(unsigned long))];
+	unsigned long long	addr;
+	char			path[48], buf[256];
+	unsigned int		bit = (unsigned int)d->signo - 1;
+	long			nr;
 
 	snprintf(path, sizeof(path), "%.20s/syscall", tid);
 	if (dr_read_at(taskfd, path, buf, sizeof(buf)) != 0 ||
-	    sscanf(buf, "%ld", &nr) != 1)
+	    sscanf(buf, "%ld 0x%llx", &nr, &addr) != 2)
 		return (0);
 #ifdef SYS_rt_sigtimedwait_time64
-	if (nr == SYS_rt_sigtimedwait_time64)
-		return (1);
+	if (nr != SYS_rt_sigtimedwait && nr != SYS_rt_sigtimedwait_time64)
+		return (0);
+#else
+	if (nr != SYS_rt_sigtimedwait)
+		return (0);
 #endif
-	return (nr == SYS_rt_sigtimedwait);
+	if (bit >= 64 || addr > (unsigned long long)INT64_MAX)
+		return (0);
+	if (*memfd == -1 && (*memfd = openat(d->procfd, "mem", O_RDONLY |
+	    O_CLOEXEC)) == -1)
+		return (0);
+	if (pread(*memfd, set, sizeof(set), (off_t)addr) != sizeof(set))
+		return (0);
+	return ((set[bit / (CHAR_BIT * sizeof(set[0]))] >>
+	    (bit % (CHAR_BIT * sizeof(set[0])))) & 1);
 }
 
 /*
@@ -327,8 +350,8 @@ dr_thread_waits(int taskfd, const char *tid)
  * sigwait() (HTX's pattern), so that no thread takes the default action.
  * On Linux an uncaught real-time signal ends a process, and exec resets
  * caught signals, so this is asked at the moment of sending.  A thread in
- * sigwait() is taken to wait for SIGRECONFIG: /proc does not say which
- * signals it awaits.  Returns 1, 0 with why saying what was found, or
+ * sigwait() counts only if the set it awaits holds SIGRECONFIG (see
+ * dr_thread_waits).  Returns 1, 0 with why saying what was found, or
  * -ESRCH when the process has ended.  Everything is read through the
  * process's own /proc directory, which a reused pid cannot take over.
  */
@@ -339,7 +362,7 @@ dr_interested(const struct dr_proc *d, char *why, size_t len)
 	struct dirent	*de;
 	char		 buf[4096], path[48];
 	ssize_t		 n;
-	int		 taskfd, caught, ignored, blocked, error;
+	int		 taskfd, memfd = -1, caught, ignored, blocked, error;
 
 	/* Read from offset 0, a /proc file is rendered afresh. */
 	if ((n = pread(d->statusfd, buf, sizeof(buf) - 1, 0)) <= 0) {
@@ -377,17 +400,22 @@ dr_interested(const struct dr_proc *d, char *why, size_t len)
 		if (dr_read_at(taskfd, path, buf, sizeof(buf)) != 0)
 			continue;
 		blocked = dr_mask_has(buf, "SigBlk:", d->signo);
-		if (blocked != 1 && !dr_thread_waits(taskfd, de->d_name)) {
+		if (blocked != 1 && !dr_thread_waits(d, taskfd, de->d_name,
+		    &memfd)) {
 			/* de lives in dir: say why before closing it. */
 			snprintf(why, len, "it does not catch SIGRECONFIG, and "
 			    "thread %.20s neither blocks nor awaits it",
 			    de->d_name);
 			closedir(dir);
+			if (memfd != -1)
+				close(memfd);
 			return (0);
 		}
 		n++;
 	}
 	closedir(dir);
+	if (memfd != -1)
+		close(memfd);
 	if (n == 0) {
 		snprintf(why, len, "it has no threads left");
 		return (-ESRCH);
@@ -716,9 +744,9 @@ dr_read_cb(evutil_socket_t fd, short events, void *arg)
 	memcpy(&ack, d->in + sizeof(h), sizeof(ack));
 	if (h.version != PROTO_VERSION || h.type != PROTO_DR_ACK ||
 	    h.length != sizeof(ack)) {
-		log_warnx("dr: pid %ld: unexpected message (version %u, type "
-		    "%u, %u bytes); dropping its registration", (long)d->pid,
-		    h.version, h.type, h.length);
+		control_refused_by(d->uid, d->pid, "sent an unexpected dr "
+		    "message (version %u, type %u, %u bytes); dropping its "
+		    "registration", h.version, h.type, h.length);
 		dr_close(d, "it sent an unexpected message");
 		return;
 	}
@@ -726,12 +754,39 @@ dr_read_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
+ * Whether a client of uid may act for the process whose /proc status
+ * statusfd reads: root, or the process's real, effective or saved user
+ * id.  SO_PEERCRED's pid names the process that connected; once that
+ * process has ended, its pid may be another's, whom the connection must
+ * not register nor answer for.
+ */
+static int
+dr_uid_may(int statusfd, uid_t uid)
+{
+	unsigned long	 ruid, euid, suid;
+	const char	*p;
+	char		 buf[4096];
+	ssize_t		 n;
+
+	if (uid == 0)
+		return (1);
+	if ((n = pread(statusfd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return (0);
+	buf[n] = '\0';
+	if ((p = strstr(buf, "\nUid:")) == NULL ||
+	    sscanf(p + 5, "%lu %lu %lu", &ruid, &euid, &suid) != 3)
+		return (0);
+	return (uid == ruid || uid == euid || uid == suid);
+}
+
+/*
  * An acknowledgement that came on a connection of its own (the process
- * closed its registration descriptor): the kernel's pid names it, and the
- * pid must still be the registered process.
+ * closed its registration descriptor): the kernel's pid names it, the
+ * pid must still be the registered process, and the connection its
+ * user's.
  */
 void
-dr_ack_peer(pid_t pid, const struct proto_dr_ack *ack)
+dr_ack_peer(pid_t pid, uid_t uid, const struct proto_dr_ack *ack)
 {
 	struct dr_proc	*d;
 	uint64_t	 start;
@@ -740,6 +795,11 @@ dr_ack_peer(pid_t pid, const struct proto_dr_ack *ack)
 	    NULL) {
 		log_debug("dr: acknowledgement from unregistered pid %ld "
 		    "dropped", (long)pid);
+		return;
+	}
+	if (uid != d->uid && !dr_uid_may(d->statusfd, uid)) {
+		log_debug("dr: acknowledgement for pid %ld from uid %ld, not "
+		    "its user, dropped", (long)pid, (long)uid);
 		return;
 	}
 	dr_ack(d, ack);
@@ -855,6 +915,33 @@ dr_page_new(struct proto_dr_page **pagep)
 }
 
 /*
+ * 1 if uid may not have one more registration.  A
+ * user other than root holds at most half of them (DR_PROCS_PER_UID at
+ * most), and users other than root together three quarters: no user can
+ * take every place and leave root's processes unregistered, never asked
+ * in a Check and unable to veto.
+ */
+static int
+dr_over_limit(uid_t uid)
+{
+	struct dr_proc	*d;
+	size_t		 peruid = 0, others = 0;
+
+	if (dr_nprocs >= dr_max)
+		return (1);
+	if (uid == 0)
+		return (0);
+	TAILQ_FOREACH(d, &dr_procs, entry) {
+		if (d->uid == uid)
+			peruid++;
+		if (d->uid != 0)
+			others++;
+	}
+	return (peruid >= DR_PROCS_PER_UID || peruid >= dr_max / 2 ||
+	    others >= dr_max - dr_max / 4);
+}
+
+/*
  * control.c hands over a connection that sent PROTO_DR_REGISTER: fd (ours
  * now), the peer's credentials from SO_PEERCRED, and the message.  The
  * process must be the one that connected (the start time it read of
@@ -870,14 +957,15 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 	struct dr_restored	*r;
 	uint64_t		 start;
 	ssize_t			 n;
-	size_t			 i, peruid = 0;
+	size_t			 i;
 	int			 pagefd, procfd = -1, statusfd = -1, error = 0;
 	char			 path[32];
 
 	/*
 	 * Open the process's /proc directory first and read the start time
 	 * through it: the descriptor then stays with that process, so a pid
-	 * reused later is never read nor signalled in its place.
+	 * reused later is never read nor signalled in its place.  A pid
+	 * reused before, by another user's process, is refused by its user.
 	 */
 	snprintf(path, sizeof(path), "/proc/%ld", (long)pid);
 	if (m->abi != PROTO_DR_ABI)
@@ -889,17 +977,13 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 	    start != m->start_time || (statusfd = openat(procfd, "status",
 	    O_RDONLY | O_CLOEXEC)) == -1)
 		error = -ESRCH;
-	if (error == 0) {
-		TAILQ_FOREACH(d, &dr_procs, entry) {
-			if (d->uid == uid)
-				peruid++;
-		}
-		if (dr_nprocs >= dr_max || peruid >= DR_PROCS_PER_UID)
-			error = EXITPT_E_LIMIT;
-	}
+	else if (!dr_uid_may(statusfd, uid))
+		error = EXITPT_E_AUTH;
+	if (error == 0 && dr_over_limit(uid))
+		error = EXITPT_E_LIMIT;
 	if (error != 0) {
-		log_warnx("dr: registration of pid %ld (uid %ld) refused: %s",
-		    (long)pid, (long)uid, exitpt_strerror(error));
+		control_refused_by(uid, pid, "dr registration of pid %ld "
+		    "refused: %s", (long)pid, exitpt_strerror(error));
 		dr_reply(fd, error, -1);
 		if (statusfd != -1)
 			close(statusfd);
@@ -936,6 +1020,9 @@ dr_adopt(int fd, uid_t uid, gid_t gid, pid_t pid,
 	if ((n = readlinkat(procfd, "exe", d->exe, sizeof(d->exe) - 1)) <= 0)
 		n = snprintf(d->exe, sizeof(d->exe), "?");
 	d->exe[n] = '\0';
+	/* Both are the process's choice, and reach logs and listings. */
+	text_unctrl(d->comm);
+	text_unctrl(d->exe);
 	for (i = 0; i < dr_nrestored; i++) {
 		r = &dr_restored[i];
 		if (r->suspend && r->pid == pid && r->start == start)
@@ -1018,15 +1105,16 @@ static void
 dr_list(part_list_cb cb, void *arg)
 {
 	struct dr_proc	*d;
-	char		 who[PROTO_WHO_MAX], why[128];
+	char		 who[PROTO_WHO_MAX], why[128], since[40];
 	int		 signalled;
 
 	TAILQ_FOREACH(d, &dr_procs, entry) {
 		dr_who(d, who, sizeof(who));
 		signalled = dr_interested(d, why, sizeof(why)) == 1;
+		log_time_iso((int64_t)d->since * 1000, since, sizeof(since));
 		cb(arg, EXITPT_PARTICIPANT_DR, who, d->pid,
-		    json_pack("{s:I, s:I, s:i, s:b, s:o}",
-		    "uid", (json_int_t)d->uid, "since", (json_int_t)d->since,
+		    json_pack("{s:I, s:s, s:i, s:b, s:o}",
+		    "uid", (json_int_t)d->uid, "since", since,
 		    "signal", d->signo, "signalled", signalled,
 		    "why", journal_string(signalled ? "" : why)));
 	}

@@ -83,6 +83,7 @@ static void	 dr_publish(int);
 static int	 dr_fd_ours(int);
 static void	 dr_idle(void);
 static void	 dr_wait_exitd(void);
+static int	 dr_exitd_absent(int);
 static int	 dr_watch_open(void);
 static int	 dr_watch_wait(int, int);
 static int	 dr_view(struct dr_view *);
@@ -417,19 +418,27 @@ dr_idle(void)
 
 /*
  * Register again, waiting for exitd as long as it takes: quick retries
- * after a change (exitd binds before it listens), then until the socket
- * directory changes (inotify), or with back-off where inotify is not to
- * be had.  exitd's "too many connections" is retried with back-off.
+ * after a change (exitd binds before it listens), then with back-off
+ * while an exitd listens but does not answer (stopped, its queue full,
+ * over its limit: nothing changes the socket's name when it answers
+ * again), and until the socket's name changes (inotify) while no exitd
+ * listens at all.  The watch is made again if the directory goes (a
+ * runtime directory removed with the service); without one, back-off.
  */
 static void
 dr_wait_exitd(void)
 {
-	int	ifd, quick = DR_QUICK_TRIES, backoff = DR_BACKOFF_MIN_MS;
-	int	error, ms;
+	int	ifd = -1, quick = DR_QUICK_TRIES, backoff = DR_BACKOFF_MIN_MS;
+	int	error, ms, changed;
 
-	ifd = dr_watch_open();
-	while ((error = dr_register()) != 0) {
-		if (quick > 0 || error == EXITPT_E_LIMIT || ifd == -1) {
+	for (;;) {
+		if (ifd == -1)
+			ifd = dr_watch_open();
+		if ((error = dr_register()) == 0)
+			break;
+		if (quick == 0 && ifd != -1 && dr_exitd_absent(error))
+			ms = -1;
+		else {
 			if (quick > 0)
 				quick--;
 			ms = backoff;
@@ -437,15 +446,31 @@ dr_wait_exitd(void)
 				backoff *= 2;
 			else
 				backoff = DR_BACKOFF_MAX_MS;
-		} else
-			ms = -1;
-		if (dr_watch_wait(ifd, ms) != 0) {
+		}
+		if ((changed = dr_watch_wait(ifd, ms)) == -1) {
+			close(ifd);
+			ifd = -1;
+		}
+		if (changed != 0) {
 			quick = DR_QUICK_TRIES;
 			backoff = DR_BACKOFF_MIN_MS;
 		}
 	}
 	if (ifd != -1)
 		close(ifd);
+}
+
+/*
+ * 1 if dr_register()'s error says that no exitd listens at the socket's
+ * name (none there, nobody accepting, not ours to reach): only a change
+ * to that name brings one.  Any other error is an exitd that may answer
+ * later with no such change.
+ */
+static int
+dr_exitd_absent(int error)
+{
+	return (error == -ENOENT || error == -ECONNREFUSED ||
+	    error == -EACCES || error == -ENOTDIR);
 }
 
 /* Watch the socket's directory for the socket's creation; -1 if not. */
@@ -474,7 +499,9 @@ dr_watch_open(void)
 
 /*
  * Wait up to ms (-1: no limit) for a change to the socket's name in the
- * watched directory.  Returns 1 after such a change, else 0.
+ * watched directory (ifd; -1: sleep ms).  Returns 1 after such a change,
+ * -1 once the directory is gone (the watch with it: make it again), else
+ * 0.
  */
 static int
 dr_watch_wait(int ifd, int ms)
@@ -507,7 +534,10 @@ dr_watch_wait(int ifd, int ms)
 		for (off = 0; off + (ssize_t)sizeof(*ev) <= n;
 		    off += (ssize_t)sizeof(*ev) + ev->len) {
 			ev = (const struct inotify_event *)(u.buf + off);
-			if (ev->len > 0 && strcmp(ev->name, base) == 0)
+			if (ev->mask & IN_IGNORED)
+				hit = -1;
+			else if (hit == 0 && ev->len > 0 &&
+			    strcmp(ev->name, base) == 0)
 				hit = 1;
 		}
 	}

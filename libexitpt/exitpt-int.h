@@ -27,6 +27,7 @@ size_t	 text_escape(char *, size_t, const char *);
 int	 text_unescape(char *, size_t, const char *, size_t *);
 int	 text_parse_int(const char *, long long, long long, long long *);
 int	 text_has_control(const char *);
+void	 text_unctrl(char *);
 
 /* atomicfile.c */
 DIR	*atomicfile_opendir(int);

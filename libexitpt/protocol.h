@@ -157,10 +157,13 @@ struct proto_participants_data {
  * /proc/PID and reads the start time through that directory: the message
  * carries the start time the process read of itself, and a mismatch (a
  * pid reused since connect, a message relayed for another process) is
- * refused.  That directory descriptor stays with the process, whatever
- * happens to the pid: exitd reads the process's signal state and signals
- * it through it (pidfd_send_signal), never by number.  A user can thus
- * register only its own processes.  exitd answers PROTO_DR_REGISTERED
+ * refused.  The sender chooses that start time, so it proves nothing
+ * against a connection whose process has ended and whose pid another
+ * process has since taken: the process's real, effective or saved uid
+ * must also be the peer's (or the peer root).  That directory descriptor
+ * stays with the process, whatever happens to the pid: exitd reads the
+ * process's signal state and signals it through it (pidfd_send_signal),
+ * never by number.  A user can thus register only its own processes.  exitd answers PROTO_DR_REGISTERED
  * and, on success, passes with SCM_RIGHTS the descriptor of the
  * process's page (below).  The connection then stays open as long as the
  * registration: exitd never writes to it again, the shim writes only
@@ -190,7 +193,8 @@ struct proto_participants_data {
  * sends PROTO_DR_ACK with that token in one send() on the registration
  * connection (small messages on a UNIX stream socket are not split), or,
  * when the application closed that descriptor, on a connection of its
- * own that exitd attributes by SO_PEERCRED pid and start time.  No reply:
+ * own that exitd attributes by SO_PEERCRED pid and start time, and takes
+ * only from the registration's user or the process's.  No reply:
  * EPERM for a veto the process may not make is decided from the page's
  * PROTO_DR_MAY_VETO, which exitd sets from its configuration at Check and
  * honours when the acknowledgement arrives.  exitd takes the first

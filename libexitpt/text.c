@@ -139,3 +139,16 @@ text_has_control(const char *s)
 	}
 	return (0);
 }
+
+/*
+ * Make text another user chose (a process's command name or executable
+ * path) one line, in place: control characters become spaces.
+ */
+void
+text_unctrl(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+	}
+}

@@ -11,6 +11,9 @@
  *	htx		DR_EVENT_FAIL then DR_RECONFIG_DONE in post (HTX)
  *	silent		queries but never acknowledges
  *	nohandler	links the library, installs no handler
+ *	waitother	installs no handler either; its only thread waits in
+ *			sigwait() for SIGHUP and SIGTERM (a plain daemon's
+ *			loop): SIGRECONFIG would end it
  *	exec		acknowledges check, then executes sleep(1) keeping
  *			every descriptor, its registration included
  *	fork		handler, and a forked child that keeps the handler
@@ -26,14 +29,18 @@
  * and "ready PID" on descriptor 3 (if open) once set up.
  */
 #include <sys/dr.h>
+#include <sys/syscall.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char		*proc_mode;
@@ -57,6 +64,8 @@ static void	*sigwait_thread(void *);
 static void	 worker_handler(int);
 static void	 worker_decide(dr_info_t);
 static void	*worker_thread(void *);
+static int	 thread_polls(const char *);
+static void	 settle(void);
 
 /* Append a string to buf (size len, at offset *n). */
 static void
@@ -279,6 +288,54 @@ worker_thread(void *arg)
 	return (NULL);
 }
 
+/* Whether thread tid of this process sits in poll(). */
+static int
+thread_polls(const char *tid)
+{
+	char	 path[64];
+	long	 nr = -1;
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%.20s/syscall", tid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (0);
+	if (fscanf(f, "%ld", &nr) != 1)
+		nr = -1;
+	fclose(f);
+#ifdef SYS_poll
+	if (nr == SYS_poll)
+		return (1);
+#endif
+	return (nr == SYS_ppoll);
+}
+
+/*
+ * Before fork: wait (5 s at most) until the library's thread waits in
+ * poll().  A sanitizer's thread start is not fork-safe (GCC 12's ASan
+ * holds its allocator's lock in it): a fork meanwhile leaves the child
+ * that lock, held, and the child's own thread hangs on it.
+ */
+static void
+settle(void)
+{
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	struct dirent	*de;
+	DIR		*dir;
+	int		 i, found = 0;
+
+	for (i = 0; i < 500 && !found; i++) {
+		if (i > 0)
+			nanosleep(&ts, NULL);
+		if ((dir = opendir("/proc/self/task")) == NULL)
+			return;
+		while ((de = readdir(dir)) != NULL && !found)
+			found = de->d_name[0] != '.' &&
+			    atol(de->d_name) != (long)getpid() &&
+			    thread_polls(de->d_name);
+		closedir(dir);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -288,7 +345,7 @@ main(int argc, char **argv)
 	dr_info_t	 info;
 	char		 line[64];
 	size_t		 n = 0;
-	int		 rc, fd;
+	int		 rc, fd, sig;
 
 	if (argc < 2)
 		return (64);
@@ -311,8 +368,15 @@ main(int argc, char **argv)
 		sem_init(&worker_sem, 0, 0);
 		pthread_create(&tid, NULL, worker_thread, NULL);
 		signal(SIGRECONFIG, worker_handler);
+	} else if (strcmp(mode, "waitother") == 0) {
+		sigemptyset(&set);
+		sigaddset(&set, SIGHUP);
+		sigaddset(&set, SIGTERM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
 	} else if (strcmp(mode, "nohandler") != 0)
 		signal(SIGRECONFIG, sig_handler);
+	if (strcmp(mode, "fork") == 0)
+		settle();
 	if (strcmp(mode, "fork") == 0 && fork() == 0) {
 		/* The child registers on its own, from the atfork handler. */
 		close(3);
@@ -331,6 +395,10 @@ main(int argc, char **argv)
 			close(3);
 	}
 
+	while (!done && strcmp(mode, "waitother") == 0) {
+		if (sigwait(&set, &sig) == 0 && sig == SIGTERM)
+			done = 1;
+	}
 	while (!done) {
 		pause();
 		if (checked && strcmp(mode, "exec") == 0) {

@@ -10,8 +10,7 @@
 # dr-veto; a process registers again when exitd restarts.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/exitd-lib.sh"
-
-DRPROC="$top_builddir/tests/dr-proc"
+. "$top_srcdir/tests/dr-lib.sh"
 
 # --- configuration: bad dr settings are refused with the reason
 for bad in "dr-timeout 0" "dr-timeout 901" "dr-timeout soon" \
@@ -28,41 +27,6 @@ done
 echo "dr-timeout 10" >"$EXITPT_CONFIG"
 start_exitd -v
 ok $? "exitd starts"
-
-# dr NAME MODE [-v]: start dr-proc in the background, its output in
-# $T/NAME.out and its pid in $T/NAME.dpid (not .pid: exitd-lib kills those
-# at exit, and a stopped process's pid may belong to another test by then);
-# returns once it is set up (the library registers it before main runs).
-dr() {
-	name=$1
-	shift
-	rm -f "$T/$name.ready"
-	mkfifo "$T/$name.ready"
-	"$DRPROC" "$@" >"$T/$name.out" 3>"$T/$name.ready" &
-	read -r _ p <"$T/$name.ready"
-	echo "$p" >"$T/$name.dpid"
-}
-pid() { cat "$T/$1.dpid"; }
-# out NAME: what the process printed so far.
-out() { cat "$T/$1.out"; }
-# wait_out NAME COUNT PATTERN: wait for COUNT lines of NAME's output
-# matching PATTERN: a process prints after acknowledging, which may be just
-# after exitd has gone on.
-wait_out() { wait_grep "$T/$1.out" "$2" "$3"; }
-# stop NAME: end a process and forget its pid.
-stop() {
-	kill -TERM "$(pid "$1")" 2>/dev/null
-	wait "$(pid "$1")" 2>/dev/null
-	rm -f "$T/$1.dpid"
-}
-# At exit, end the processes a failed check left running.
-dr_cleanup() {
-	for f in "$T"/*.dpid; do
-		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
-	done
-	return 0
-}
-at_exit dr_cleanup
 
 # --- the four shapes of AIX program, and one without a handler
 dr hnd handler
@@ -172,6 +136,37 @@ stop quiet
 echo "dr-timeout 10" >"$EXITPT_CONFIG"
 kill -HUP "$exitd_pid"
 wait_log 2 "configuration reloaded"
+
+# --- a thread in sigwait() for other signals does not take SIGRECONFIG:
+# the kernel shows the signals a thread awaits as unblocked, and
+# SIGRECONFIG, neither caught nor blocked, would end the process
+dr other waitother
+run "$EXITCTL" check --validate
+is "$status" 0 "a validation with a process that waits for other signals"
+unlike "$out" "pid $(pid other) " \
+    "sigwait_for_other_signals_is_not_waiting_for_SIGRECONFIG"
+alive "$(pid other)"
+ok $? "and the process survives"
+stop other
+
+# --- a process's name is its user's choice: a command name with a
+# terminal escape (from a symbolic link's name) reaches no listing raw
+esc=$(printf '\033')
+ln -s "$DRPROC" "$T/dr${esc}[2Jproc"
+rm -f "$T/esc.ready"
+mkfifo "$T/esc.ready"
+"$T/dr${esc}[2Jproc" handler >"$T/esc.out" 3>"$T/esc.ready" &
+read -r _ p <"$T/esc.ready"
+echo "$p" >"$T/esc.dpid"
+run "$EXITCTL" participants
+like "$out" "pid $(pid esc) dr \[2Jproc" "the process is listed"
+unlike "$out" "$esc" "dr_participant_names_lose_their_control_characters"
+run "$EXITCTL" participants --json
+unlike "$out" "u001[bB]" "in --json too"
+printf '%s\n' "$out" >"$T/participants.json"
+is "$(python3 "$top_srcdir/tests/json-conventions.py" "$T/participants.json" doc 2>&1)" "" \
+    "participants --json with dr processes follows exitctl's output conventions"
+stop esc
 
 # --- exec: no longer signalled (checked when sending)
 dr ex exec
