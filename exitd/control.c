@@ -129,8 +129,9 @@ control_refused(const struct control_peer *p, const char *fmt, ...)
 }
 
 /*
- * Log that a client that came over the control socket, a dr_reconfig()
- * registration now, was refused or dropped: within the same rate limit.
+ * Log that a client that did not come over the control socket (a
+ * dr_reconfig() registration, a D-Bus caller) was refused or dropped:
+ * within the same rate limit, which is exitd's, not one per front end.
  */
 void
 control_refused_by(uid_t uid, pid_t pid, const char *fmt, ...)

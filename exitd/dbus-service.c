@@ -479,8 +479,9 @@ svc_run(struct svc_call *sc)
 		return;
 	}
 	if (m->drives && !config_is_admin(svc_cfg, sc->uid, (gid_t)-1)) {
-		log_warnx("D-Bus: %s may not drive operations (%s)", sc->driver,
-		    m->name);
+		control_refused_by(sc->uid, sc->pid, "may not drive operations "
+		    "(%s over D-Bus, from %s)", m->name,
+		    dbus_message_get_sender(sc->msg));
 		svc_error(sc->msg, DBUS_ERROR_ACCESS_DENIED, "uid %ld may not "
 		    "drive operations: %s is for root%s%s only", (long)sc->uid,
 		    m->name, svc_cfg->admin_group != NULL ? " and group " : "",

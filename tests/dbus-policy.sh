@@ -100,8 +100,8 @@ nobody_send Check string:nonsense
 like "$err" 'AccessDenied' "the right is checked before the arguments"
 nobody_send ListParticipants
 like "$out" 'array \[' "an ordinary user may still list"
-like "$(cat "$exitd_log")" 'D-Bus: uid [0-9]+ pid [0-9]+ \(D-Bus :[0-9.]+\) may not drive' \
-    "the refusal is logged with the caller"
+like "$(cat "$exitd_log")" 'control: uid [0-9]+ \(pid [0-9]+\) may not drive operations \([A-Za-z]+ over D-Bus, from :[0-9.]+\)' \
+    "the refusal is logged with the caller, within the refusals' rate limit"
 # Such a bus lets a caller answer exitd in the bus's stead: "uid 0".
 FORGE="$top_srcdir/tests/dbus-forge.py"
 run as_user nobody python3 "$FORGE" "$T/bus" check
