@@ -3,6 +3,14 @@
  * one record per operation start/end, phase start/end, participant call
  * and participant answer.  It is synced at phase boundaries, and read back
  * at start-up to rebuild an operation that exitd did not finish.
+ *
+ * Records are gathered and written together: a fan-out of a thousand
+ * calls and their answers would otherwise cost a write each.  What is
+ * gathered reaches the file at the engine's barriers (the calls of a
+ * batch, before any of them starts), with every record that is synced
+ * (operation and phase boundaries) or that a restarted exitd needs to end
+ * a running program (its process), before a journal read, once enough
+ * has gathered, and at the end of the event loop's turn at the latest.
  */
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -31,10 +39,13 @@
 #define JOURNAL_RESERVE_BASE	(16 * 1024)
 #define JOURNAL_RECORD_FIXED	768
 #define JOURNAL_REASON_MAX	(6 * 256)
+#define JOURNAL_GATHER_MAX	(64 * 1024)	/* bytes gathered at most */
 
 static int			 journal_fd = -1;
 static char			*journal_file;
 static struct engine_observer	*journal_observer;
+static struct event		*journal_flush_ev;	/* end of the turn */
+static int			 journal_flush_armed;
 /* Why the last operation could not start ("": it could). */
 static char			 journal_refusal[PROTO_REASON_MAX];
 /* Records of the current operation that could not be written. */
@@ -46,8 +57,10 @@ static const char *journal_phase_names[PHASE_NKINDS] = {
 };
 
 struct journal_line;
-static void	 journal_write(struct journal_line *);
-static void	 journal_failed(int);
+static void	 journal_end(struct journal_line *);
+static void	 journal_failed(int, unsigned int);
+static void	 journal_untear(const char *, size_t);
+static void	 journal_flush_cb(evutil_socket_t, short, void *);
 static void	 journal_event_cb(const struct engine_event *, void *);
 static void	 journal_call(struct journal_line *,
 		     const struct engine_event *);
@@ -75,6 +88,11 @@ journal_close(void)
 {
 	phase_unobserve(journal_observer);
 	journal_observer = NULL;
+	journal_flush();
+	if (journal_flush_ev != NULL)
+		event_free(journal_flush_ev);
+	journal_flush_ev = NULL;
+	journal_flush_armed = 0;
 	if (journal_fd != -1) {
 		journal_sync();
 		close(journal_fd);
@@ -97,7 +115,7 @@ journal_sync(void)
 {
 	if (journal_fd != -1 && fdatasync(journal_fd) == -1) {
 		log_warn("journal: fdatasync %s", journal_file);
-		journal_failed(errno);
+		journal_failed(errno, 1);
 	}
 }
 
@@ -156,11 +174,11 @@ journal_warning(void)
 	return (journal_lost > 0 ? journal_loss : NULL);
 }
 
-/* A record could not be written: say so once, then count. */
+/* Records could not be written: say so once, then count. */
 static void
-journal_failed(int error)
+journal_failed(int error, unsigned int n)
 {
-	journal_lost++;
+	journal_lost += n;
 	snprintf(journal_loss, sizeof(journal_loss), "journal %s: %s; %u "
 	    "record%s of this operation could not be written", journal_file,
 	    strerror(error), journal_lost, journal_lost == 1 ? "" : "s");
@@ -180,6 +198,8 @@ struct journal_line {
 	size_t	 len;
 	size_t	 cap;
 };
+/* The records gathered and not written yet, each a whole line. */
+static struct journal_line	 journal_out;
 
 /* Append n bytes. */
 static void
@@ -346,7 +366,6 @@ journal_begin(struct journal_line *l, const struct engine_event *ev,
 	char		id[32];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	l->len = 0;
 	journal_raw(l, "{", 1);
 	journal_put_int(l, "time", (long long)ts.tv_sec * 1000 +
 	    ts.tv_nsec / 1000000);
@@ -355,24 +374,72 @@ journal_begin(struct journal_line *l, const struct engine_event *ev,
 	journal_put_str(l, "event", event);
 }
 
-/* End a record and append it as a line with a single write. */
+/* End a record: one line among those gathered. */
 static void
-journal_write(struct journal_line *l)
+journal_end(struct journal_line *l)
 {
-	size_t	off = 0;
-	ssize_t	n;
-
 	journal_raw(l, "}\n", 2);
+}
+
+/*
+ * After a write failed part of the way (the disk is full), cut off the
+ * part of a record that did reach the file, so that the next record
+ * starts a line of its own; buf and done are what the last write was
+ * given and how much of it was written.
+ */
+static void
+journal_untear(const char *buf, size_t done)
+{
+	struct stat	st;
+	size_t		torn = 0;
+
+	while (torn < done && buf[done - torn - 1] != '\n')
+		torn++;
+	if (torn == 0 || fstat(journal_fd, &st) == -1 ||
+	    (off_t)torn > st.st_size ||
+	    ftruncate(journal_fd, st.st_size - (off_t)torn) == -1)
+		return;
+}
+
+/*
+ * Write what is gathered, in one write unless the file takes less.
+ * Records that cannot be written are counted as lost, and a record cut
+ * by a failed write is removed again.
+ */
+void
+journal_flush(void)
+{
+	struct journal_line	*l = &journal_out;
+	unsigned int		 lost = 0;
+	size_t			 off = 0, i;
+	ssize_t			 n;
+	int			 error = 0;
+
 	while (off < l->len) {
 		if ((n = write(journal_fd, l->buf + off, l->len - off)) ==
 		    -1) {
 			if (errno == EINTR)
 				continue;
-			journal_failed(errno);
+			error = errno;
 			break;
 		}
 		off += (size_t)n;
 	}
+	if (error != 0) {
+		for (i = off; i < l->len; i++)
+			lost += l->buf[i] == '\n';
+		journal_untear(l->buf, off);
+		journal_failed(error, lost);
+	}
+	l->len = 0;
+}
+
+/* The loop's turn is over: write what it gathered. */
+static void
+journal_flush_cb(evutil_socket_t fd, short events, void *arg)
+{
+	journal_flush_armed = 0;
+	journal_flush();
 }
 
 /*
@@ -453,19 +520,22 @@ journal_call(struct journal_line *l, const struct engine_event *ev)
 /*
  * The journal as an observer of the engine: one record per operation
  * start and end, phase start and end, call, answer and late answer.  It
- * syncs at operation and phase boundaries; a call is written before its
- * participant starts, so that after a crash it counts as reached.
+ * syncs at operation and phase boundaries; the calls of a batch are
+ * written at the barrier before their participants start, so that after
+ * a crash they count as reached.
  */
 static void
 journal_event_cb(const struct engine_event *ev, void *arg)
 {
-	static struct journal_line	 line;
-	struct journal_line		*l = &line;
+	struct journal_line		*l = &journal_out;
 	const struct engine_call_view	*v = ev->call;
-	int				 sync = 1;
+	int				 sync = 1, now = 0;
 	char				 id[32];
 
 	switch (ev->type) {
+	case ENGINE_BARRIER:
+		journal_flush();
+		return;
 	case ENGINE_OPERATION_STARTED:
 		journal_lost = 0;
 		journal_begin(l, ev, "operation-start");
@@ -546,6 +616,8 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 		journal_put_key(l, "process");
 		journal_raw(l, ev->process, strlen(ev->process));
 		sync = 0;
+		/* The program runs already: a restarted exitd must know it. */
+		now = 1;
 		break;
 	case ENGINE_STALE_ENDED:
 		journal_begin(l, ev, "stale-ended");
@@ -555,23 +627,38 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 	default:
 		return;
 	}
-	journal_write(l);
+	journal_end(l);
+	if (sync || now || l->len >= JOURNAL_GATHER_MAX ||
+	    journal_flush_ev == NULL)
+		journal_flush();
+	else if (!journal_flush_armed) {
+		/* Active events run in order: this one ends the turn. */
+		event_active(journal_flush_ev, EV_TIMEOUT, 1);
+		journal_flush_armed = 1;
+	}
 	if (sync)
 		journal_sync();
 	if (ev->type == ENGINE_PHASE_ENDED && journal_lost > 0)
 		log_warnx("operation %016" PRIx64 ": %s", ev->operation,
 		    journal_loss);
-	/* A record of a thousand participants' phase is not kept around. */
-	if (l->cap > 4096) {
+	/* What gathered for a thousand participants is not kept around. */
+	if (sync && l->cap > 4096) {
 		free(l->buf);
 		memset(l, 0, sizeof(*l));
 	}
 }
 
-/* Subscribe the journal to the engine's events. */
+/*
+ * Subscribe the journal to the engine's events; what a turn of base's
+ * loop gathered is written at its end.
+ */
 void
-journal_observe(void)
+journal_observe(struct event_base *base)
 {
+	if (journal_flush_ev == NULL &&
+	    (journal_flush_ev = event_new(base, -1, 0, journal_flush_cb,
+	    NULL)) == NULL)
+		fatalx("journal: cannot create the flush event");
 	if (journal_observer == NULL)
 		journal_observer = phase_observe(journal_event_cb, NULL);
 }
