@@ -85,6 +85,10 @@ void		 log_time_iso(int64_t, char *, size_t);
 /* utf8.c */
 size_t		 utf8_trim(char *);
 
+/* fanout.c: one function over an array's items, on two threads */
+typedef void	(*fanout_cb)(void *);
+void		 fanout_run(void *, size_t, size_t, fanout_cb);
+
 /* xmalloc.c */
 void		*xmalloc(size_t);
 void		*xcalloc(size_t, size_t);
@@ -500,6 +504,10 @@ struct engine_event {
 	const char		*process;	/* CALL_PROCESS: a JSON
 						   object, as text */
 	const char		*how;		/* STALE_ENDED */
+	int			 followed;	/* another operation or phase
+						   boundary follows at once,
+						   before anything goes out:
+						   one sync may serve both */
 };
 
 /*

@@ -46,6 +46,7 @@ static char			*journal_file;
 static struct engine_observer	*journal_observer;
 static struct event		*journal_flush_ev;	/* end of the turn */
 static int			 journal_flush_armed;
+static int			 journal_unsynced;	/* a boundary awaits */
 /* Why the last operation could not start ("": it could). */
 static char			 journal_refusal[PROTO_REASON_MAX];
 /* Records of the current operation that could not be written. */
@@ -113,6 +114,7 @@ journal_path(void)
 void
 journal_sync(void)
 {
+	journal_unsynced = 0;
 	if (journal_fd != -1 && fdatasync(journal_fd) == -1) {
 		log_warn("journal: fdatasync %s", journal_file);
 		journal_failed(errno, 1);
@@ -434,12 +436,17 @@ journal_flush(void)
 	l->len = 0;
 }
 
-/* The loop's turn is over: write what it gathered. */
+/*
+ * The loop's turn is over: write what it gathered, and sync a boundary
+ * that its follower did not.
+ */
 static void
 journal_flush_cb(evutil_socket_t fd, short events, void *arg)
 {
 	journal_flush_armed = 0;
 	journal_flush();
+	if (journal_unsynced)
+		journal_sync();
 }
 
 /*
@@ -628,6 +635,11 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 		return;
 	}
 	journal_end(l);
+	/* A boundary followed by another at once is synced with it. */
+	if (sync && ev->followed && journal_flush_ev != NULL) {
+		sync = 0;
+		journal_unsynced = 1;
+	}
 	if (sync || now || l->len >= JOURNAL_GATHER_MAX ||
 	    journal_flush_ev == NULL)
 		journal_flush();
@@ -638,7 +650,8 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 	}
 	if (sync)
 		journal_sync();
-	if (ev->type == ENGINE_PHASE_ENDED && journal_lost > 0)
+	if (((ev->type == ENGINE_PHASE_ENDED && !ev->followed) ||
+	    ev->type == ENGINE_OPERATION_ENDED) && journal_lost > 0)
 		log_warnx("operation %016" PRIx64 ": %s", ev->operation,
 		    journal_loss);
 	/* What gathered for a thousand participants is not kept around. */

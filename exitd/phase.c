@@ -173,6 +173,8 @@ static struct part *phase_new_part(struct engine_op *,
 		     const struct part_ops *, int, const char *, const char *);
 static struct call *phase_find_call(struct engine_op *, uint64_t);
 static void	 phase_emit(struct engine_event *);
+static int	 phase_followed(const struct engine_op *,
+		     enum engine_event_type, int);
 static void	 phase_emit_op(struct engine_op *, enum engine_event_type,
 		     int, const char *);
 static void	 phase_emit_call(struct engine_op *, enum engine_event_type,
@@ -436,6 +438,26 @@ phase_emit(struct engine_event *ev)
 	}
 }
 
+/*
+ * Whether another operation or phase boundary follows this one at once,
+ * before any participant starts or any driver is answered (phase_end and
+ * the starts of operations decide so): an operation start is followed by
+ * its first phase's start, a vetoed Check by its Cancel, a validation, a
+ * Cancel and a Complete by the operation's end.
+ */
+static int
+phase_followed(const struct engine_op *op, enum engine_event_type type,
+    int kind)
+{
+	if (type == ENGINE_OPERATION_STARTED)
+		return (1);
+	if (type != ENGINE_PHASE_ENDED)
+		return (0);
+	return (kind == EXITPT_OP_CANCEL || kind == EXITPT_OP_COMPLETE ||
+	    (kind == EXITPT_OP_CHECK && op->ph[kind].outcome !=
+	    EXITPT_OUTCOME_ALLOWED));
+}
+
 /* Tell the observers about the operation or its current phase. */
 static void
 phase_emit_op(struct engine_op *op, enum engine_event_type type, int kind,
@@ -458,6 +480,7 @@ phase_emit_op(struct engine_op *op, enum engine_event_type type, int kind,
 	ev.driver = driver;
 	ev.resume_only = op->resume_only;
 	ev.superseded_by = op->superseded_by;
+	ev.followed = phase_followed(op, type, kind);
 	phase_emit(&ev);
 }
 
