@@ -262,21 +262,19 @@ journal_utf8(const unsigned char *s, size_t n, uint32_t *cp)
 }
 
 /*
- * Append a string value.  Text that is not UTF-8 has its bytes above
- * 0x7f replaced by '?', so that a record is never lost for an odd byte;
- * other characters outside ASCII are escaped.
+ * Append n bytes of text as a JSON string.  Text that is not UTF-8 has
+ * its bytes above 0x7f replaced by '?', so that a record is never lost
+ * for an odd byte; other characters outside ASCII are escaped.
  */
 static void
-journal_put_str(struct journal_line *l, const char *key, const char *str)
+journal_put_text(struct journal_line *l, const char *text, size_t n)
 {
-	const unsigned char	*s = (const unsigned char *)(str != NULL ?
-				    str : "");
-	size_t			 n = strlen((const char *)s), i, k;
+	const unsigned char	*s = (const unsigned char *)text;
+	size_t			 i, k;
 	uint32_t		 cp;
 	char			 esc[16];
 	int			 valid = 1;
 
-	journal_put_key(l, key);
 	journal_raw(l, "\"", 1);
 	/* Most text is plain ASCII with nothing to escape: copy it whole. */
 	for (i = 0; i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' &&
@@ -324,14 +322,57 @@ journal_put_str(struct journal_line *l, const char *key, const char *str)
 	journal_raw(l, "\"", 1);
 }
 
+/* Append a string value (NULL: the empty string). */
+static void
+journal_put_str(struct journal_line *l, const char *key, const char *str)
+{
+	journal_put_key(l, key);
+	if (str == NULL)
+		str = "";
+	journal_put_text(l, str, strlen(str));
+}
+
+/*
+ * Append an integer in decimal, as printf's %lld writes it: by hand, as
+ * a record has several and snprintf's cost showed at a thousand records
+ * a phase.
+ */
+static void
+journal_put_num(struct journal_line *l, long long v)
+{
+	unsigned long long	u;
+	char			num[24], *p = num + sizeof(num);
+
+	u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	journal_raw(l, p, (size_t)(num + sizeof(num) - p));
+}
+
 /* Append an integer value. */
 static void
 journal_put_int(struct journal_line *l, const char *key, long long v)
 {
-	char	num[32];
-
 	journal_put_key(l, key);
-	journal_raw(l, num, (size_t)snprintf(num, sizeof(num), "%lld", v));
+	journal_put_num(l, v);
+}
+
+/* Append an operation id as a string of 16 lower-case hex digits. */
+static void
+journal_put_id(struct journal_line *l, const char *key, uint64_t id)
+{
+	char	hex[18];
+	int	i;
+
+	hex[0] = hex[17] = '"';
+	for (i = 16; i > 0; i--, id >>= 4)
+		hex[i] = "0123456789abcdef"[id & 15];
+	journal_put_key(l, key);
+	journal_raw(l, hex, sizeof(hex));
 }
 
 /* Append a boolean value. */
@@ -342,21 +383,77 @@ journal_put_bool(struct journal_line *l, const char *key, int v)
 	journal_raw(l, v ? "true" : "false", v ? 4 : 5);
 }
 
+/*
+ * Append a JSON value as json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII)
+ * writes it, members in their order; jansson itself writes what is rare
+ * in an identity (reals), and what it cannot write becomes null.
+ */
+static void
+journal_put_value(struct journal_line *l, json_t *v)
+{
+	const char	*k;
+	json_t		*m;
+	size_t		 i;
+	char		*text;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		journal_raw(l, "{", 1);
+		i = 0;
+		json_object_foreach(v, k, m) {
+			if (i++ > 0)
+				journal_raw(l, ",", 1);
+			journal_put_text(l, k, strlen(k));
+			journal_raw(l, ":", 1);
+			journal_put_value(l, m);
+		}
+		journal_raw(l, "}", 1);
+		break;
+	case JSON_ARRAY:
+		journal_raw(l, "[", 1);
+		json_array_foreach(v, i, m) {
+			if (i > 0)
+				journal_raw(l, ",", 1);
+			journal_put_value(l, m);
+		}
+		journal_raw(l, "]", 1);
+		break;
+	case JSON_STRING:
+		journal_put_text(l, json_string_value(v),
+		    json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		journal_put_num(l, json_integer_value(v));
+		break;
+	case JSON_TRUE:
+		journal_raw(l, "true", 4);
+		break;
+	case JSON_FALSE:
+		journal_raw(l, "false", 5);
+		break;
+	case JSON_REAL:
+		if ((text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) !=
+		    NULL) {
+			journal_raw(l, text, strlen(text));
+			free(text);
+			break;
+		}
+		/* FALLTHROUGH */
+	default:
+		journal_raw(l, "null", 4);
+		break;
+	}
+}
+
 /* Append a JSON value a participant kind built (its identity, process). */
 static void
 journal_put_json(struct journal_line *l, const char *key, json_t *v)
 {
-	char	*text;
-
 	journal_put_key(l, key);
-	if (v == NULL ||
-	    (text = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII |
-	    JSON_ENCODE_ANY)) == NULL) {
+	if (v == NULL)
 		journal_raw(l, "{}", 2);
-		return;
-	}
-	journal_raw(l, text, strlen(text));
-	free(text);
+	else
+		journal_put_value(l, v);
 }
 
 /* Start a record with the time, the operation id and the event name. */
@@ -365,14 +462,12 @@ journal_begin(struct journal_line *l, const struct engine_event *ev,
     const char *event)
 {
 	struct timespec	ts;
-	char		id[32];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	journal_raw(l, "{", 1);
 	journal_put_int(l, "time", (long long)ts.tv_sec * 1000 +
 	    ts.tv_nsec / 1000000);
-	snprintf(id, sizeof(id), "%016" PRIx64, ev->operation);
-	journal_put_str(l, "op", id);
+	journal_put_id(l, "op", ev->operation);
 	journal_put_str(l, "event", event);
 }
 
@@ -537,7 +632,6 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 	struct journal_line		*l = &journal_out;
 	const struct engine_call_view	*v = ev->call;
 	int				 sync = 1, now = 0;
-	char				 id[32];
 
 	switch (ev->type) {
 	case ENGINE_BARRIER:
@@ -561,11 +655,8 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 	case ENGINE_OPERATION_ENDED:
 		journal_begin(l, ev, "operation-end");
 		journal_put_str(l, "outcome", exitpt_outcome_name(ev->outcome));
-		if (ev->superseded_by != 0) {
-			snprintf(id, sizeof(id), "%016" PRIx64,
-			    ev->superseded_by);
-			journal_put_str(l, "superseded_by", id);
-		}
+		if (ev->superseded_by != 0)
+			journal_put_id(l, "superseded_by", ev->superseded_by);
 		break;
 	case ENGINE_PHASE_STARTED:
 	case ENGINE_PHASE_ENDED:
