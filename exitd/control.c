@@ -424,6 +424,8 @@ control_journal(struct control_peer *p, uint32_t seq,
 
 	memset(&d, 0, sizeof(d));
 	buf = xmalloc(PROTO_JOURNAL_CHUNK);
+	/* Records gathered in this turn of the loop are read too. */
+	journal_flush();
 	if ((fd = open(journal_path(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
 	    -1)
 		d.error = -errno;

@@ -285,7 +285,7 @@ main(int argc, char **argv)
 	 */
 	if ((error = journal_open(state)) != 0)
 		fatalx("journal in %s: %s", state, strerror(-error));
-	journal_observe();
+	journal_observe(exitd_base);
 	if ((error = control_listen(exitd_base, sock, &exitd_cfg)) != 0) {
 		if (error == -EADDRINUSE)
 			fatalx("another exitd is listening on %s", sock);

@@ -85,6 +85,10 @@ void		 log_time_iso(int64_t, char *, size_t);
 /* utf8.c */
 size_t		 utf8_trim(char *);
 
+/* fanout.c: one function over an array's items, on two threads */
+typedef void	(*fanout_cb)(void *);
+void		 fanout_run(void *, size_t, size_t, fanout_cb);
+
 /* xmalloc.c */
 void		*xmalloc(size_t);
 void		*xcalloc(size_t, size_t);
@@ -466,6 +470,11 @@ enum engine_event_type {
 				   for a restarted exitd to end it) */
 	ENGINE_STALE_ENDED,	/* after a restart: what still ran of a
 				   call of the previous exitd was ended */
+	ENGINE_BARRIER,		/* what was told so far must be on record
+				   before the engine goes on (the calls of
+				   a batch, before any of them starts);
+				   carries the operation id only and does
+				   not change the generation */
 };
 
 /* What an observer is told; valid only during the callback. */
@@ -497,6 +506,10 @@ struct engine_event {
 	const char		*process;	/* CALL_PROCESS: a JSON
 						   object, as text */
 	const char		*how;		/* STALE_ENDED */
+	int			 followed;	/* another operation or phase
+						   boundary follows at once,
+						   before anything goes out:
+						   one sync may serve both */
 };
 
 /*
@@ -548,13 +561,14 @@ uint64_t	 phase_now_ms(void);
 /* journal.c: an observer of the engine, plus recovery */
 int		 journal_open(const char *);
 void		 journal_close(void);
+void		 journal_flush(void);
 void		 journal_sync(void);
 const char	*journal_path(void);
 json_t		*journal_string(const char *);
 int		 journal_reserve(size_t, size_t);
 const char	*journal_problem(void);
 const char	*journal_warning(void);
-void		 journal_observe(void);
+void		 journal_observe(struct event_base *);
 int		 journal_recover(struct engine_op *);
 
 /* control.c: a front end, and an observer for its status waiters */

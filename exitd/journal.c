@@ -3,6 +3,14 @@
  * one record per operation start/end, phase start/end, participant call
  * and participant answer.  It is synced at phase boundaries, and read back
  * at start-up to rebuild an operation that exitd did not finish.
+ *
+ * Records are gathered and written together: a fan-out of a thousand
+ * calls and their answers would otherwise cost a write each.  What is
+ * gathered reaches the file at the engine's barriers (the calls of a
+ * batch, before any of them starts), with every record that is synced
+ * (operation and phase boundaries) or that a restarted exitd needs to end
+ * a running program (its process), before a journal read, once enough
+ * has gathered, and at the end of the event loop's turn at the latest.
  */
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -31,10 +39,14 @@
 #define JOURNAL_RESERVE_BASE	(16 * 1024)
 #define JOURNAL_RECORD_FIXED	768
 #define JOURNAL_REASON_MAX	(6 * 256)
+#define JOURNAL_GATHER_MAX	(64 * 1024)	/* bytes gathered at most */
 
 static int			 journal_fd = -1;
 static char			*journal_file;
 static struct engine_observer	*journal_observer;
+static struct event		*journal_flush_ev;	/* end of the turn */
+static int			 journal_flush_armed;
+static int			 journal_unsynced;	/* a boundary awaits */
 /* Why the last operation could not start ("": it could). */
 static char			 journal_refusal[PROTO_REASON_MAX];
 /* Records of the current operation that could not be written. */
@@ -48,8 +60,10 @@ static const char *journal_phase_names[PHASE_NKINDS] = {
 };
 
 struct journal_line;
-static void	 journal_write(struct journal_line *);
-static void	 journal_failed(int);
+static void	 journal_end(struct journal_line *);
+static void	 journal_failed(int, unsigned int);
+static void	 journal_untear(const char *, size_t);
+static void	 journal_flush_cb(evutil_socket_t, short, void *);
 static void	 journal_event_cb(const struct engine_event *, void *);
 static void	 journal_call(struct journal_line *,
 		     const struct engine_event *);
@@ -77,6 +91,11 @@ journal_close(void)
 {
 	phase_unobserve(journal_observer);
 	journal_observer = NULL;
+	journal_flush();
+	if (journal_flush_ev != NULL)
+		event_free(journal_flush_ev);
+	journal_flush_ev = NULL;
+	journal_flush_armed = 0;
 	if (journal_fd != -1) {
 		journal_sync();
 		close(journal_fd);
@@ -97,9 +116,10 @@ journal_path(void)
 void
 journal_sync(void)
 {
+	journal_unsynced = 0;
 	if (journal_fd != -1 && fdatasync(journal_fd) == -1) {
 		log_warn("journal: fdatasync %s", journal_file);
-		journal_failed(errno);
+		journal_failed(errno, 1);
 	}
 }
 
@@ -158,11 +178,11 @@ journal_warning(void)
 	return (journal_lost > 0 ? journal_loss : NULL);
 }
 
-/* A record could not be written: say so once, then count. */
+/* Records could not be written: say so once, then count. */
 static void
-journal_failed(int error)
+journal_failed(int error, unsigned int n)
 {
-	journal_lost++;
+	journal_lost += n;
 	snprintf(journal_loss, sizeof(journal_loss), "journal %s: %s; %u "
 	    "record%s of this operation could not be written", journal_file,
 	    strerror(error), journal_lost, journal_lost == 1 ? "" : "s");
@@ -182,6 +202,8 @@ struct journal_line {
 	size_t	 len;
 	size_t	 cap;
 };
+/* The records gathered and not written yet, each a whole line. */
+static struct journal_line	 journal_out;
 
 /* Append n bytes. */
 static void
@@ -242,21 +264,19 @@ journal_utf8(const unsigned char *s, size_t n, uint32_t *cp)
 }
 
 /*
- * Append a string value.  Text that is not UTF-8 has its bytes above
- * 0x7f replaced by '?', so that a record is never lost for an odd byte;
- * other characters outside ASCII are escaped.
+ * Append n bytes of text as a JSON string.  Text that is not UTF-8 has
+ * its bytes above 0x7f replaced by '?', so that a record is never lost
+ * for an odd byte; other characters outside ASCII are escaped.
  */
 static void
-journal_put_str(struct journal_line *l, const char *key, const char *str)
+journal_put_text(struct journal_line *l, const char *text, size_t n)
 {
-	const unsigned char	*s = (const unsigned char *)(str != NULL ?
-				    str : "");
-	size_t			 n = strlen((const char *)s), i, k;
+	const unsigned char	*s = (const unsigned char *)text;
+	size_t			 i, k;
 	uint32_t		 cp;
 	char			 esc[16];
 	int			 valid = 1;
 
-	journal_put_key(l, key);
 	journal_raw(l, "\"", 1);
 	/* Most text is plain ASCII with nothing to escape: copy it whole. */
 	for (i = 0; i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' &&
@@ -304,14 +324,57 @@ journal_put_str(struct journal_line *l, const char *key, const char *str)
 	journal_raw(l, "\"", 1);
 }
 
+/* Append a string value (NULL: the empty string). */
+static void
+journal_put_str(struct journal_line *l, const char *key, const char *str)
+{
+	journal_put_key(l, key);
+	if (str == NULL)
+		str = "";
+	journal_put_text(l, str, strlen(str));
+}
+
+/*
+ * Append an integer in decimal, as printf's %lld writes it: by hand, as
+ * a record has several and snprintf's cost showed at a thousand records
+ * a phase.
+ */
+static void
+journal_put_num(struct journal_line *l, long long v)
+{
+	unsigned long long	u;
+	char			num[24], *p = num + sizeof(num);
+
+	u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	journal_raw(l, p, (size_t)(num + sizeof(num) - p));
+}
+
 /* Append an integer value. */
 static void
 journal_put_int(struct journal_line *l, const char *key, long long v)
 {
-	char	num[32];
-
 	journal_put_key(l, key);
-	journal_raw(l, num, (size_t)snprintf(num, sizeof(num), "%lld", v));
+	journal_put_num(l, v);
+}
+
+/* Append an operation id as a string of 16 lower-case hex digits. */
+static void
+journal_put_id(struct journal_line *l, const char *key, uint64_t id)
+{
+	char	hex[18];
+	int	i;
+
+	hex[0] = hex[17] = '"';
+	for (i = 16; i > 0; i--, id >>= 4)
+		hex[i] = "0123456789abcdef"[id & 15];
+	journal_put_key(l, key);
+	journal_raw(l, hex, sizeof(hex));
 }
 
 /* Append a boolean value. */
@@ -322,21 +385,77 @@ journal_put_bool(struct journal_line *l, const char *key, int v)
 	journal_raw(l, v ? "true" : "false", v ? 4 : 5);
 }
 
+/*
+ * Append a JSON value as json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII)
+ * writes it, members in their order; jansson itself writes what is rare
+ * in an identity (reals), and what it cannot write becomes null.
+ */
+static void
+journal_put_value(struct journal_line *l, json_t *v)
+{
+	const char	*k;
+	json_t		*m;
+	size_t		 i;
+	char		*text;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		journal_raw(l, "{", 1);
+		i = 0;
+		json_object_foreach(v, k, m) {
+			if (i++ > 0)
+				journal_raw(l, ",", 1);
+			journal_put_text(l, k, strlen(k));
+			journal_raw(l, ":", 1);
+			journal_put_value(l, m);
+		}
+		journal_raw(l, "}", 1);
+		break;
+	case JSON_ARRAY:
+		journal_raw(l, "[", 1);
+		json_array_foreach(v, i, m) {
+			if (i > 0)
+				journal_raw(l, ",", 1);
+			journal_put_value(l, m);
+		}
+		journal_raw(l, "]", 1);
+		break;
+	case JSON_STRING:
+		journal_put_text(l, json_string_value(v),
+		    json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		journal_put_num(l, json_integer_value(v));
+		break;
+	case JSON_TRUE:
+		journal_raw(l, "true", 4);
+		break;
+	case JSON_FALSE:
+		journal_raw(l, "false", 5);
+		break;
+	case JSON_REAL:
+		if ((text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) !=
+		    NULL) {
+			journal_raw(l, text, strlen(text));
+			free(text);
+			break;
+		}
+		/* FALLTHROUGH */
+	default:
+		journal_raw(l, "null", 4);
+		break;
+	}
+}
+
 /* Append a JSON value a participant kind built (its identity, process). */
 static void
 journal_put_json(struct journal_line *l, const char *key, json_t *v)
 {
-	char	*text;
-
 	journal_put_key(l, key);
-	if (v == NULL ||
-	    (text = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII |
-	    JSON_ENCODE_ANY)) == NULL) {
+	if (v == NULL)
 		journal_raw(l, "{}", 2);
-		return;
-	}
-	journal_raw(l, text, strlen(text));
-	free(text);
+	else
+		journal_put_value(l, v);
 }
 
 /* Start a record with the time, the operation id and the event name. */
@@ -345,57 +464,90 @@ journal_begin(struct journal_line *l, const struct engine_event *ev,
     const char *event)
 {
 	struct timespec	ts;
-	char		id[32];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	l->len = 0;
 	journal_raw(l, "{", 1);
 	journal_put_int(l, "time", (long long)ts.tv_sec * 1000 +
 	    ts.tv_nsec / 1000000);
-	snprintf(id, sizeof(id), "%016" PRIx64, ev->operation);
-	journal_put_str(l, "op", id);
+	journal_put_id(l, "op", ev->operation);
 	journal_put_str(l, "event", event);
 }
 
-/*
- * A write failed after n bytes of a record went in (a full disk): cut
- * them off, or, if that fails too, have the next record start on a line
- * of its own, so that the part written never swallows the next record.
- */
+/* End a record: one line among those gathered. */
 static void
-journal_cut(size_t n)
+journal_end(struct journal_line *l)
 {
-	struct stat	st;
-
-	if (n == 0)
-		return;
-	if (fstat(journal_fd, &st) == 0 && (size_t)st.st_size >= n &&
-	    ftruncate(journal_fd, st.st_size - (off_t)n) == 0)
-		return;
-	journal_torn = 1;
+	journal_raw(l, "}\n", 2);
 }
 
-/* End a record and append it as a line with a single write. */
+/*
+ * After a write failed part of the way (the disk is full), cut off the
+ * part of a record that did reach the file, or if that fails too, have
+ * the next write start a line of its own, so that the part written never
+ * swallows the next record; buf and done are what the last write was
+ * given and how much of it was written.
+ */
 static void
-journal_write(struct journal_line *l)
+journal_untear(const char *buf, size_t done)
 {
-	size_t	off = 0;
-	ssize_t	n;
+	struct stat	st;
+	size_t		torn = 0;
 
-	if (journal_torn && write(journal_fd, "\n", 1) == 1)
+	while (torn < done && buf[done - torn - 1] != '\n')
+		torn++;
+	if (torn == 0)
+		return;
+	if (fstat(journal_fd, &st) == -1 || (off_t)torn > st.st_size ||
+	    ftruncate(journal_fd, st.st_size - (off_t)torn) == -1)
+		journal_torn = 1;	/* the next write starts a line */
+}
+
+/*
+ * Write what is gathered, in one write unless the file takes less.
+ * Records that cannot be written are counted as lost, and a record cut
+ * by a failed write is removed again.
+ */
+void
+journal_flush(void)
+{
+	struct journal_line	*l = &journal_out;
+	unsigned int		 lost = 0;
+	size_t			 off = 0, i;
+	ssize_t			 n;
+	int			 error = 0;
+
+	if (l->len > 0 && journal_torn && write(journal_fd, "\n", 1) == 1)
 		journal_torn = 0;
-	journal_raw(l, "}\n", 2);
 	while (off < l->len) {
 		if ((n = write(journal_fd, l->buf + off, l->len - off)) ==
 		    -1) {
 			if (errno == EINTR)
 				continue;
-			journal_failed(errno);
-			journal_cut(off);
+			error = errno;
 			break;
 		}
 		off += (size_t)n;
 	}
+	if (error != 0) {
+		for (i = off; i < l->len; i++)
+			lost += l->buf[i] == '\n';
+		journal_untear(l->buf, off);
+		journal_failed(error, lost);
+	}
+	l->len = 0;
+}
+
+/*
+ * The loop's turn is over: write what it gathered, and sync a boundary
+ * that its follower did not.
+ */
+static void
+journal_flush_cb(evutil_socket_t fd, short events, void *arg)
+{
+	journal_flush_armed = 0;
+	journal_flush();
+	if (journal_unsynced)
+		journal_sync();
 }
 
 /*
@@ -476,19 +628,21 @@ journal_call(struct journal_line *l, const struct engine_event *ev)
 /*
  * The journal as an observer of the engine: one record per operation
  * start and end, phase start and end, call, answer and late answer.  It
- * syncs at operation and phase boundaries; a call is written before its
- * participant starts, so that after a crash it counts as reached.
+ * syncs at operation and phase boundaries; the calls of a batch are
+ * written at the barrier before their participants start, so that after
+ * a crash they count as reached.
  */
 static void
 journal_event_cb(const struct engine_event *ev, void *arg)
 {
-	static struct journal_line	 line;
-	struct journal_line		*l = &line;
+	struct journal_line		*l = &journal_out;
 	const struct engine_call_view	*v = ev->call;
-	int				 sync = 1;
-	char				 id[32];
+	int				 sync = 1, now = 0;
 
 	switch (ev->type) {
+	case ENGINE_BARRIER:
+		journal_flush();
+		return;
 	case ENGINE_OPERATION_STARTED:
 		journal_lost = 0;
 		journal_begin(l, ev, "operation-start");
@@ -507,11 +661,8 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 	case ENGINE_OPERATION_ENDED:
 		journal_begin(l, ev, "operation-end");
 		journal_put_str(l, "outcome", exitpt_outcome_name(ev->outcome));
-		if (ev->superseded_by != 0) {
-			snprintf(id, sizeof(id), "%016" PRIx64,
-			    ev->superseded_by);
-			journal_put_str(l, "superseded_by", id);
-		}
+		if (ev->superseded_by != 0)
+			journal_put_id(l, "superseded_by", ev->superseded_by);
 		break;
 	case ENGINE_PHASE_STARTED:
 	case ENGINE_PHASE_ENDED:
@@ -569,6 +720,8 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 		journal_put_key(l, "process");
 		journal_raw(l, ev->process, strlen(ev->process));
 		sync = 0;
+		/* The program runs already: a restarted exitd must know it. */
+		now = 1;
 		break;
 	case ENGINE_STALE_ENDED:
 		journal_begin(l, ev, "stale-ended");
@@ -578,23 +731,44 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 	default:
 		return;
 	}
-	journal_write(l);
+	journal_end(l);
+	/* A boundary followed by another at once is synced with it. */
+	if (sync && ev->followed && journal_flush_ev != NULL) {
+		sync = 0;
+		journal_unsynced = 1;
+	}
+	if (sync || now || l->len >= JOURNAL_GATHER_MAX ||
+	    journal_flush_ev == NULL)
+		journal_flush();
+	else if (!journal_flush_armed) {
+		/* Active events run in order: this one ends the turn. */
+		event_active(journal_flush_ev, EV_TIMEOUT, 1);
+		journal_flush_armed = 1;
+	}
 	if (sync)
 		journal_sync();
-	if (ev->type == ENGINE_PHASE_ENDED && journal_lost > 0)
+	if (((ev->type == ENGINE_PHASE_ENDED && !ev->followed) ||
+	    ev->type == ENGINE_OPERATION_ENDED) && journal_lost > 0)
 		log_warnx("operation %016" PRIx64 ": %s", ev->operation,
 		    journal_loss);
-	/* A record of a thousand participants' phase is not kept around. */
-	if (l->cap > 4096) {
+	/* What gathered for a thousand participants is not kept around. */
+	if (sync && l->cap > 4096) {
 		free(l->buf);
 		memset(l, 0, sizeof(*l));
 	}
 }
 
-/* Subscribe the journal to the engine's events. */
+/*
+ * Subscribe the journal to the engine's events; what a turn of base's
+ * loop gathered is written at its end.
+ */
 void
-journal_observe(void)
+journal_observe(struct event_base *base)
 {
+	if (journal_flush_ev == NULL &&
+	    (journal_flush_ev = event_new(base, -1, 0, journal_flush_cb,
+	    NULL)) == NULL)
+		fatalx("journal: cannot create the flush event");
 	if (journal_observer == NULL)
 		journal_observer = phase_observe(journal_event_cb, NULL);
 }

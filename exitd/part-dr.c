@@ -62,6 +62,12 @@ struct dr_proc {
 	uint64_t		 pass;		/* dr_pass of its interest */
 	int			 may_veto;	/* as of this operation's Check */
 	struct event		*ev;
+	TAILQ_ENTRY(dr_proc)	 sentry;	/* in dr_sendq */
+	int			 queued;	/* in dr_sendq */
+	int			 look;		/* read its status at sending */
+	uint32_t		 send_phase;	/* PROTO_DR_* to send */
+	uint32_t		 send_flags;
+	uint64_t		 send_op;	/* the operation's id */
 	unsigned char		 in[sizeof(struct proto_hdr) +
 				    sizeof(struct proto_dr_ack)];
 	size_t			 inlen;
@@ -76,6 +82,35 @@ struct dr_proc {
 	char			 exe[PATH_MAX];
 };
 TAILQ_HEAD(dr_procs, dr_proc);
+
+/*
+ * A signal to send, as fanout_run hands it to a thread: copies of what
+ * sending needs, and the result (DR_SENT, DR_UNCAUGHT, or the errno of
+ * the signal).
+ */
+struct dr_send {
+	struct dr_proc		*d;		/* for exitd's thread only */
+	uint64_t		 call;
+	int			 look;		/* read the status first */
+	int			 statusfd;
+	int			 procfd;
+	int			 signo;
+	struct proto_dr_page	*page;
+	uint32_t		 token;
+	uint32_t		 phase;
+	uint32_t		 flags;
+	uint64_t		 operation;
+	int			 result;
+};
+#define DR_SENT		0
+#define DR_UNCAUGHT	-1	/* not seen catching it: look closer */
+
+/* A status to read at Check, as fanout_run hands it to a thread. */
+struct dr_look {
+	int			 statusfd;
+	int			 signo;
+	int			 caught;	/* dr_caught() */
+};
 
 /* What a participant of an operation keeps: who, not the registration. */
 struct dr_part {
@@ -100,6 +135,12 @@ static struct event_base	*dr_base;
 static struct config		*dr_cfg;
 static struct dr_procs		 dr_procs = TAILQ_HEAD_INITIALIZER(dr_procs);
 static struct dr_procs		 dr_hash[DR_HASH];
+/* Processes whose signal this turn of the loop is to send. */
+static struct dr_procs		 dr_sendq = TAILQ_HEAD_INITIALIZER(dr_sendq);
+static size_t			 dr_nqueued;
+static struct event		*dr_send_ev;
+static int			 dr_send_armed;
+static uid_t			 dr_euid;
 static size_t			 dr_nprocs;
 static size_t			 dr_max = DR_PROCS_MAX;
 static uint64_t			 dr_next_id = 1;
@@ -129,8 +170,8 @@ static void	 dr_read_cb(evutil_socket_t, short, void *);
 static void	 dr_close(struct dr_proc *, const char *);
 static struct dr_proc *dr_find(pid_t, uint64_t);
 static void	 dr_who(const struct dr_proc *, char *, size_t);
-static void	 dr_page_write(struct dr_proc *, int, uint32_t, uint32_t,
-		     uint64_t);
+static void	 dr_page_write(struct proto_dr_page *, int, uint32_t,
+		     uint32_t, uint32_t, uint64_t);
 static void	 dr_page_idle(struct dr_proc *);
 static void	 dr_answer(struct dr_proc *, int, int32_t, int32_t,
 		     const char *);
@@ -138,6 +179,13 @@ static void	 dr_ack(struct dr_proc *, const struct proto_dr_ack *);
 static void	 dr_reply(int, int, int);
 static void	 dr_limits(struct part *);
 static int	 dr_read_at(int, const char *, char *, size_t);
+static int	 dr_caught(int, int, char *, size_t);
+static void	 dr_look_cb(void *);
+static void	 dr_queue(struct dr_proc *);
+static void	 dr_dequeue(struct dr_proc *);
+static void	 dr_send_cb(void *);
+static void	 dr_sent(struct dr_send *);
+static void	 dr_flush_cb(evutil_socket_t, short, void *);
 static int	 dr_interested(const struct dr_proc *, char *, size_t);
 static void	 dr_fresh_cb(evutil_socket_t, short, void *);
 static int	 dr_mask_has(const char *, const char *, int);
@@ -179,6 +227,9 @@ dr_init(struct event_base *base, const char *state_dir, struct config *cfg)
 	dr_base = base;
 	dr_cfg = cfg;
 	dr_self = getpid();
+	dr_euid = geteuid();
+	if ((dr_send_ev = event_new(base, -1, 0, dr_flush_cb, NULL)) == NULL)
+		fatalx("dr: cannot create the send event");
 	for (i = 0; i < DR_HASH; i++)
 		TAILQ_INIT(&dr_hash[i]);
 	for (i = 0; i < dr_nrestored; i++) {
@@ -345,6 +396,23 @@ dr_thread_waits(const struct dr_proc *d, int taskfd, const char *tid,
 }
 
 /*
+ * Read a process's status (statusfd, from offset 0: a /proc file is
+ * rendered afresh) into buf and say whether it catches signo: 1, 0 (it
+ * does not, or the status has no masks), or -errno when it cannot be read
+ * (-ESRCH: the process has ended).  Safe on any thread.
+ */
+static int
+dr_caught(int statusfd, int signo, char *buf, size_t len)
+{
+	ssize_t	n;
+
+	if ((n = pread(statusfd, buf, len - 1, 0)) <= 0)
+		return (n == 0 || errno == ESRCH ? -ESRCH : -errno);
+	buf[n] = '\0';
+	return (dr_mask_has(buf, "SigCgt:", signo) == 1);
+}
+
+/*
  * Whether sending its signal to d now is safe and useful: the process
  * catches it, or each of its threads blocks it or waits for it in
  * sigwait() (HTX's pattern), so that no thread takes the default action.
@@ -361,22 +429,18 @@ dr_interested(const struct dr_proc *d, char *why, size_t len)
 	DIR		*dir;
 	struct dirent	*de;
 	char		 buf[4096], path[48];
-	ssize_t		 n;
+	size_t		 n = 0;
 	int		 taskfd, memfd = -1, caught, ignored, blocked, error;
 
-	/* Read from offset 0, a /proc file is rendered afresh. */
-	if ((n = pread(d->statusfd, buf, sizeof(buf) - 1, 0)) <= 0) {
-		error = n == 0 || errno == ESRCH ? -ESRCH : -errno;
+	if ((error = dr_caught(d->statusfd, d->signo, buf, sizeof(buf))) < 0) {
 		snprintf(why, len, "its /proc status cannot be read: %s",
 		    strerror(-error));
 		return (error == -ESRCH ? -ESRCH : 0);
 	}
-	buf[n] = '\0';
-	n = 0;
+	if (error == 1)
+		return (1);
 	caught = dr_mask_has(buf, "SigCgt:", d->signo);
 	ignored = dr_mask_has(buf, "SigIgn:", d->signo);
-	if (caught == 1)
-		return (1);
 	if (caught == -1 || ignored == -1) {
 		snprintf(why, len, "its /proc status has no signal masks");
 		return (0);
@@ -435,20 +499,34 @@ dr_fresh_cb(evutil_socket_t fd, short events, void *arg)
 	dr_fresh = 0;
 }
 
+/* Read one process's status at Check (fanout_run's callback). */
+static void
+dr_look_cb(void *arg)
+{
+	struct dr_look	*l = arg;
+	char		 buf[4096];
+
+	l->caught = dr_caught(l->statusfd, l->signo, buf, sizeof(buf));
+}
+
 /*
  * Add the registered processes that want SIGRECONFIG: at Check all of
  * them, as suspend participants; at Complete those that Check called in
  * this operation, as resume participants.  Time limits: dr-timeout for
- * check, posterror and post; pre is bounded by the prepare window.
+ * check, posterror and post; pre is bounded by the prepare window.  At
+ * Check the statuses are read on two threads; a process not seen
+ * catching the signal is looked at closer on this one.
  */
 static int
 dr_collect(struct engine_op *op, int phase)
 {
 	struct timeval	 now = { 0, 0 };
+	struct dr_look	*looks = NULL;
 	struct dr_proc	*d;
 	struct dr_part	*dp;
 	struct part	*p;
 	char		 key[64], who[PROTO_WHO_MAX], why[128];
+	size_t		 i = 0;
 	int		 point;
 
 	point = phase == EXITPT_OP_COMPLETE ? REGISTRY_RESUME :
@@ -459,13 +537,21 @@ dr_collect(struct engine_op *op, int phase)
 		if (event_base_once(dr_base, -1, EV_TIMEOUT, dr_fresh_cb, NULL,
 		    &now) == -1)
 			dr_fresh = 0;
+		looks = xcalloc(dr_nprocs + 1, sizeof(*looks));
+		TAILQ_FOREACH(d, &dr_procs, entry) {
+			looks[i].statusfd = d->statusfd;
+			looks[i++].signo = d->signo;
+		}
+		fanout_run(looks, i, sizeof(*looks), dr_look_cb);
+		i = 0;
 	}
 	TAILQ_FOREACH(d, &dr_procs, entry) {
 		if (phase == EXITPT_OP_COMPLETE &&
 		    d->checked_op != engine_op_id(op))
 			continue;
 		if (phase == EXITPT_OP_CHECK) {
-			if (dr_interested(d, why, sizeof(why)) != 1) {
+			if (looks[i++].caught != 1 &&
+			    dr_interested(d, why, sizeof(why)) != 1) {
 				log_debug("dr: pid %ld left out: %s",
 				    (long)d->pid, why);
 				continue;
@@ -489,6 +575,7 @@ dr_collect(struct engine_op *op, int phase)
 		part_set_pid(p, d->pid);
 		dr_limits(p);
 	}
+	free(looks);
 	return (0);
 }
 
@@ -513,17 +600,16 @@ dr_takes_part(const struct engine_op *op, const struct part *p, int phase)
  * DR_QUERY running meanwhile retries instead of reading half of it.
  */
 static void
-dr_page_write(struct dr_proc *d, int active, uint32_t phase, uint32_t flags,
-    uint64_t operation)
+dr_page_write(struct proto_dr_page *pg, int active, uint32_t token,
+    uint32_t phase, uint32_t flags, uint64_t operation)
 {
-	struct proto_dr_page	*pg = d->page;
-	uint32_t		 seq;
+	uint32_t	seq;
 
 	seq = __atomic_load_n(&pg->seq, __ATOMIC_RELAXED);
 	__atomic_store_n(&pg->seq, seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&pg->active, (uint32_t)active, __ATOMIC_RELAXED);
-	__atomic_store_n(&pg->token, d->token, __ATOMIC_RELAXED);
+	__atomic_store_n(&pg->token, token, __ATOMIC_RELAXED);
 	__atomic_store_n(&pg->phase, phase, __ATOMIC_RELAXED);
 	__atomic_store_n(&pg->flags, flags, __ATOMIC_RELAXED);
 	__atomic_store_n(&pg->operation, operation, __ATOMIC_RELAXED);
@@ -535,7 +621,7 @@ static void
 dr_page_idle(struct dr_proc *d)
 {
 	if (__atomic_load_n(&d->page->active, __ATOMIC_RELAXED))
-		dr_page_write(d, 0, 0, 0, 0);
+		dr_page_write(d->page, 0, d->token, 0, 0, 0);
 }
 
 /* Hand the running call's answer to the engine; the call is over. */
@@ -558,7 +644,8 @@ dr_answer(struct dr_proc *d, int end, int32_t status, int32_t wait,
 /*
  * Call a process: write the phase into its page, then signal it, if it
  * is still there, still the same process, and still wants the signal.
- * The token changes with every phase sent and is never 0.
+ * The token changes with every phase sent and is never 0.  The signal
+ * goes when the loop's turn ends, with the others of the fan-out.
  */
 static void
 dr_start(struct call *c)
@@ -567,16 +654,12 @@ dr_start(struct call *c)
 	struct dr_part		*dp = part_data(call_part(c));
 	struct dr_proc		*d;
 	struct part_answer	 a;
-	siginfo_t		 si;
-	uint32_t		 phase, flags;
 	uint64_t		 start;
-	char			 why[128], reason[EXITD_REASON_MAX];
-	int			 interest = 1;
 
-	memset(&a, 0, sizeof(a));
-	a.status = EXITPT_STATUS_ALLOW;
-	a.wait = EXITPT_WAIT_NONE;
 	if ((d = dr_find(dp->pid, dp->start)) == NULL) {
+		memset(&a, 0, sizeof(a));
+		a.status = EXITPT_STATUS_ALLOW;
+		a.wait = EXITPT_WAIT_NONE;
 		a.end = EXITPT_END_GONE;
 		a.reason = procstat_start(dp->pid, &start) == 0 &&
 		    start == dp->start ? "not registered with this exitd "
@@ -584,66 +667,174 @@ dr_start(struct call *c)
 		phase_answer(call_id(c), &a);
 		return;
 	}
-	if (!dr_fresh || d->pass != dr_pass ||
-	    call_phase(c) != EXITPT_OP_CHECK)
-		interest = dr_interested(d, why, sizeof(why));
-	if (interest == -ESRCH) {
-		a.end = EXITPT_END_GONE;
-		a.reason = "the process has ended";
-		phase_answer(call_id(c), &a);
-		return;
-	}
-	if (interest != 1) {
-		/* Not a participant any more: it may not veto, nor hold on. */
-		snprintf(reason, sizeof(reason), "not signalled: %s", why);
-		a.end = EXITPT_END_ANSWERED;
-		a.reason = reason;
-		phase_answer(call_id(c), &a);
-		return;
-	}
 	switch (call_phase(c)) {
 	case EXITPT_OP_CHECK:
-		phase = PROTO_DR_CHECK;
-		d->checked_op = engine_op_id(op);
+		d->send_phase = PROTO_DR_CHECK;
 		break;
 	case EXITPT_OP_PREPARE:
-		phase = PROTO_DR_PRE;
+		d->send_phase = PROTO_DR_PRE;
 		break;
 	case EXITPT_OP_CANCEL:
-		phase = PROTO_DR_POSTERROR;
+		d->send_phase = PROTO_DR_POSTERROR;
 		break;
 	default:
-		phase = PROTO_DR_POST;
+		d->send_phase = PROTO_DR_POST;
 		break;
 	}
-	flags = dr_lpar_flags;
-	flags |= engine_op_action(op) == EXITPT_ACTION_HIBERNATION ?
+	d->send_flags = dr_lpar_flags;
+	d->send_flags |= engine_op_action(op) == EXITPT_ACTION_HIBERNATION ?
 	    PROTO_DR_HIBERNATE : PROTO_DR_MIGRATE;
 	if (engine_op_force(op))
-		flags |= PROTO_DR_FORCE;
+		d->send_flags |= PROTO_DR_FORCE;
 	if (d->may_veto)
-		flags |= PROTO_DR_MAY_VETO;
+		d->send_flags |= PROTO_DR_MAY_VETO;
 	if (++d->token == 0)
 		d->token = 1;
+	d->send_op = engine_op_id(op);
 	d->call = call_id(c);
 	d->phase = call_phase(c);
+	d->look = !dr_fresh || d->pass != dr_pass ||
+	    call_phase(c) != EXITPT_OP_CHECK;
 	call_set_pid(c, d->pid);
-	dr_page_write(d, 1, phase, flags, engine_op_id(op));
-	/* As sigqueue() would, through the process's own descriptor. */
+	dr_queue(d);
+}
+
+/* Queue d's signal for the end of the loop's turn. */
+static void
+dr_queue(struct dr_proc *d)
+{
+	if (!d->queued) {
+		TAILQ_INSERT_TAIL(&dr_sendq, d, sentry);
+		d->queued = 1;
+		dr_nqueued++;
+	}
+	if (!dr_send_armed) {
+		/* Active events run in order: this one ends the turn. */
+		event_active(dr_send_ev, EV_TIMEOUT, 1);
+		dr_send_armed = 1;
+	}
+}
+
+/* Take d's signal out of the queue (its call ended, it went away). */
+static void
+dr_dequeue(struct dr_proc *d)
+{
+	if (!d->queued)
+		return;
+	TAILQ_REMOVE(&dr_sendq, d, sentry);
+	d->queued = 0;
+	dr_nqueued--;
+}
+
+/*
+ * Send one signal (fanout_run's callback, on either thread): when asked,
+ * make sure first that the process still catches it (anything else is
+ * looked at closer on exitd's thread), then write the phase into its
+ * page and signal it, as sigqueue() would, through its own descriptor.
+ */
+static void
+dr_send_cb(void *arg)
+{
+	struct dr_send	*s = arg;
+	siginfo_t	 si;
+	char		 buf[4096];
+
+	if (s->look && dr_caught(s->statusfd, s->signo, buf, sizeof(buf)) !=
+	    1) {
+		s->result = DR_UNCAUGHT;
+		return;
+	}
+	dr_page_write(s->page, 1, s->token, s->phase, s->flags, s->operation);
 	memset(&si, 0, sizeof(si));
-	si.si_signo = d->signo;
+	si.si_signo = s->signo;
 	si.si_code = SI_QUEUE;
 	si.si_pid = dr_self;
-	si.si_uid = geteuid();
-	si.si_value.sival_int = (int)d->token;
-	if (pidfd_send_signal(d->procfd, d->signo, &si, 0) == -1) {
-		snprintf(reason, sizeof(reason), "cannot signal it: %s",
-		    strerror(errno));
-		dr_page_idle(d);
-		dr_answer(d, errno == ESRCH ? EXITPT_END_GONE :
-		    EXITPT_END_FAILED, EXITPT_STATUS_ALLOW, EXITPT_WAIT_NONE,
-		    reason);
+	si.si_uid = dr_euid;
+	si.si_value.sival_int = (int)s->token;
+	s->result = pidfd_send_signal(s->procfd, s->signo, &si, 0) == -1 ?
+	    errno : DR_SENT;
+}
+
+/*
+ * After the fan-out, on exitd's thread: a process not seen catching the
+ * signal is looked at closer (it may wait for it in sigwait()) and
+ * signalled from here, or its call answered "not signalled"; a signal
+ * that failed answers the call.
+ */
+static void
+dr_sent(struct dr_send *s)
+{
+	struct dr_proc	*d = s->d;
+	char		 why[128], reason[EXITD_REASON_MAX];
+	int		 interest;
+
+	/* An answer handed on before this one may have ended its call. */
+	if (d->call != s->call)
+		return;
+	if (s->result == DR_UNCAUGHT) {
+		if ((interest = dr_interested(d, why, sizeof(why))) == -ESRCH) {
+			dr_answer(d, EXITPT_END_GONE, EXITPT_STATUS_ALLOW,
+			    EXITPT_WAIT_NONE, "the process has ended");
+			return;
+		}
+		if (interest != 1) {
+			/* No participant now: it may not veto nor hold on. */
+			snprintf(reason, sizeof(reason), "not signalled: %s",
+			    why);
+			dr_answer(d, EXITPT_END_ANSWERED, EXITPT_STATUS_ALLOW,
+			    EXITPT_WAIT_NONE, reason);
+			return;
+		}
+		s->look = 0;
+		dr_send_cb(s);
 	}
+	if (d->phase == EXITPT_OP_CHECK)
+		d->checked_op = s->operation;
+	if (s->result == DR_SENT)
+		return;
+	snprintf(reason, sizeof(reason), "cannot signal it: %s",
+	    strerror(s->result));
+	dr_page_idle(d);
+	dr_answer(d, s->result == ESRCH ? EXITPT_END_GONE : EXITPT_END_FAILED,
+	    EXITPT_STATUS_ALLOW, EXITPT_WAIT_NONE, reason);
+}
+
+/*
+ * The loop's turn ends: send the signals its calls queued, a fan-out on
+ * two threads (reading a process's status and signalling it cost most of
+ * a call), then hand on what did not go as planned.  The queue is taken
+ * whole first: an answer handed on may start a phase that queues again.
+ */
+static void
+dr_flush_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct dr_send	*s;
+	struct dr_proc	*d;
+	size_t		 n = 0, i;
+
+	dr_send_armed = 0;
+	if (dr_nqueued == 0)
+		return;
+	s = xcalloc(dr_nqueued, sizeof(*s));
+	while ((d = TAILQ_FIRST(&dr_sendq)) != NULL) {
+		dr_dequeue(d);
+		s[n].d = d;
+		s[n].call = d->call;
+		s[n].look = d->look;
+		s[n].statusfd = d->statusfd;
+		s[n].procfd = d->procfd;
+		s[n].signo = d->signo;
+		s[n].page = d->page;
+		s[n].token = d->token;
+		s[n].phase = d->send_phase;
+		s[n].flags = d->send_flags;
+		s[n].operation = d->send_op;
+		n++;
+	}
+	fanout_run(s, n, sizeof(*s), dr_send_cb);
+	for (i = 0; i < n; i++)
+		dr_sent(&s[i]);
+	free(s);
 }
 
 /*
@@ -660,6 +851,7 @@ dr_stop(struct call *c)
 	if ((d = dr_find(dp->pid, dp->start)) == NULL ||
 	    d->call != call_id(c))
 		return;
+	dr_dequeue(d);
 	dr_page_idle(d);
 	snprintf(reason, sizeof(reason), "did not acknowledge %s in time",
 	    d->phase == EXITPT_OP_CHECK ? "check" : d->phase ==
@@ -816,6 +1008,7 @@ dr_close(struct dr_proc *d, const char *why)
 	TAILQ_REMOVE(&dr_procs, d, entry);
 	TAILQ_REMOVE(&dr_hash[(unsigned)d->pid % DR_HASH], d, hentry);
 	dr_nprocs--;
+	dr_dequeue(d);
 	if (d->call != 0) {
 		snprintf(reason, sizeof(reason), "gone before acknowledging: "
 		    "%s", why);
@@ -1132,6 +1325,10 @@ dr_shutdown(void)
 		d->call = 0;
 		dr_close(d, "exitd stops");
 	}
+	if (dr_send_ev != NULL)
+		event_free(dr_send_ev);
+	dr_send_ev = NULL;
+	dr_send_armed = 0;
 	free(dr_restored);
 	dr_restored = NULL;
 	dr_nrestored = 0;

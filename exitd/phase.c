@@ -173,6 +173,8 @@ static struct part *phase_new_part(struct engine_op *,
 		     const struct part_ops *, int, const char *, const char *);
 static struct call *phase_find_call(struct engine_op *, uint64_t);
 static void	 phase_emit(struct engine_event *);
+static int	 phase_followed(const struct engine_op *,
+		     enum engine_event_type, int);
 static void	 phase_emit_op(struct engine_op *, enum engine_event_type,
 		     int, const char *);
 static void	 phase_emit_call(struct engine_op *, enum engine_event_type,
@@ -193,12 +195,16 @@ static int	 phase_takes_part(struct engine_op *, const struct part *,
 		     int);
 static void	 phase_start(struct engine_op *, int, const char *);
 static void	 phase_start_next(struct phase *);
+static void	 phase_call_announce(struct phase *, struct call *);
 static void	 phase_call_start(struct phase *, struct call *);
+static void	 phase_barrier(struct engine_op *);
 static void	 phase_limit_cb(evutil_socket_t, short, void *);
 static void	 phase_late(struct engine_op *, struct call *,
 		     const struct engine_call_view *, uint64_t,
 		     const struct part_answer *, const char *);
 static void	 phase_check_fold(struct engine_op *, struct call *);
+static void	 phase_log_answer(const struct engine_op *,
+		     const struct call *);
 static void	 phase_stop_all(struct phase *, enum phase_stop);
 static void	 phase_window_cb(evutil_socket_t, short, void *);
 static void	 phase_maybe_end(struct phase *);
@@ -406,14 +412,16 @@ phase_unobserve(struct engine_observer *o)
 
 /*
  * Count a change of state and tell every observer.  Observers removed
- * meanwhile are freed once the outermost notification is over.
+ * meanwhile are freed once the outermost notification is over.  A
+ * barrier changes nothing, so it does not count.
  */
 static void
 phase_emit(struct engine_event *ev)
 {
 	struct engine_observer	*o, *next;
 
-	phase_gen++;
+	if (ev->type != ENGINE_BARRIER)
+		phase_gen++;
 	phase_notifying++;
 	TAILQ_FOREACH(o, &phase_observers, entry) {
 		if (!o->dead)
@@ -428,6 +436,26 @@ phase_emit(struct engine_event *ev)
 			free(o);
 		}
 	}
+}
+
+/*
+ * Whether another operation or phase boundary follows this one at once,
+ * before any participant starts or any driver is answered (phase_end and
+ * the starts of operations decide so): an operation start is followed by
+ * its first phase's start, a vetoed Check by its Cancel, a validation, a
+ * Cancel and a Complete by the operation's end.
+ */
+static int
+phase_followed(const struct engine_op *op, enum engine_event_type type,
+    int kind)
+{
+	if (type == ENGINE_OPERATION_STARTED)
+		return (1);
+	if (type != ENGINE_PHASE_ENDED)
+		return (0);
+	return (kind == EXITPT_OP_CANCEL || kind == EXITPT_OP_COMPLETE ||
+	    (kind == EXITPT_OP_CHECK && op->ph[kind].outcome !=
+	    EXITPT_OUTCOME_ALLOWED));
 }
 
 /* Tell the observers about the operation or its current phase. */
@@ -452,6 +480,7 @@ phase_emit_op(struct engine_op *op, enum engine_event_type type, int kind,
 	ev.driver = driver;
 	ev.resume_only = op->resume_only;
 	ev.superseded_by = op->superseded_by;
+	ev.followed = phase_followed(op, type, kind);
 	phase_emit(&ev);
 }
 
@@ -993,28 +1022,71 @@ phase_start(struct engine_op *op, int kind, const char *driver)
 }
 
 /*
- * Start the next call, or all remaining ones when not serial.  A call
- * that answers at once ends inside this loop; the loop, not a nested
- * call, then goes on, so that a long serial phase does not recurse.
+ * Start the next call, or all remaining ones when not serial.  The calls
+ * of such a batch are all told to the observers first, then a barrier
+ * puts them on record together (one journal write for a fan-out of a
+ * thousand), then each starts: after a crash, each counts as reached.  A
+ * call that answers at once ends inside this loop; the loop, not a
+ * nested call, then goes on, so that a long serial phase does not
+ * recurse.
  */
 static void
 phase_start_next(struct phase *ph)
 {
+	size_t	first, end, i;
+
 	if (ph->holding)
 		return;
 	ph->holding = 1;
 	while (ph->next < ph->ncalls && !ph->stopping) {
 		if (ph->serial && ph->nrunning > 0)
 			break;
-		phase_call_start(ph, &ph->calls[ph->next++]);
+		first = ph->next;
+		end = ph->serial ? first + 1 : ph->ncalls;
+		for (i = first; i < end; i++)
+			phase_call_announce(ph, &ph->calls[i]);
+		phase_barrier(ph->op);
+		/* Nothing a start does can stop the phase meanwhile. */
+		for (i = first; i < end; i++) {
+			ph->next = i + 1;
+			phase_call_start(ph, &ph->calls[i]);
+		}
 	}
 	ph->holding = 0;
 }
 
 /*
- * Call one participant: tell the observers first (the journal records the
- * call before it starts, so that after a crash it counts as reached),
- * hand it to its kind, and bound it by its time limit.
+ * A call is about to start: it runs from now on, and the observers hear
+ * of it (the journal records it before the barrier that precedes its
+ * start).
+ */
+static void
+phase_call_announce(struct phase *ph, struct call *c)
+{
+	c->started = 1;
+	c->running = 1;
+	c->end = EXITPT_END_RUNNING;
+	c->start_ms = phase_now_ms();
+	c->part->called |= PHASE_BIT(ph->kind);
+	ph->nrunning++;
+	phase_emit_call(ph->op, ENGINE_CALL_STARTED, c, NULL);
+}
+
+/* What the observers were told must be on record before going on. */
+static void
+phase_barrier(struct engine_op *op)
+{
+	struct engine_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = ENGINE_BARRIER;
+	ev.operation = op->id;
+	phase_emit(&ev);
+}
+
+/*
+ * Call one participant, announced already: hand it to its kind, and
+ * bound it by its time limit.
  */
 static void
 phase_call_start(struct phase *ph, struct call *c)
@@ -1023,13 +1095,8 @@ phase_call_start(struct phase *ph, struct call *c)
 	struct timeval	 tv;
 	int		 limit = p->timeout[ph->kind];
 
-	c->started = 1;
-	c->running = 1;
-	c->end = EXITPT_END_RUNNING;
+	/* Its time counts from its own start, not from its batch's. */
 	c->start_ms = phase_now_ms();
-	p->called |= PHASE_BIT(ph->kind);
-	ph->nrunning++;
-	phase_emit_call(ph->op, ENGINE_CALL_STARTED, c, NULL);
 	p->ops->start(c);
 	if (!c->running || limit <= 0)
 		return;
@@ -1162,6 +1229,28 @@ phase_late(struct engine_op *op, struct call *c,
 }
 
 /*
+ * Log an answer.  The journal keeps every one; the log, read by people,
+ * says at info level what needs their attention (a veto, an abnormal end:
+ * a non-zero exit, a signal, a time limit, a refusal, an error, a
+ * participant gone) and keeps ordinary answers for debugging, so that a
+ * phase over a thousand participants is not a thousand lines.
+ */
+static void
+phase_log_answer(const struct engine_op *op, const struct call *c)
+{
+	void	(*logf)(const char *, ...) __attribute__((format(printf, 1, 2)));
+	int	normal;
+
+	normal = (c->end == EXITPT_END_EXITED && c->code == 0) ||
+	    c->end == EXITPT_END_ANSWERED;
+	logf = normal && c->effective ? log_debug : log_info;
+	logf("operation %016" PRIx64 ": %s: %s %s: %s %d%s%s", op->id,
+	    exitpt_phase_name(c->ph->kind), c->part->ops->name, c->part->key,
+	    exitpt_end_name(c->end), c->code, c->reason != NULL ? ": " : "",
+	    c->reason != NULL ? c->reason : "");
+}
+
+/*
  * A kind hands back the answer of call id.  An answer for a call that is
  * not running in the current operation is recorded and ignored.
  */
@@ -1224,10 +1313,7 @@ phase_answer(uint64_t id, const struct part_answer *a)
 	}
 	ph->nrunning--;
 	phase_emit_call(op, ENGINE_ANSWER, c, NULL);
-	log_info("operation %016" PRIx64 ": %s: %s %s: %s %d%s%s", op->id,
-	    exitpt_phase_name(ph->kind), c->part->ops->name, c->part->key,
-	    exitpt_end_name(c->end), c->code, c->reason != NULL ? ": " : "",
-	    c->reason != NULL ? c->reason : "");
+	phase_log_answer(op, c);
 	phase_start_next(ph);
 	phase_maybe_end(ph);
 }

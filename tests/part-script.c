@@ -21,6 +21,8 @@
  *	error[:MS]	answer with an error (end "error")
  *	gone[:MS]	go away without answering (end "gone")
  *	lost		never answer: the engine's limit (or window) ends it
+ *	crash		exitd dies (SIGKILL) as the call starts, as a crash
+ *			in the middle of starting a fan-out would
  *
  * A call that the engine stops answers "timed-out" at once, and whatever
  * it was about to do still happens later, as an asynchronous participant
@@ -32,6 +34,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +53,7 @@ enum script_do {
 	SCRIPT_ERROR,
 	SCRIPT_GONE,
 	SCRIPT_LOST,
+	SCRIPT_CRASH,
 };
 
 /* One participant as its script line says. */
@@ -135,7 +139,7 @@ static int
 script_parse_do(const char *v, enum script_do *what, int *ms)
 {
 	static const char *const names[] = {
-		"answer", "twice", "error", "gone", "lost"
+		"answer", "twice", "error", "gone", "lost", "crash"
 	};
 	const char	*colon = strchr(v, ':');
 	size_t		 len = colon != NULL ? (size_t)(colon - v) : strlen(v);
@@ -330,6 +334,8 @@ script_start(struct call *c)
 	int				 phase = call_phase(c);
 
 	script_note(c, NULL);
+	if (spec->what[phase] == SCRIPT_CRASH)
+		kill(getpid(), SIGKILL);
 	if (spec->what[phase] == SCRIPT_LOST)
 		return;
 	d = xcalloc(1, sizeof(*d));
