@@ -19,9 +19,19 @@
  *
  * Except with a cgroup per run, exitd is also a child subreaper: a
  * descendant whose parent dies is re-parented to exitd instead of init,
- * so everything a program started stays within exitd's process tree,
- * where contain_scan() finds it.  Processes found that way are signalled through a pidfd after
- * their start time is checked again, so a reused pid is never hit.
+ * so everything a program started stays within exitd's process tree.  A
+ * sweep (contain_sweep_round) walks that tree from exitd down through
+ * the kernel's lists of children and signals each process the moment it
+ * is found, before looking at its own children: a process that keeps
+ * forking, letting its parent exit and calling setsid is gone before a
+ * scan of the whole of /proc ends, but not before a look at exitd's
+ * children, and once it has SIGKILL pending its forks fail, so nothing
+ * it starts escapes the look at its children that follows.  The caller
+ * repeats rounds until one finds nothing.  exitd's own children are
+ * signalled by pid (exitd alone reaps them, so their pids cannot be
+ * reused meanwhile); deeper ones through a pidfd, after their parent is
+ * checked, so a reused pid is never hit.  Where the kernel lists no
+ * children (no CONFIG_PROC_CHILDREN), contain_scan() reads /proc instead.
  */
 #include <sys/inotify.h>
 #include <sys/prctl.h>
@@ -46,6 +56,7 @@
 #include "exitd.h"
 
 #define CONTAIN_LINE_MAX	(PATH_MAX + 64)
+#define CONTAIN_SWEEP_DEPTH	16	/* levels below exitd per round */
 
 struct contain_cg {
 	TAILQ_ENTRY(contain_cg)	 entry;
@@ -807,6 +818,206 @@ contain_proc_signal(const struct procstat *p, int sig)
 		error = -errno;
 	close(pidfd);
 	return (error);
+}
+
+/* Append pid v, if one, to a list of children (see contain_children). */
+static void
+contain_kid_add(pid_t **kids, size_t *nkids, size_t *cap, long v)
+{
+	if (v <= 0)
+		return;
+	if (*nkids == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*kids = xreallocarray(*kids, *cap, sizeof(**kids));
+	}
+	(*kids)[(*nkids)++] = (pid_t)v;
+}
+
+/*
+ * Append the children of process pid (those of each of its threads:
+ * /proc/PID/task/TID/children) to *kids (*nkids entries, room for *cap).
+ * Returns 0, -ENOTSUP when the kernel lists no children, or -errno
+ * (-ENOENT: the process is gone).
+ */
+static int
+contain_children(pid_t pid, pid_t **kids, size_t *nkids, size_t *cap)
+{
+	char		 path[64], buf[4096];
+	DIR		*dir;
+	struct dirent	*de;
+	ssize_t		 n, i;
+	long		 v;
+	int		 fd, error = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	if ((dir = opendir(path)) == NULL)
+		return (-errno);
+	while (error == 0 && (de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%.20s/children", de->d_name);
+		if ((fd = openat(dirfd(dir), path, O_RDONLY | O_CLOEXEC)) ==
+		    -1) {
+			/* The thread's directory is there, its list not. */
+			if (errno == ENOENT && faccessat(dirfd(dir),
+			    de->d_name, F_OK, 0) == 0)
+				error = -ENOTSUP;
+			continue;
+		}
+		/* "pid pid ... ": a number may straddle two reads. */
+		v = 0;
+		do {
+			n = read(fd, buf, sizeof(buf));
+			for (i = 0; i < n; i++) {
+				if (buf[i] >= '0' && buf[i] <= '9') {
+					if (v < INT_MAX / 10)
+						v = v * 10 + (buf[i] - '0');
+					continue;
+				}
+				contain_kid_add(kids, nkids, cap, v);
+				v = 0;
+			}
+		} while (n > 0 || (n == -1 && errno == EINTR));
+		contain_kid_add(kids, nkids, cap, v);
+		close(fd);
+	}
+	closedir(dir);
+	return (error);
+}
+
+/*
+ * A sweep has found the live process p (its pidfd, or -1 for a child of
+ * exitd's): signal it if it is in the sweep's process group.  Other
+ * signals than SIGKILL go to each process once.  Returns 1 when that
+ * calls for another round (a process was signalled: SIGKILL, until it
+ * is gone; another signal, the first time), else 0.
+ */
+static int
+contain_sweep_hit(struct contain_sweep *sw, const struct procstat *p,
+    int pidfd)
+{
+	size_t	i;
+
+	if (sw->pgid != -1 && p->pgid != sw->pgid)
+		return (0);
+	if (sw->sig != SIGKILL) {
+		for (i = 0; i < sw->nsent; i++) {
+			if (sw->sent[i].pid == p->pid &&
+			    sw->sent[i].start == p->start)
+				return (0);
+		}
+	}
+	if ((pidfd == -1 ? kill(p->pid, sw->sig) : (int)syscall(
+	    SYS_pidfd_send_signal, pidfd, sw->sig, NULL, 0)) == -1)
+		return (0);
+	sw->signalled++;
+	if (sw->sig != SIGKILL) {
+		sw->sent = xreallocarray(sw->sent, sw->nsent + 1,
+		    sizeof(*sw->sent));
+		sw->sent[sw->nsent++] = *p;
+	}
+	return (1);
+}
+
+/*
+ * Sweep the processes below parent, depth levels down at most: exitd
+ * itself (pfd -1), one of exitd's children (pfd -1: exitd alone reaps
+ * it, so its pid stays its own), or a deeper process its pidfd pfd
+ * holds.  Each process found is signalled before its children are
+ * looked at.  Returns how many processes call for another round (see
+ * contain_sweep_hit; a zombie child of exitd's, reaped here, counts),
+ * or, for exitd itself, -ENOTSUP or -errno.
+ */
+static int
+contain_sweep_below(struct contain_sweep *sw, pid_t parent, int pfd,
+    int depth)
+{
+	struct procstat	 p;
+	pid_t		*kids = NULL, self = getpid();
+	size_t		 nkids = 0, cap = 0, i;
+	int		 qfd, n = 0, error;
+
+	if ((error = contain_children(parent, &kids, &nkids, &cap)) != 0 &&
+	    parent == self) {
+		free(kids);
+		return (error);
+	}
+	for (i = 0; i < nkids; i++) {
+		qfd = -1;
+		if (parent == self) {
+			/* A running program and its own are not ours. */
+			if (sw->running != NULL && sw->running(kids[i]))
+				continue;
+			if (procstat_read(kids[i], &p) != 0)
+				continue;
+			if (p.state == 'Z' || p.state == 'X') {
+				if (waitpid(kids[i], NULL, WNOHANG) > 0) {
+					sw->reaped++;
+					n++;
+				}
+				continue;
+			}
+		} else {
+			/*
+			 * The pidfd holds what the pid named when it was
+			 * opened; the stat read after it describes that
+			 * process unless it was reaped meanwhile, and then
+			 * signals through the pidfd fail.  Its parent must
+			 * still be the process we came from (held by pfd
+			 * and not yet reaped), or the pid it names may
+			 * since have been reused.
+			 */
+			if ((qfd = (int)syscall(SYS_pidfd_open, kids[i], 0)) ==
+			    -1)
+				continue;
+			error = contain_stat(kids[i], &p);
+			/* Re-parented to exitd meanwhile: the next round's. */
+			if (error == 0 && p.ppid == self)
+				n++;
+			if (error != 0 || p.ppid != parent || (pfd != -1 &&
+			    syscall(SYS_pidfd_send_signal, pfd, 0, NULL, 0) ==
+			    -1)) {
+				close(qfd);
+				continue;
+			}
+		}
+		n += contain_sweep_hit(sw, &p, qfd);
+		if (depth > 0)
+			n += contain_sweep_below(sw, p.pid, qfd, depth - 1);
+		if (qfd != -1)
+			close(qfd);
+	}
+	free(kids);
+	return (n);
+}
+
+/*
+ * One round of a sweep (subreaper): walk exitd's descendants, except
+ * each running program (sw->running says which of exitd's children is
+ * one) and all below it, and send sw->sig to each in process group
+ * sw->pgid (any, if -1) as soon as it is found.  exitd's zombie children
+ * other than running programs are reaped (sw->reaped counts them).
+ * Processes deeper than CONTAIN_SWEEP_DEPTH below exitd wait for a later
+ * round, by when their parents died (SIGKILL) or not.  Returns the
+ * number of processes that call for another round: with SIGKILL, every
+ * one found alive or reaped (a round that returns 0 saw none alive of
+ * exitd's children in the group); with another signal, those signalled
+ * for the first time or reaped.  -ENOTSUP: the kernel lists no children
+ * (use contain_scan); another -errno: /proc cannot be read.
+ */
+int
+contain_sweep_round(struct contain_sweep *sw)
+{
+	return (contain_sweep_below(sw, getpid(), -1, CONTAIN_SWEEP_DEPTH));
+}
+
+/* Forget what a sweep signalled. */
+void
+contain_sweep_clear(struct contain_sweep *sw)
+{
+	free(sw->sent);
+	sw->sent = NULL;
+	sw->nsent = 0;
 }
 
 /*

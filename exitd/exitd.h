@@ -178,6 +178,22 @@ int		 contain_cg_signal(struct contain_cg *, int);
 int		 contain_cg_watch(struct contain_cg *, void (*)(void *),
 		     void *);
 void		 contain_cg_unwatch(struct contain_cg *);
+/*
+ * A sweep of what exit programs left below exitd (subreaper): rounds of
+ * contain_sweep_round until one finds nothing.  Zero it, then set sig,
+ * pgid and running.
+ */
+struct contain_sweep {
+	int		 sig;
+	pid_t		 pgid;			/* -1: every process */
+	int		(*running)(pid_t);	/* a running program */
+	struct procstat	*sent;			/* signalled (not SIGKILL) */
+	size_t		 nsent;
+	size_t		 signalled;		/* signals sent, all rounds */
+	size_t		 reaped;		/* zombies reaped, all rounds */
+};
+int		 contain_sweep_round(struct contain_sweep *);
+void		 contain_sweep_clear(struct contain_sweep *);
 int		 contain_stat(pid_t, struct procstat *);
 int		 contain_scan(const pid_t *, size_t, struct procstat **,
 		     size_t *);

@@ -45,6 +45,8 @@
 #define RUNNER_KILL_WAIT 5	/* seconds for SIGKILL to take effect */
 #define RUNNER_NHASH	256	/* running programs by pid */
 #define RUNNER_USERS	8	/* run-as users remembered in a batch */
+#define RUNNER_SWEEP_MS	5	/* a sweep's rounds, per event loop turn */
+#define RUNNER_SWEEP_EVERY_MS 10 /* between turns of a SIGKILL sweep */
 
 enum runner_state {
 	RUNNER_NEW,		/* not started (refused or failed) */
@@ -83,6 +85,7 @@ struct runner_job {
 	int			 killed;	/* SIGKILL sent to the program */
 	int			 leftovers;	/* it exited leaving processes */
 	int			 leftovers_killed;
+	int			 sweeping;	/* its SIGKILL sweep goes on */
 	unsigned int		 pass;		/* last re-evaluation */
 	int			 check;		/* BMGF0100: answers read back */
 	struct timespec		 start;
@@ -111,6 +114,8 @@ static struct event_base	*runner_base;
 static uid_t			 runner_euid;	/* exitd's, fixed */
 static gid_t			 runner_egid;
 static struct event		*runner_sigchld;
+static struct event		*runner_sweep_ev;	/* runner_sweep_cb */
+static int			 runner_reaped;	/* a sweep reaped */
 /*
  * The programs' output pipes wait in an epoll set of the runner's own,
  * which libevent watches as one descriptor: libevent keeps a record for
@@ -146,6 +151,8 @@ static unsigned char		 runner_roinfo[16];
 static size_t			 runner_rolen;
 
 static void	runner_sigchld_cb(evutil_socket_t, short, void *);
+static void	runner_sweep_cb(evutil_socket_t, short, void *);
+static struct runner_job *runner_find(pid_t);
 static void	runner_timer_cb(evutil_socket_t, short, void *);
 static void	runner_epoll_cb(evutil_socket_t, short, void *);
 static void	runner_cg_cb(void *);
@@ -218,6 +225,9 @@ runner_init(struct event_base *base)
 	    runner_epoll_cb, NULL);
 	if (runner_epev == NULL || event_add(runner_epev, NULL) == -1)
 		fatalx("runner: cannot watch the output pipes");
+	if ((runner_sweep_ev = evtimer_new(base, runner_sweep_cb, NULL)) ==
+	    NULL)
+		fatalx("runner: cannot set up the sweep timer");
 	runner_sigchld = evsignal_new(base, SIGCHLD, runner_sigchld_cb, NULL);
 	if (runner_sigchld == NULL || evsignal_add(runner_sigchld, NULL) == -1)
 		fatalx("runner: cannot install the SIGCHLD event");
@@ -527,13 +537,19 @@ runner_signal(struct runner_job *job, int sig)
 		log_warn("program %d: kill %d", job->result.number, sig);
 }
 
+/* Whether pid is a running program (a sweep leaves it and its own). */
+static int
+runner_running(pid_t pid)
+{
+	return (runner_find(pid) != NULL);
+}
+
 /*
- * Subreaper: send sig to what programs left behind, re-parented to exitd:
- * those in process group pgid, or all of them when pgid is -1.  Each is
- * signalled through a pidfd after its start time is checked again.
+ * Subreaper, where the kernel lists no children: send sig to what a scan
+ * of /proc finds below exitd, in process group pgid (any if -1).
  */
 static void
-runner_sweep(int sig, pid_t pgid)
+runner_scan_signal(int sig, pid_t pgid)
 {
 	struct runner_job	*job;
 	struct procstat	*procs;
@@ -554,30 +570,125 @@ runner_sweep(int sig, pid_t pgid)
 		return;
 	}
 	for (i = 0; i < nprocs; i++) {
-		if (pgid != -1 && procs[i].pgid != pgid)
-			continue;
-		log_debug("runner: signal %d to left process %ld", sig,
-		    (long)procs[i].pid);
-		contain_proc_signal(&procs[i], sig);
+		if (pgid == -1 || procs[i].pgid == pgid)
+			contain_proc_signal(&procs[i], sig);
 	}
 	free(procs);
 }
 
-/* Send sig to what a program that has exited left running. */
-static void
+/*
+ * Subreaper: send sig to what programs left behind, re-parented to exitd
+ * (contain.c): those in process group pgid, or all of them when pgid is
+ * -1, each as soon as it is found, round after round until one finds
+ * nothing (SIGKILL: nothing alive; another signal: nothing not signalled
+ * yet), for at most ms milliseconds (a process that keeps forking while
+ * it ignores SIGTERM would keep the rounds going: SIGKILL after the
+ * grace ends it).  Zombies reaped on the way make every exited program
+ * look again (runner_sweep_ev).  Returns 1 when a round found nothing, 0
+ * when time ran out first.
+ */
+static int
+runner_sweep(int sig, pid_t pgid, int ms)
+{
+	static int		 scan_only;
+	struct contain_sweep	 sw;
+	struct timespec		 t0;
+	int			 n, rounds = 0;
+
+	if (scan_only) {
+		runner_scan_signal(sig, pgid);
+		return (1);
+	}
+	memset(&sw, 0, sizeof(sw));
+	sw.sig = sig;
+	sw.pgid = pgid;
+	sw.running = runner_running;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		n = contain_sweep_round(&sw);
+		rounds++;
+	} while (n > 0 && runner_elapsed_ms(&t0) < (uint64_t)ms);
+	contain_sweep_clear(&sw);
+	if (n == -ENOTSUP) {
+		log_warnx("runner: the kernel lists no children "
+		    "(/proc/PID/task/TID/children, CONFIG_PROC_CHILDREN): "
+		    "left processes are looked for in all of /proc, which a "
+		    "process that keeps forking can outrun");
+		scan_only = 1;
+		runner_scan_signal(sig, pgid);
+		return (1);
+	}
+	if (n < 0) {
+		log_warnx("runner: cannot look for left processes: %s",
+		    strerror(-n));
+		return (1);
+	}
+	if (sw.signalled > 0 || sw.reaped > 0)
+		log_debug("runner: signal %d to %zu left process%s, %zu "
+		    "reaped, in %d round%s", sig, sw.signalled,
+		    sw.signalled == 1 ? "" : "es", sw.reaped, rounds,
+		    rounds == 1 ? "" : "s");
+	if (sw.reaped > 0 && runner_sweep_ev != NULL) {
+		runner_reaped = 1;
+		event_active(runner_sweep_ev, EV_TIMEOUT, 1);
+	}
+	return (n == 0);
+}
+
+/*
+ * Send sig to what a program that has exited left running.  Returns 1
+ * when done, 0 when a sweep ran out of time (runner_sweep).
+ */
+static int
 runner_signal_leftovers(struct runner_job *job, int sig)
 {
+	int	done;
+
 	if (job->cg != NULL) {
 		runner_signal(job, sig);
-		return;
+		return (1);
 	}
-	runner_sweep(sig, job->pid);
+	done = runner_sweep(sig, job->pid, RUNNER_SWEEP_MS);
 	if (runner_nmains > 0)
-		return;
-	if (runner_cg != NULL)
+		return (done);
+	if (runner_cg != NULL) {
 		contain_cg_signal(runner_cg, sig);
-	else
-		runner_sweep(sig, -1);
+		return (done);
+	}
+	return (runner_sweep(sig, -1, RUNNER_SWEEP_MS) && done);
+}
+
+/*
+ * Send SIGKILL to what a program left, and if a sweep ran out of time,
+ * go on from the event loop (runner_sweep_cb) until it is done.
+ */
+static void
+runner_kill_leftovers(struct runner_job *job)
+{
+	struct timeval	tv = { 0, RUNNER_SWEEP_EVERY_MS * 1000 };
+
+	job->sweeping = !runner_signal_leftovers(job, SIGKILL);
+	if (job->sweeping && !evtimer_pending(runner_sweep_ev, NULL))
+		evtimer_add(runner_sweep_ev, &tv);
+}
+
+/*
+ * Go on with SIGKILL sweeps that ran out of time, and, once a sweep
+ * reaped what programs left, look at every exited program again.
+ */
+static void
+runner_sweep_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct runner_job	*job;
+
+	TAILQ_FOREACH(job, &runner_jobs, entry) {
+		if (job->state == RUNNER_ENDING && job->sweeping)
+			runner_kill_leftovers(job);
+	}
+	if (runner_reaped) {
+		runner_reaped = 0;
+		runner_recheck();
+	}
 }
 
 /*
@@ -655,7 +766,7 @@ runner_timer_cb(evutil_socket_t fd, short events, void *arg)
 		    "there %d s after SIGTERM, sending SIGKILL",
 		    job->result.number, job->program, EXITD_GRACE);
 		job->leftovers_killed = 1;
-		runner_signal_leftovers(job, SIGKILL);
+		runner_kill_leftovers(job);
 		tv.tv_sec = RUNNER_KILL_WAIT;
 		evtimer_add(job->timer, &tv);
 		return;
@@ -1388,7 +1499,9 @@ runner_shutdown(void)
 		runner_free(job);
 	}
 	if (contain_mode() != CONTAIN_CGROUP_RUN) {
-		runner_sweep(SIGKILL, -1);
+		/* exitd goes away: a second at most, and no event loop. */
+		for (i = 0; i < 100 && !runner_sweep(SIGKILL, -1, 10); i++)
+			nanosleep(&ts, NULL);
 		/* Reap them, waiting a second at most. */
 		for (i = 0; i < 100; i++) {
 			while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
@@ -1405,6 +1518,9 @@ runner_shutdown(void)
 		event_free(runner_sigchld);
 		runner_sigchld = NULL;
 	}
+	if (runner_sweep_ev != NULL)
+		event_free(runner_sweep_ev);
+	runner_sweep_ev = NULL;
 	if (runner_epev != NULL)
 		event_free(runner_epev);
 	runner_epev = NULL;
