@@ -314,7 +314,7 @@ main(int argc, char **argv)
 	int		 ns[8] = { 50, 200, 1000 }, nn = 3, prev = 0;
 	int		 ch, i, k, r, nset = 0;
 	long long	 v;
-	long		 rss_idle, rss_after, sw0, sw1;
+	long		 rss_idle, rss_after, anon_idle, anon_after, sw0, sw1;
 
 	memset(&b, 0, sizeof(b));
 	b.pid = -1;
@@ -416,8 +416,10 @@ main(int argc, char **argv)
 	bench_stop_exitd(&b);
 	bench_start_exitd(&b);
 	rss_idle = bench_proc_status(b.pid, "VmRSS");
+	anon_idle = bench_proc_status(b.pid, "RssAnon");
 	bench_operation(&b, prev, t, NULL);
 	rss_after = bench_proc_status(b.pid, "VmRSS");
+	anon_after = bench_proc_status(b.pid, "RssAnon");
 	/* Let exitd see the closed connection before counting. */
 	usleep(500000);
 	sw0 = bench_switches(b.pid);
@@ -426,6 +428,9 @@ main(int argc, char **argv)
 	printf("exitd idle with %d programs on each exit point: VmRSS %ld "
 	    "KiB fresh, %ld KiB after an operation (target <= 4096 KiB)\n",
 	    prev, rss_idle, rss_after);
+	printf("  of which exitd's own memory (RssAnon): %ld KiB fresh, %ld KiB "
+	    "after; the rest is pages of shared libraries (RssFile)\n",
+	    anon_idle, anon_after);
 	printf("exitd wake-ups over %d idle seconds: %ld (target 0)\n",
 	    BENCH_IDLE_S, sw1 - sw0);
 	bench_cleanup(&b);
