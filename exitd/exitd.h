@@ -241,6 +241,19 @@ typedef void	(*part_list_cb)(void *arg, int kind, const char *who,
 struct part_ops {
 	int		 kind;		/* EXITPT_PARTICIPANT_* */
 	const char	*name;		/* journal and display: "program" */
+	/*
+	 * Whether its participants outlive a reboot of the system.  The
+	 * journal's fdatasync protects against an OS crash or a power loss
+	 * only (what exitd write()s survives a crash of exitd alone), and
+	 * after a reboot only such participants (exit programs, run anew
+	 * from disk) can still take a Cancel or a Complete: processes,
+	 * D-Bus voters, inhibitors and critical-section holders are gone.
+	 * So the journal syncs an operation's boundaries only once it has
+	 * called, or the phase starting calls, a participant of a durable
+	 * kind; every record is written before any participant starts,
+	 * whatever the kind.
+	 */
+	int		 durable;
 
 	/*
 	 * Called once at start-up, after the journal has been replayed
@@ -526,6 +539,11 @@ struct engine_event {
 						   boundary follows at once,
 						   before anything goes out:
 						   one sync may serve both */
+	int			 durable;	/* the operation has called,
+						   or the phase starting
+						   calls, a participant of a
+						   durable kind (part_ops):
+						   its boundaries are synced */
 };
 
 /*

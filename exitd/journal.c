@@ -1,8 +1,10 @@
 /*
  * The journal: an append-only file of JSON lines in the state directory,
  * one record per operation start/end, phase start/end, participant call
- * and participant answer.  It is synced at phase boundaries, and read back
- * at start-up to rebuild an operation that exitd did not finish.
+ * and participant answer.  It is synced at the phase boundaries of an
+ * operation that calls participants who outlive a reboot (exit programs),
+ * and read back at start-up to rebuild an operation that exitd did not
+ * finish.
  *
  * Records are gathered and written together: a fan-out of a thousand
  * calls and their answers would otherwise cost a write each.  What is
@@ -112,7 +114,10 @@ journal_path(void)
 	return (journal_file);
 }
 
-/* Push the journal to disk: called at every phase boundary. */
+/*
+ * Push the journal to disk: called at the phase boundaries of operations
+ * that call durable participants, and on closing.
+ */
 void
 journal_sync(void)
 {
@@ -628,16 +633,16 @@ journal_call(struct journal_line *l, const struct engine_event *ev)
 /*
  * The journal as an observer of the engine: one record per operation
  * start and end, phase start and end, call, answer and late answer.  It
- * syncs at operation and phase boundaries; the calls of a batch are
- * written at the barrier before their participants start, so that after
- * a crash they count as reached.
+ * syncs at operation and phase boundaries of an operation with durable
+ * participants; the calls of a batch are written at the barrier before
+ * their participants start, so that after a crash they count as reached.
  */
 static void
 journal_event_cb(const struct engine_event *ev, void *arg)
 {
 	struct journal_line		*l = &journal_out;
 	const struct engine_call_view	*v = ev->call;
-	int				 sync = 1, now = 0;
+	int				 boundary = 1, sync, now = 0;
 
 	switch (ev->type) {
 	case ENGINE_BARRIER:
@@ -684,7 +689,7 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 	case ENGINE_CALL_STARTED:
 		journal_begin(l, ev, "call");
 		journal_call(l, ev);
-		sync = 0;
+		boundary = 0;
 		break;
 	case ENGINE_ANSWER:
 	case ENGINE_LATE_ANSWER:
@@ -711,7 +716,7 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 		if (v->output_dropped > 0)
 			journal_put_int(l, "output_dropped",
 			    (long long)v->output_dropped);
-		sync = 0;
+		boundary = 0;
 		break;
 	case ENGINE_CALL_PROCESS:
 		journal_begin(l, ev, "process");
@@ -719,7 +724,7 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 		journal_put_int(l, "call", (long long)v->id);
 		journal_put_key(l, "process");
 		journal_raw(l, ev->process, strlen(ev->process));
-		sync = 0;
+		boundary = 0;
 		/* The program runs already: a restarted exitd must know it. */
 		now = 1;
 		break;
@@ -732,12 +737,19 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 		return;
 	}
 	journal_end(l);
-	/* A boundary followed by another at once is synced with it. */
-	if (sync && ev->followed && journal_flush_ev != NULL) {
-		sync = 0;
-		journal_unsynced = 1;
+	/*
+	 * A boundary is written at once, and synced only when the operation
+	 * reaches a participant that outlives a reboot (see durable in
+	 * struct part_ops): after an OS crash, nobody else could be told
+	 * anything anyway.  One followed by another at once is written and
+	 * synced with it.
+	 */
+	if (boundary && ev->followed && journal_flush_ev != NULL) {
+		boundary = 0;
+		journal_unsynced |= ev->durable;
 	}
-	if (sync || now || l->len >= JOURNAL_GATHER_MAX ||
+	sync = boundary && (ev->durable || journal_unsynced);
+	if (boundary || now || l->len >= JOURNAL_GATHER_MAX ||
 	    journal_flush_ev == NULL)
 		journal_flush();
 	else if (!journal_flush_armed) {
@@ -752,7 +764,7 @@ journal_event_cb(const struct engine_event *ev, void *arg)
 		log_warnx("operation %016" PRIx64 ": %s", ev->operation,
 		    journal_loss);
 	/* What gathered for a thousand participants is not kept around. */
-	if (sync && l->cap > 4096) {
+	if (boundary && l->cap > 4096) {
 		free(l->buf);
 		memset(l, 0, sizeof(*l));
 	}

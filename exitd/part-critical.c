@@ -35,6 +35,7 @@ static void	 critical_log_damage(void);
 const struct part_ops part_critical_ops = {
 	.kind = EXITPT_PARTICIPANT_CRITICAL,
 	.name = "critical",
+	.durable = 0,		/* holders are processes */
 	.init = critical_init,
 	.collect = critical_collect,
 	.takes_part = critical_takes_part,

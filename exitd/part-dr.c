@@ -198,6 +198,7 @@ static int	 dr_over_limit(uid_t);
 const struct part_ops part_dr_ops = {
 	.kind = EXITPT_PARTICIPANT_DR,
 	.name = "dr",
+	.durable = 0,		/* processes */
 	.init = dr_init,
 	.collect = dr_collect,
 	.takes_part = dr_takes_part,

@@ -95,6 +95,7 @@ static void	 inhibitor_comm_clean(char *);
 const struct part_ops part_inhibitor_ops = {
 	.kind = EXITPT_PARTICIPANT_INHIBITOR,
 	.name = "inhibitor",
+	.durable = 0,		/* held by processes */
 	.init = inhibitor_init,
 	.collect = inhibitor_collect,
 	.takes_part = inhibitor_takes_part,

@@ -39,6 +39,7 @@ static void	 program_done_cb(const struct runner_result *, void *);
 const struct part_ops part_program_ops = {
 	.kind = EXITPT_PARTICIPANT_PROGRAM,
 	.name = "program",
+	.durable = 1,		/* run anew from disk after a reboot */
 	.init = program_init,
 	.collect = program_collect,
 	.takes_part = NULL,

@@ -112,6 +112,7 @@ static void	 voter_note(const struct voter_call *,
 const struct part_ops part_voter_ops = {
 	.kind = EXITPT_PARTICIPANT_VOTER,
 	.name = "voter",
+	.durable = 0,		/* D-Bus clients */
 	.collect = voter_collect,
 	.takes_part = NULL,
 	.start = voter_start,

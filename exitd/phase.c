@@ -131,6 +131,8 @@ struct engine_op {
 	int			 recovered;	/* rebuilt from the journal */
 	int			 cancel_pending; /* cancel once Prepare stops */
 	int			 prepared;	/* Prepare started */
+	int			 durable;	/* calls a durable kind: its
+						   boundaries are synced */
 	char			*driver;	/* who started it */
 	char			*cancel_driver;	/* who cancelled during Prepare */
 	struct part		**parts;	/* every participant reached */
@@ -481,6 +483,7 @@ phase_emit_op(struct engine_op *op, enum engine_event_type type, int kind,
 	ev.resume_only = op->resume_only;
 	ev.superseded_by = op->superseded_by;
 	ev.followed = phase_followed(op, type, kind);
+	ev.durable = op->durable;
 	phase_emit(&ev);
 }
 
@@ -828,6 +831,7 @@ phase_end_stale(struct engine_op *op)
 			ev.system_state = op->system_state;
 			ev.part = p;
 			ev.how = how;
+			ev.durable = op->durable || p->ops->durable;
 			phase_emit(&ev);
 		}
 	}
@@ -1002,6 +1006,8 @@ phase_start(struct engine_op *op, int kind, const char *driver)
 		ph->calls[ph->ncalls].status = EXITPT_STATUS_NONE;
 		ph->calls[ph->ncalls].wait = EXITPT_WAIT_NONE;
 		ph->calls[ph->ncalls].effective = 1;
+		if (op->parts[i]->ops->durable)
+			op->durable = 1;
 		ph->ncalls++;
 	}
 	phase_emit_op(op, ENGINE_PHASE_STARTED, kind, driver);
@@ -2170,6 +2176,7 @@ phase_replay(struct engine_op *op, const struct engine_record *rec)
 		op->window = 0;
 		op->cur = 0;
 		op->prepared = 0;
+		op->durable = 0;
 		break;
 	case ENGINE_PHASE_STARTED:
 		if (kind == 0)
@@ -2188,6 +2195,8 @@ phase_replay(struct engine_op *op, const struct engine_record *rec)
 		if (kind == 0 || (p = phase_replay_part(op, rec, 1)) == NULL)
 			break;
 		p->called |= PHASE_BIT(kind);
+		if (p->ops->durable)
+			op->durable = 1;
 		/* Reached by Check with no answer recorded: allow. */
 		if (kind == EXITPT_OP_CHECK)
 			p->allowed = 1;

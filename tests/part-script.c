@@ -100,6 +100,7 @@ static void	 script_due_cb(evutil_socket_t, short, void *);
 const struct part_ops part_script_ops = {
 	.kind = SCRIPT_KIND,
 	.name = "script",
+	.durable = 0,		/* as the asynchronous kinds */
 	.init = script_init,
 	.collect = script_collect,
 	.takes_part = NULL,
