@@ -313,17 +313,26 @@ dr_find(pid_t pid, uint64_t start)
 	return (NULL);
 }
 
-/* Whether signo is in a hexadecimal mask of a /proc status text. */
+/*
+ * Whether signo is in a hexadecimal mask of a /proc status text: key
+ * ("SigCgt:") at the start of a line, never within the Name line, which
+ * is the process's own choice (prctl PR_SET_NAME, its file's name).
+ */
 static int
 dr_mask_has(const char *text, const char *key, int signo)
 {
 	unsigned long long	 mask;
 	const char		*p;
 	char			*end;
+	size_t			 klen = strlen(key);
 
-	if ((p = strstr(text, key)) == NULL)
+	for (p = text; (p = strstr(p, key)) != NULL; p += klen) {
+		if (p == text || p[-1] == '\n')
+			break;
+	}
+	if (p == NULL)
 		return (-1);
-	p += strlen(key);
+	p += klen;
 	errno = 0;
 	mask = strtoull(p, &end, 16);
 	if (errno != 0 || end == p)

@@ -520,7 +520,10 @@ runner_epoll_cb(evutil_socket_t fd, short events, void *arg)
 /*
  * Send a signal to a running program and everything it started: its
  * cgroup, or (subreaper) its process group, which the living program
- * holds, so the group id cannot have been reused.
+ * holds, so the group id cannot have been reused.  A program that left
+ * its group (setpgid into another group of exitd's session, exitd's own
+ * among them) gets the signal by its pid too: exitd has not reaped it,
+ * so the pid is still its own.
  */
 static void
 runner_signal(struct runner_job *job, int sig)
@@ -534,6 +537,9 @@ runner_signal(struct runner_job *job, int sig)
 		return;
 	}
 	if (kill(-job->pid, sig) == -1 && errno != ESRCH)
+		log_warn("program %d: kill %d", job->result.number, sig);
+	if (job->state == RUNNER_RUNNING && getpgid(job->pid) != job->pid &&
+	    kill(job->pid, sig) == -1 && errno != ESRCH)
 		log_warn("program %d: kill %d", job->result.number, sig);
 }
 

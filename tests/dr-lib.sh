@@ -3,18 +3,18 @@
 
 DRPROC="$top_builddir/tests/dr-proc"
 
-# dr NAME MODE [-v]: start dr-proc in the background, its output in
-# $T/NAME.out and its pid in $T/NAME.dpid (not .pid: exitd-lib kills those
-# at exit, and a stopped process's pid may belong to another test by then);
-# returns once it is set up (the library registers it before main runs,
-# or, with no exitd to answer, leaves that to its thread).  It keeps none
-# of the test's descriptors above 3.
+# dr NAME MODE [-v]: start dr-proc (or $DRPROG, a link to it) in the
+# background, its output in $T/NAME.out and its pid in $T/NAME.dpid (not
+# .pid: exitd-lib kills those at exit, and a stopped process's pid may
+# belong to another test by then); returns once it is set up (the library
+# registers it before main runs, or, with no exitd to answer, leaves that
+# to its thread).  It keeps none of the test's descriptors above 3.
 dr() {
 	name=$1
 	shift
 	rm -f "$T/$name.ready"
 	mkfifo "$T/$name.ready"
-	"$DRPROC" "$@" >"$T/$name.out" 3>"$T/$name.ready" 4>&- 5>&- 6>&- \
+	"${DRPROG:-$DRPROC}" "$@" >"$T/$name.out" 3>"$T/$name.ready" 4>&- 5>&- 6>&- \
 	    7>&- 8>&- 9>&- &
 	read -r _ p <"$T/$name.ready"
 	echo "$p" >"$T/$name.dpid"

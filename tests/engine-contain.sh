@@ -97,6 +97,28 @@ is "$status" 0 "the next check runs"
 unlike "$out" "signaled 9" "the_next_operation_runs_its_programs_after_a_kill"
 escapes 1 "the next check"
 
+# A program that leaves its process group for exitd's own (setpgid within
+# exitd's session) and ignores SIGTERM: its group is empty, yet its time
+# limit still ends it, by its pid (the Check waited for it for ever).
+if [ "$CONTAIN" = subreaper ]; then
+	prog hider "exec python3 -c 'import os, signal, time
+os.setpgid(0, os.getpgid(os.getppid()))
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+open(\"$T/hider.pgid\", \"w\").write(str(os.getpgid(0)))
+open(\"$T/hider.pid\", \"w\").write(str(os.getpid()))
+time.sleep(1000)'"
+	suspend 20 hider --check-timeout 1
+	run timeout 30 "$EXITCTL" check --validate
+	is "$status" 0 "a check with a program that left its group answers"
+	like "$out" "#20 $T/hider: .*timed out" "the program timed out"
+	h=$(cat "$T/hider.pid" 2>/dev/null)
+	is "$(cat "$T/hider.pgid" 2>/dev/null)" "$(ps -o pgid= -p "$exitd_pid" | tr -d ' ')" \
+	    "it had joined exitd's process group"
+	gone "${h:-0}"
+	ok $? "program_that_left_its_process_group_is_killed_at_its_time_limit"
+	"$EXITCTL" remove QIBM_QWC_SUSPEND 20 >/dev/null
+fi
+
 stop_exitd
 is $? 0 "exitd stops cleanly"
 done_testing

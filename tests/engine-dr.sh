@@ -168,6 +168,20 @@ is "$(python3 "$top_srcdir/tests/json-conventions.py" "$T/participants.json" doc
     "participants --json with dr processes follows exitctl's output conventions"
 stop esc
 
+# --- nor can a process's name pass for its signal masks: /proc's status
+# starts with "Name:", and a name "SigCgt:0" once read as the process's
+# caught signals (it was left out though it catches SIGRECONFIG)
+ln -s "$DRPROC" "$T/SigCgt:0"
+DRPROG="$T/SigCgt:0"
+dr nm handler
+DRPROG=
+run "$EXITCTL" check --validate
+like "$out" "pid $(pid nm) SigCgt:0 .*: allow" \
+    "dr_signal_masks_are_read_at_a_line_start_not_in_the_name"
+wait_out nm 1 '^ack check'
+ok $? "and the process got check"
+stop nm
+
 # --- exec: no longer signalled (checked when sending)
 dr ex exec
 run "$EXITCTL" check
