@@ -413,6 +413,7 @@ int		 engine_op_window(const struct engine_op *);	/* seconds */
 int		 engine_op_system_state(const struct engine_op *);
 int		 engine_op_force(const struct engine_op *);
 int		 engine_op_prepared(const struct engine_op *); /* Prepare ran */
+int		 engine_op_durable(const struct engine_op *); /* syncs */
 
 /*
  * The engine API for front ends (control.c, dbus-service.c, adapters'

@@ -703,8 +703,13 @@ dr_start(struct call *c)
 	d->send_op = engine_op_id(op);
 	d->call = call_id(c);
 	d->phase = call_phase(c);
+	/*
+	 * A status read at collection time is still the moment of sending
+	 * only if no journal sync comes in between: an operation with exit
+	 * programs syncs before its calls start, so read it again then.
+	 */
 	d->look = !dr_fresh || d->pass != dr_pass ||
-	    call_phase(c) != EXITPT_OP_CHECK;
+	    call_phase(c) != EXITPT_OP_CHECK || engine_op_durable(op);
 	call_set_pid(c, d->pid);
 	dr_queue(d);
 }

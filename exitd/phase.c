@@ -879,6 +879,16 @@ engine_op_prepared(const struct engine_op *op)
 	return (op->prepared);
 }
 
+/*
+ * Whether the operation has called, or its phase starting calls, a
+ * participant of a durable kind (its journal is synced before calls).
+ */
+int
+engine_op_durable(const struct engine_op *op)
+{
+	return (op->durable);
+}
+
 /* Every participant of every kind that exists now. */
 void
 phase_list(part_list_cb cb, void *arg)
