@@ -27,9 +27,16 @@
  * The kernel hands a lock over when its holder dies while others wait; a
  * holder that dies alone leaves its thread id behind, which the next
  * locker finds dead (or reused: the holder also records its start time)
- * and clears, under an open-file-description lock so that two repairers
- * never race.  Every user of the lock changes its object with single
- * committing stores, so a holder killed halfway leaves nothing to repair.
+ * and marks as the kernel marks a robust futex whose owner died (no
+ * thread id, FUTEX_OWNER_DIED, FUTEX_WAITERS kept), under an open-file-
+ * description lock so that two repairers never race.  Never as free
+ * (zero): a waiter the kernel handed the lock to may not have written
+ * its thread id into the word yet, and a compare-and-swap from zero would
+ * then give the lock to a second holder (the waiter's id overwrites it).
+ * A marked word is taken through the kernel only, which queues a locker
+ * behind such a waiter or, with none, gives it the lock.  Every user of
+ * the lock changes its object with single committing stores, so a holder
+ * killed halfway leaves nothing to repair.
  *
  * Waiting.  A change counter in the header is a futex word: changers bump
  * it and wake everyone, waiters sleep on it with an absolute deadline on
@@ -966,10 +973,10 @@ ipcobj_ofd_unlock(struct ipcobj *o, off_t byte)
 
 /*
  * The lock word names a thread that cannot hold it (dead, reused, or our
- * own, as we never lock twice): clear it.  Repairers take a kernel lock
- * first, so that one never clears what another just fixed and a new
- * holder took.  Returns 1 if cleared, 0 if the holder is alive, or an
- * error.
+ * own, as we never lock twice): mark its owner dead (see the top of this
+ * file for why not zero).  Repairers take a kernel lock first, so that
+ * one never clears what another just fixed and a new holder took.
+ * Returns 1 if marked, 0 if the holder is alive, or an error.
  */
 static int
 ipcobj_repair(struct ipcobj *o, const struct ipcobj_deadline *d)
@@ -977,7 +984,7 @@ ipcobj_repair(struct ipcobj *o, const struct ipcobj_deadline *d)
 	struct ipcobj_deadline	 g;
 	struct ipcobj_proc	 p;
 	struct ipcobj_hdr	 h;
-	uint32_t		 w, tid, zero = 0;
+	uint32_t		 w, tid, died;
 	int			 error, dead;
 
 	ipcobj_deadline_grace(d, &g);
@@ -999,13 +1006,14 @@ ipcobj_repair(struct ipcobj *o, const struct ipcobj_deadline *d)
 		goto out;
 	h.holder_tid = 0;
 	h.holder_start = 0;
+	died = FUTEX_OWNER_DIED | (w & FUTEX_WAITERS);
 	if (o->map != NULL) {
 		if (!atomic_compare_exchange_strong(
 		    (_Atomic uint32_t *)ipcobj_word(o,
-		    offsetof(struct ipcobj_hdr, lock)), &w, zero))
+		    offsetof(struct ipcobj_hdr, lock)), &w, died))
 			goto out;	/* it moved: not ours to fix */
 	} else if ((error = ipcobj_hput(o, offsetof(struct ipcobj_hdr, lock),
-	    &zero, sizeof(zero))) != 0)
+	    &died, sizeof(died))) != 0)
 		goto out;
 	ipcobj_hput(o, offsetof(struct ipcobj_hdr, holder_tid), &h.holder_tid,
 	    offsetof(struct ipcobj_hdr, pad) -
@@ -1076,22 +1084,25 @@ ipcobj_lock_pi(struct ipcobj *o, const struct ipcobj_deadline *d)
  * nanoseconds, and a locker that went to the kernel instead would make
  * every release a priority-inheritance hand-over through the scheduler
  * (a producer and a consumer then take turns at the speed of context
- * switches).  Returns 1 if taken.
+ * switches).  Returns 1 if taken, 0 if not, -1 if the word is marked
+ * with a dead owner (ipcobj_repair): only the kernel may take it then.
  */
 static int
 ipcobj_spin(struct ipcobj *o, uint32_t tid)
 {
 	_Atomic uint32_t	*w = (_Atomic uint32_t *)ipcobj_word(o,
 				    offsetof(struct ipcobj_hdr, lock));
-	uint32_t		 zero;
+	uint32_t		 v, zero;
 	int			 i;
 
 	for (i = 0; i < IPCOBJ_SPIN; i++) {
 		zero = 0;
-		if (atomic_load_explicit(w, memory_order_relaxed) == 0 &&
-		    atomic_compare_exchange_strong_explicit(w, &zero, tid,
-		    memory_order_acquire, memory_order_relaxed))
+		v = atomic_load_explicit(w, memory_order_relaxed);
+		if (v == 0 && atomic_compare_exchange_strong_explicit(w, &zero,
+		    tid, memory_order_acquire, memory_order_relaxed))
 			return (1);
+		if (v != 0 && (v & FUTEX_TID_MASK) == 0)
+			return (-1);
 		if (ipcobj_ncpu() <= 1)
 			return (0);
 		ipcobj_cpu_relax();
@@ -1113,7 +1124,7 @@ ipcobj_lock(struct ipcobj *o, const struct ipcobj_deadline *d)
 
 	if (!o->writable)
 		return (-EACCES);
-	if (o->map == NULL || !ipcobj_spin(o, (uint32_t)ipcproc_tid())) {
+	if (o->map == NULL || ipcobj_spin(o, (uint32_t)ipcproc_tid()) != 1) {
 		ipcobj_deadline_grace(d, &g);
 		if ((error = ipcobj_lock_pi(o, &g)) != 0)
 			return (error);
@@ -1131,13 +1142,16 @@ ipcobj_lock(struct ipcobj *o, const struct ipcobj_deadline *d)
 int
 ipcobj_trylock(struct ipcobj *o)
 {
+	int	taken = -1;
+
 	if (!o->writable)
 		return (-EACCES);
-	if (o->map != NULL) {
-		if (!ipcobj_spin(o, (uint32_t)ipcproc_tid()))
-			return (EXITPT_E_TIMEOUT);
-	} else if (ipcobj_futex(ipcobj_word(o, offsetof(struct ipcobj_hdr,
-	    lock)), FUTEX_TRYLOCK_PI, 0, NULL, NULL, 0) == -1)
+	if (o->map != NULL &&
+	    (taken = ipcobj_spin(o, (uint32_t)ipcproc_tid())) == 0)
+		return (EXITPT_E_TIMEOUT);
+	if (taken != 1 && ipcobj_futex(ipcobj_word(o,
+	    offsetof(struct ipcobj_hdr, lock)), FUTEX_TRYLOCK_PI, 0, NULL,
+	    NULL, 0) == -1)
 		return (errno == EFAULT ?
 		    ipcobj_fault(o, "truncated while in use") :
 		    EXITPT_E_TIMEOUT);
