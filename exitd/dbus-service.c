@@ -131,6 +131,7 @@ static void	 svc_props_update(int);
 static void	 svc_props_get(DBusMessage *);
 static void	 svc_props_get_all(DBusMessage *);
 static void	 svc_prop_append(DBusMessageIter *, const char *);
+static void	 svc_prop_entry(DBusMessageIter *, int);
 static void	 svc_signal(const char *, int, ...);
 static void	 svc_json_variant(DBusMessageIter *, json_t *);
 
@@ -1112,6 +1113,21 @@ static const char *const svc_prop_names[] = {
 	"State", "Operation", "Phase", "Action", "Window", NULL
 };
 
+/* Append property svc_prop_names[i] and its value as a {sv} entry. */
+static void
+svc_prop_entry(DBusMessageIter *dict, int i)
+{
+	DBusMessageIter	 ent;
+
+	if (!dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY,
+	    NULL, &ent) || !dbus_message_iter_append_basic(&ent,
+	    DBUS_TYPE_STRING, &svc_prop_names[i]))
+		fatalx("D-Bus: out of memory");
+	svc_prop_append(&ent, svc_prop_names[i]);
+	if (!dbus_message_iter_close_container(dict, &ent))
+		fatalx("D-Bus: out of memory");
+}
+
 /* Properties.Get(interface, name). */
 static void
 svc_props_get(DBusMessage *msg)
@@ -1146,7 +1162,7 @@ svc_props_get(DBusMessage *msg)
 static void
 svc_props_get_all(DBusMessage *msg)
 {
-	DBusMessageIter	 it, dict, ent;
+	DBusMessageIter	 it, dict;
 	DBusMessage	*reply;
 	const char	*iface;
 	size_t		 i;
@@ -1164,16 +1180,8 @@ svc_props_get_all(DBusMessage *msg)
 		fatalx("D-Bus: out of memory");
 	/* Another interface of this object has no properties. */
 	for (i = 0; strcmp(iface, MANAGER_IFACE) == 0 &&
-	    svc_prop_names[i] != NULL; i++) {
-		if (!dbus_message_iter_open_container(&dict,
-		    DBUS_TYPE_DICT_ENTRY, NULL, &ent) ||
-		    !dbus_message_iter_append_basic(&ent, DBUS_TYPE_STRING,
-		    &svc_prop_names[i]))
-			fatalx("D-Bus: out of memory");
-		svc_prop_append(&ent, svc_prop_names[i]);
-		if (!dbus_message_iter_close_container(&dict, &ent))
-			fatalx("D-Bus: out of memory");
-	}
+	    svc_prop_names[i] != NULL; i++)
+		svc_prop_entry(&dict, i);
 	if (!dbus_message_iter_close_container(&it, &dict))
 		fatalx("D-Bus: out of memory");
 	svc_send(reply);
@@ -1188,7 +1196,7 @@ svc_props_update(int announce)
 {
 	struct engine_snapshot	*s;
 	struct svc_props	 old = svc_props;
-	DBusMessageIter		 it, dict, ent, inv;
+	DBusMessageIter		 it, dict, inv;
 	DBusMessage		*sig;
 	const char		*iface = MANAGER_IFACE;
 	int			 changed[5], n = 0, i;
@@ -1227,16 +1235,8 @@ svc_props_update(int announce)
 	    &dict))
 		fatalx("D-Bus: out of memory");
 	for (i = 0; i < 5; i++) {
-		if (!changed[i])
-			continue;
-		if (!dbus_message_iter_open_container(&dict,
-		    DBUS_TYPE_DICT_ENTRY, NULL, &ent) ||
-		    !dbus_message_iter_append_basic(&ent, DBUS_TYPE_STRING,
-		    &svc_prop_names[i]))
-			fatalx("D-Bus: out of memory");
-		svc_prop_append(&ent, svc_prop_names[i]);
-		if (!dbus_message_iter_close_container(&dict, &ent))
-			fatalx("D-Bus: out of memory");
+		if (changed[i])
+			svc_prop_entry(&dict, i);
 	}
 	if (!dbus_message_iter_close_container(&it, &dict) ||
 	    !dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "s",
