@@ -21,6 +21,15 @@ fi
 exit 0"
 suspend 10 slow
 
+# journalled PID: wait until the journal names PID as a call's process.
+# The program runs from the moment exitd's clone returns, a moment before
+# exitd writes that record (on a loaded machine, or under strace, the
+# program can get far first); a SIGKILL in between leaves nothing to
+# recover, which is not what these cases are about.
+journalled() {
+	wait_grep "$EXITPT_STATE_DIR/journal" 1 "\"event\":\"process\".*\"process\":{\"pid\":$1,"
+}
+
 # crash MODE: check, a hanging prepare, SIGKILL exitd, restart it.
 crash() {
 	echo "containment $1" >"$EXITPT_CONFIG"
@@ -30,9 +39,10 @@ crash() {
 	"$EXITCTL" prepare >/dev/null 2>&1 &
 	prep=$!
 	wait_file "$T/slow.pid"
+	slow=$(cat "$T/slow.pid")
+	journalled "$slow"
 	kill_exitd
 	wait $prep
-	slow=$(cat "$T/slow.pid")
 }
 
 for mode in subreaper cgroup cgroup-per-run; do
@@ -84,6 +94,7 @@ if strace -qq -o /dev/null -e trace=execve -e inject=execve:delay_enter=1000 \
 	prep=$!
 	wait_file "$T/slow.pid"
 	slow=$(cat "$T/slow.pid")
+	journalled "$slow"
 	# strace stays until the end: it still traces the program.
 	kill -KILL "$(pgrep -P "$tracer" -x exitd)"
 	wait $prep
