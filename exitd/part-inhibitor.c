@@ -41,8 +41,11 @@
 #define INHIBITORS_PER_UID	64	/* root: up to INHIBITORS_MAX */
 #define INHIBITOR_TEXT_MAX	256	/* who, why: bytes */
 #define INHIBITOR_HOLDERS_MAX	512	/* text naming holders, bytes */
+#define INHIBITOR_HOLDERS_NOTE	64	/* of which kept for a cut listing */
 #define INHIBITOR_WHY_SHOWN	128	/* of why, in a veto's reason */
 #define INHIBITOR_SCAN_MS	1000	/* holders looked up at most this often */
+#define INHIBITOR_SCAN_BUDGET_MS 25	/* and for at most this long */
+#define INHIBITOR_SCAN_STEP	256	/* descriptors between clock reads */
 
 struct inhibitor {
 	TAILQ_ENTRY(inhibitor)	 entry;
@@ -87,7 +90,9 @@ static void	 inhibitor_read_cb(evutil_socket_t, short, void *);
 static void	 inhibitor_release(struct inhibitor *);
 static void	 inhibitor_unref(struct inhibitor *);
 static void	 inhibitor_scan(void);
+static int	 inhibitor_scan_fds(long, int64_t, unsigned int *);
 static void	 inhibitor_scan_pid(long, char *);
+static int64_t	 inhibitor_now_ms(void);
 static void	 inhibitor_since(const struct inhibitor *, char *,
 		     size_t);
 static void	 inhibitor_comm_clean(char *);
@@ -409,72 +414,145 @@ inhibitor_since(const struct inhibitor *in, char *buf, size_t len)
  * 42 (backup), pid 43 (sleep)" in its holders): whoever has the pipe
  * open, exitd excepted.  This is what a leaked descriptor looks like, so
  * it is said rather than left to guess.  Processes exitd may not look
- * into are left out.  One walk of /proc serves every lock, and a walk
- * (which reads a link per descriptor of every process, so any user can
- * make it long) is reused for INHIBITOR_SCAN_MS unless a lock was taken
- * or released meanwhile: listings and Checks asked for by any user, as
- * often as they like, cost at most one walk a second.
+ * into are left out.  One walk of /proc serves every lock; it reads a
+ * link per descriptor of every process, so any user can make it long:
+ * a walk is reused for INHIBITOR_SCAN_MS unless a lock was taken or
+ * released meanwhile, and stops after INHIBITOR_SCAN_BUDGET_MS, saying
+ * so in the holders.  The processes that took the locks are looked at
+ * first, as the likeliest holders.  Listings and Checks asked for by any
+ * user, as often as they like, so hold up exitd's loop for at most
+ * INHIBITOR_SCAN_BUDGET_MS a second.
  */
 static void
 inhibitor_scan(void)
 {
-	struct inhibitor	*in;
-	struct timespec		 ts;
-	DIR			*proc, *fds;
-	struct dirent		*pe, *fe;
-	char			 path[PATH_MAX], link[64], *end;
-	unsigned long long	 ino;
-	ssize_t			 n;
-	int64_t			 now;
+	struct inhibitor	*in, *first;
+	DIR			*proc;
+	struct dirent		*pe;
+	int64_t			 now, deadline;
+	unsigned int		 step = 0;
 	pid_t			 self = getpid();
 	long			 pid;
+	size_t			 used;
+	int			 cut = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	now = inhibitor_now_ms();
 	if (inhibitor_scanned_ms >= 0 &&
 	    now - inhibitor_scanned_ms < INHIBITOR_SCAN_MS)
 		return;
+	deadline = now + INHIBITOR_SCAN_BUDGET_MS;
 	TAILQ_FOREACH(in, &inhibitors, entry) {
 		in->holders[0] = '\0';
 		in->holders_last = 0;
 	}
-	if (TAILQ_EMPTY(&inhibitors) || (proc = opendir("/proc")) == NULL)
+	if (TAILQ_EMPTY(&inhibitors))
 		return;
-	while ((pe = readdir(proc)) != NULL) {
-		if ((pid = strtol(pe->d_name, NULL, 10)) <= 0 || pid == self)
+	TAILQ_FOREACH(first, &inhibitors, entry) {
+		if (!first->held || first->pid == self)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
-		if ((fds = opendir(path)) == NULL)
-			continue;
-		while ((fe = readdir(fds)) != NULL) {
-			snprintf(path, sizeof(path), "/proc/%ld/fd/%s", pid,
-			    fe->d_name);
-			if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
-				continue;
-			link[n] = '\0';
-			if (strncmp(link, "pipe:[", 6) != 0)
-				continue;
-			ino = strtoull(link + 6, &end, 10);
-			if (*end != ']')
+		/* Each taker once: a pid with two locks is not looked at twice. */
+		TAILQ_FOREACH(in, &inhibitors, entry) {
+			if (in == first || (in->held && in->pid == first->pid))
+				break;
+		}
+		if (in == first &&
+		    (cut = inhibitor_scan_fds(first->pid, deadline, &step)))
+			break;
+	}
+	if (!cut && (proc = opendir("/proc")) != NULL) {
+		while (!cut && (pe = readdir(proc)) != NULL) {
+			if ((pid = strtol(pe->d_name, NULL, 10)) <= 0 ||
+			    pid == self)
 				continue;
 			TAILQ_FOREACH(in, &inhibitors, entry) {
-				if (in->held && (unsigned long long)in->ino ==
-				    ino && in->holders_last != pid)
+				if (in->held && in->pid == pid)
 					break;
 			}
-			if (in != NULL) {
-				in->holders_last = pid;
-				inhibitor_scan_pid(pid, in->holders);
-			}
+			if (in == NULL)
+				cut = inhibitor_scan_fds(pid, deadline, &step);
 		}
-		closedir(fds);
+		closedir(proc);
 	}
-	closedir(proc);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	inhibitor_scanned_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (cut) {
+		log_debug("inhibitor: listing of holders cut short after %d ms",
+		    INHIBITOR_SCAN_BUDGET_MS);
+		TAILQ_FOREACH(in, &inhibitors, entry) {
+			if (!in->held)
+				continue;
+			used = strlen(in->holders);
+			snprintf(in->holders + used, INHIBITOR_HOLDERS_MAX - used,
+			    "%s (listing cut short after %d ms)", used > 0 ?
+			    ", maybe others" : "processes not known",
+			    INHIBITOR_SCAN_BUDGET_MS);
+		}
+	}
+	inhibitor_scanned_ms = inhibitor_now_ms();
 }
 
-/* Add "pid N (comm)" to a lock's holders, while there is room. */
+/*
+ * Look through one process's descriptors for the pipes of the locks held,
+ * naming it in each lock it holds.  1 once deadline (monotonic ms) has
+ * passed, read every INHIBITOR_SCAN_STEP descriptors (step counts them
+ * across calls), 0 otherwise.
+ */
+static int
+inhibitor_scan_fds(long pid, int64_t deadline, unsigned int *step)
+{
+	struct inhibitor	*in;
+	DIR			*fds;
+	struct dirent		*fe;
+	char			 path[PATH_MAX], link[64], *end;
+	unsigned long long	 ino;
+	ssize_t			 n;
+	int			 cut = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+	if ((fds = opendir(path)) == NULL)
+		return (0);
+	while ((fe = readdir(fds)) != NULL) {
+		if (++*step % INHIBITOR_SCAN_STEP == 0 &&
+		    inhibitor_now_ms() >= deadline) {
+			cut = 1;
+			break;
+		}
+		snprintf(path, sizeof(path), "/proc/%ld/fd/%s", pid,
+		    fe->d_name);
+		if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
+			continue;
+		link[n] = '\0';
+		if (strncmp(link, "pipe:[", 6) != 0)
+			continue;
+		ino = strtoull(link + 6, &end, 10);
+		if (*end != ']')
+			continue;
+		TAILQ_FOREACH(in, &inhibitors, entry) {
+			if (in->held && (unsigned long long)in->ino == ino &&
+			    in->holders_last != pid)
+				break;
+		}
+		if (in != NULL) {
+			in->holders_last = pid;
+			inhibitor_scan_pid(pid, in->holders);
+		}
+	}
+	closedir(fds);
+	return (cut);
+}
+
+/* The monotonic clock, in milliseconds. */
+static int64_t
+inhibitor_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * Add "pid N (comm)" to a lock's holders, while there is room (keeping
+ * INHIBITOR_HOLDERS_NOTE bytes for saying a listing was cut short).
+ */
 static void
 inhibitor_scan_pid(long pid, char *holders)
 {
@@ -483,6 +561,8 @@ inhibitor_scan_pid(long pid, char *holders)
 	FILE	*f;
 	int	 w;
 
+	if (used >= INHIBITOR_HOLDERS_MAX - INHIBITOR_HOLDERS_NOTE)
+		return;
 	snprintf(comm, sizeof(comm), "?");
 	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
 	if ((f = fopen(path, "r")) != NULL) {
@@ -491,9 +571,11 @@ inhibitor_scan_pid(long pid, char *holders)
 		fclose(f);
 	}
 	inhibitor_comm_clean(comm);
-	w = snprintf(holders + used, INHIBITOR_HOLDERS_MAX - used,
-	    "%spid %ld (%s)", used > 0 ? ", " : "", pid, comm);
-	if (w < 0 || (size_t)w >= INHIBITOR_HOLDERS_MAX - used)
+	w = snprintf(holders + used, INHIBITOR_HOLDERS_MAX -
+	    INHIBITOR_HOLDERS_NOTE - used, "%spid %ld (%s)", used > 0 ? ", " :
+	    "", pid, comm);
+	if (w < 0 || (size_t)w >= INHIBITOR_HOLDERS_MAX -
+	    INHIBITOR_HOLDERS_NOTE - used)
 		holders[used] = '\0';
 }
 
