@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -463,7 +464,8 @@ test_killed_holders(void)
 	double			 t0, el;
 	pid_t			 pid;
 	int			 p[2], ws;
-	char			 c;
+	char			 c, cmd[PATH_MAX + 64];
+	const char		*exitctl;
 
 	if (exitpt_dtaara_create("kl", EXITPT_DTAARA_CHAR, 8, 0, "before",
 	    6, 0600) != 0)
@@ -484,6 +486,14 @@ test_killed_holders(void)
 	d = xopen("kl");
 	is_int(exitpt_dtaara_change(d, 0, 0, "x", 1, 0.1), EXITPT_E_TIMEOUT,
 	    "killed_lock_holder: locked while it lives");
+	/* exitctl(8): an IPC wait that elapsed exits 3, saying who holds it. */
+	if ((exitctl = getenv("EXITCTL")) == NULL)
+		tap_bail("EXITCTL is not set");
+	snprintf(cmd, sizeof(cmd), "'%s' dtaara change kl y --wait 0.2 "
+	    "2>/dev/null", exitctl);
+	ws = system(cmd);
+	is_int(WIFEXITED(ws) ? WEXITSTATUS(ws) : -1, 3,
+	    "exitctl_dtaara_change_whose_wait_elapses_exits_3");
 	kill(pid, SIGKILL);
 	waitpid(pid, &ws, 0);
 	t0 = ipctest_now();

@@ -60,7 +60,7 @@ is "$err" "exitctl: interrupt: process $tpid handler 'nosuch': no handler of tha
     "unknown handler says so"
 
 run "$EXITCTL" interrupt "$tpid" slow --data 2000 --wait 0.2
-is "$status" 65 "a handler slower than --wait exits 65"
+is "$status" 3 "a handler slower than --wait exits 3 (an IPC wait elapsed)"
 like "$err" "wait time elapsed$" "and says the wait elapsed"
 read -r line <&4
 is "$line" slow "the slow handler did start"

@@ -65,6 +65,8 @@ driver_exit_error(int error)
 	case 0:
 		return (DRIVER_EXIT_OK);
 	case EXITPT_E_BUSY:
+	case EXITPT_E_TIMEOUT:		/* an IPC wait elapsed */
+	case EXITPT_E_PENDING:		/* a suspend is pending */
 		return (DRIVER_EXIT_BUSY);
 	case EXITPT_E_AUTH:
 	case -EACCES:

@@ -18,6 +18,11 @@
 #define CTL_DTAARA_CHAR_LEN	32	/* CRTDTAARA defaults */
 #define CTL_DTAARA_DEC_LEN	15
 #define CTL_DTAARA_DEC_DEC	5
+/*
+ * How long change waits for the area's lock unless told (--wait): an IBM
+ * i job's default wait time (DFTWAIT), which bounds CHGDTAARA's.
+ */
+#define CTL_DTAARA_WAIT		30.0	/* seconds */
 
 static int	ctl_dtaara_fail(const char *, int, const char *);
 static int	ctl_dtaara_num(const char *, const char *, const char *,
@@ -308,7 +313,7 @@ ctl_dtaara_change(int argc, char **argv)
 	const char			*cmd = "dtaara change", *add = NULL;
 	char				 result[64];	/* *DEC text */
 	long long			 start = 0, length = 0;
-	double				 wait = EXITPT_WAIT_FOREVER;
+	double				 wait = CTL_DTAARA_WAIT;
 	int				 ch, rv;
 
 	while ((ch = ctl_getopt(argc, argv, longopts)) != -1) {
