@@ -214,6 +214,7 @@ inhibitor_release(struct inhibitor *in)
 	if ((call = in->prepare_call) != 0) {
 		in->prepare_call = 0;
 		memset(&a, 0, sizeof(a));
+		a.status = EXITPT_STATUS_NONE;	/* none given */
 		a.end = EXITPT_END_ANSWERED;
 		a.reason = "released";
 		phase_answer(call, &a);
@@ -279,6 +280,7 @@ inhibitor_start(struct call *c)
 	size_t			 n;
 
 	memset(&a, 0, sizeof(a));
+	a.status = EXITPT_STATUS_NONE;	/* none given */
 	a.end = EXITPT_END_ANSWERED;
 	if (in == NULL) {
 		a.end = EXITPT_END_GONE;
@@ -332,6 +334,7 @@ inhibitor_stop(struct call *c)
 	char			 reason[EXITD_REASON_MAX];
 
 	memset(&a, 0, sizeof(a));
+	a.status = EXITPT_STATUS_NONE;	/* none given */
 	a.end = EXITPT_END_TIMEDOUT;
 	if (in != NULL && in->prepare_call == call_id(c)) {
 		in->prepare_call = 0;

@@ -244,6 +244,7 @@ part_voter_bus(int up)
 	while (!TAILQ_EMPTY(&voters))
 		voter_forget(TAILQ_FIRST(&voters));
 	memset(&a, 0, sizeof(a));
+	a.status = EXITPT_STATUS_NONE;	/* none given */
 	a.end = EXITPT_END_GONE;
 	a.reason = "exitd lost the bus before the voter answered";
 	while ((vc = TAILQ_FIRST(&voter_sent)) != NULL) {
@@ -325,6 +326,7 @@ voter_start(struct call *c)
 	    !dbus_validate_bus_name(vp->unique, NULL))) {
 		/* Only a journal edited by hand gets here. */
 		memset(&a, 0, sizeof(a));
+		a.status = EXITPT_STATUS_NONE;	/* none given */
 		a.end = EXITPT_END_REFUSED;
 		a.reason = "not a D-Bus name and object path";
 		voter_end(vc, &a);
@@ -437,6 +439,7 @@ voter_reply_cb(DBusPendingCall *pc, void *arg)
 	dbus_uint32_t		 wait = 0;
 
 	memset(&a, 0, sizeof(a));
+	a.status = EXITPT_STATUS_NONE;	/* none given */
 	dbus_error_init(&err);
 	if ((reply = dbus_pending_call_steal_reply(pc)) == NULL) {
 		a.end = EXITPT_END_ERROR;
@@ -515,6 +518,7 @@ voter_stop(struct call *c)
 	uint64_t		 id = call_id(c);
 
 	memset(&a, 0, sizeof(a));
+	a.status = EXITPT_STATUS_NONE;	/* none given */
 	a.end = EXITPT_END_TIMEDOUT;
 	TAILQ_FOREACH(vc, &voter_sent, entry) {
 		if (vc->id == id) {

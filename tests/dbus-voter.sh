@@ -76,6 +76,11 @@ ok $([ $((t1 - t0)) -ge 900 ] && [ $((t1 - t0)) -lt 4000 ]; echo $?) \
     "per_voter_check_timeout_from_options: ended after $((t1 - t0)) ms (1 s)"
 like "$(grep '"event":"answer"' "$EXITPT_STATE_DIR/journal" | tail -n 1)" \
     '"end":"timed-out"' "the journal records it timed out"
+run "$EXITCTL" status
+like "$out" 'hang: allow: abnormal end \(timed out\) \(check-failure allow\)' \
+    "exitctl status shows the abnormal end"
+unlike "$out" 'veto was not counted' \
+    "voter_that_never_answered_is_not_said_to_have_vetoed"
 stop_voter hang
 
 # --- an error answer is an abnormal end too
