@@ -134,16 +134,6 @@ fatalx(const char *fmt, ...)
 void
 log_time_iso(int64_t ms, char *buf, size_t len)
 {
-	struct tm	tm;
-	time_t		t = (time_t)(ms / 1000);
-	char		date[32], zone[8];
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
-	    strftime(zone, sizeof(zone), "%z", &tm) != 5) {
+	if (text_time_iso(ms, buf, len) != 0)
 		snprintf(buf, len, "%lld", (long long)ms);
-		return;
-	}
-	snprintf(buf, len, "%s.%03d%.3s:%s", date, (int)(ms % 1000), zone,
-	    zone + 3);
 }

@@ -130,7 +130,7 @@ critical_collect(struct engine_op *op, int phase)
 		critical_log_damage();
 		return (0);
 	} else
-		/* list is "name (pid N, since HH:MM:SS), ..." */
+		/* list is "name (pid N, since 2026-11-29T10:02:03.000+01:00), ..." */
 		snprintf(reason, sizeof(reason), "critical section%s held: %s",
 		    held > 1 ? "s" : "", list);
 	if (held > 0)

@@ -948,7 +948,7 @@ exitpt_critical_list_free(struct exitpt_critical_list *l)
 
 /*
  * A veto reason naming every live holder, "payroll (pid 123, since
- * 10:02:03), ...", for exitd's Check.  Returns the number of holders
+ * 2026-11-29T10:02:03.000+01:00), ...", for exitd's Check.  Returns the number of holders
  * (0: no veto, buf is empty) or an error.  Call it after raising the
  * pending flag, so that no section can start unseen.  It never waits on
  * another user's table: every table is copied with pread, and a slot
@@ -958,10 +958,8 @@ int
 critical_reason(char *buf, size_t len)
 {
 	struct exitpt_critical_list	*l;
-	struct tm			 tm;
-	time_t				 t;
 	size_t				 i, off = 0;
-	char				 when[16];
+	char				 when[40];
 	int				 error, n;
 
 	if (len > 0)
@@ -969,9 +967,8 @@ critical_reason(char *buf, size_t len)
 	if ((error = exitpt_critical_list_get(&l)) != 0)
 		return (error);
 	for (i = 0; i < l->count; i++) {
-		t = (time_t)l->h[i].since;
-		if (localtime_r(&t, &tm) == NULL ||
-		    strftime(when, sizeof(when), "%H:%M:%S", &tm) == 0)
+		if (text_time_iso((int64_t)l->h[i].since * 1000, when,
+		    sizeof(when)) != 0)
 			snprintf(when, sizeof(when), "?");
 		n = snprintf(off < len ? buf + off : NULL,
 		    off < len ? len - off : 0,

@@ -28,6 +28,7 @@ int	 text_unescape(char *, size_t, const char *, size_t *);
 int	 text_parse_int(const char *, long long, long long, long long *);
 int	 text_has_control(const char *);
 void	 text_unctrl(char *);
+int	 text_time_iso(int64_t, char *, size_t);
 
 /* atomicfile.c */
 DIR	*atomicfile_opendir(int);

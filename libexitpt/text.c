@@ -1,11 +1,13 @@
 /*
  * Text helpers for the line-oriented files exitpt writes: escaping of
- * free text so that one value always fits on one line, and strict parsing
- * of decimal integers.
+ * free text so that one value always fits on one line, strict parsing
+ * of decimal integers, and times as exitpt shows them.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "exitpt-int.h"
 
@@ -151,4 +153,34 @@ text_unctrl(char *s)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			*s = ' ';
 	}
+}
+
+/*
+ * Format ms milliseconds since the epoch as ISO 8601 local time with
+ * milliseconds and the zone offset ("2026-11-29T15:10:38.123+01:00"), the
+ * form of every time exitpt shows (exitctl(8), OUTPUT CONVENTIONS).
+ * Returns 0, or -EINVAL when the time cannot be shown or len is short.
+ */
+int
+text_time_iso(int64_t ms, char *buf, size_t len)
+{
+	struct tm	 tm;
+	time_t		 sec;
+	long		 off, frac;
+	size_t		 n;
+
+	frac = (long)(ms % 1000);
+	sec = (time_t)(ms / 1000);
+	if (frac < 0) {
+		frac += 1000;
+		sec--;
+	}
+	if (localtime_r(&sec, &tm) == NULL ||
+	    (n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) == 0)
+		return (-EINVAL);
+	off = tm.tm_gmtoff / 60;
+	if ((size_t)snprintf(buf + n, len - n, ".%03ld%c%02ld:%02ld", frac,
+	    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60) >= len - n)
+		return (-EINVAL);
+	return (0);
 }

@@ -118,8 +118,12 @@ test_semantics(void)
 	is_int(critical_reason(reason, sizeof(reason)), 1, "one_veto");
 	snprintf(want, sizeof(want), "payroll (pid %ld, since ",
 	    (long)getpid());
+	/* since as every exitpt time: 2026-11-29T10:02:03.000+01:00) */
 	ok(strncmp(reason, want, strlen(want)) == 0 &&
-	    strlen(reason) == strlen(want) + 9,
+	    strlen(reason) == strlen(want) + 30 &&
+	    reason[strlen(want) + 10] == 'T' &&
+	    strncmp(reason + strlen(want) + 19, ".000", 4) == 0 &&
+	    reason[strlen(reason) - 1] == ')',
 	    "reason_names_holder_pid_and_since: %s", reason);
 	is_int(exitpt_critical_enter("payroll", 0, 0, &b), 0,
 	    "same_name_entered_twice");

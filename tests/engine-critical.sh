@@ -33,7 +33,7 @@ pending() { "$EXITCTL" critical pending show | cut -d' ' -f2; }
 hold payroll
 run "$EXITCTL" check
 is "$status" 1 "check_vetoed_by_a_critical_section"
-like "$out" "critical sections: veto .*answered.*critical section held: payroll \(pid $(cat "$T/payroll.sleeper"), since [0-9]{2}:[0-9]{2}:[0-9]{2}\)" \
+like "$out" "critical sections: veto .*answered.*critical section held: payroll \(pid $(cat "$T/payroll.sleeper"), since [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.000[+-][0-9]{2}:[0-9]{2}\)" \
     "the veto names the holder (the command's process): name, pid and since when"
 like "$out" "^ +#10 $T/a: allow, wait 5 s \(exited 0" \
     "the exit programs' answers come in the same report"

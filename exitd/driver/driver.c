@@ -206,25 +206,7 @@ driver_operation_text(uint64_t op, char *buf)
 int
 driver_time_iso(int64_t ms, char *buf, size_t len)
 {
-	struct tm	 tm;
-	time_t		 sec;
-	long		 off, frac;
-	size_t		 n;
-
-	frac = (long)(ms % 1000);
-	sec = (time_t)(ms / 1000);
-	if (frac < 0) {
-		frac += 1000;
-		sec--;
-	}
-	if (localtime_r(&sec, &tm) == NULL ||
-	    (n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) == 0)
-		return (-EINVAL);
-	off = tm.tm_gmtoff / 60;
-	if ((size_t)snprintf(buf + n, len - n, ".%03ld%c%02ld:%02ld", frac,
-	    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60) >= len - n)
-		return (-EINVAL);
-	return (0);
+	return (text_time_iso(ms, buf, len));
 }
 
 /*
