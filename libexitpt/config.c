@@ -11,6 +11,7 @@
  *	drmgr-timeout SECONDS
  *	dr-timeout SECONDS
  *	dr-veto user|group NAME		(repeatable)
+ *	voter-timeout-max SECONDS
  *
  * plus the locations of the state directory and the file itself, which the
  * environment may override (tests use that).
@@ -182,6 +183,9 @@ config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
 	if (strcmp(w[0], "dr-timeout") == 0 && n == 2)
 		return (config_seconds(w, EXITPT_WAIT_MIN, EXITPT_WAIT_MAX,
 		    &cfg->dr_timeout, err, errlen));
+	if (strcmp(w[0], "voter-timeout-max") == 0 && n == 2)
+		return (config_seconds(w, 1, 3600, &cfg->voter_timeout_max, err,
+		    errlen));
 	if (strcmp(w[0], "dr-veto") == 0 && n == 3)
 		return (config_dr_veto(cfg, w[1], w[2], err, errlen));
 	if (strcmp(w[0], "registry-lock-timeout") == 0 && n == 2)

@@ -90,6 +90,7 @@ struct config {
 	size_t			 dr_veto_nuids;
 	gid_t			*dr_veto_gids;		/* dr-veto group */
 	size_t			 dr_veto_ngids;
+	int			 voter_timeout_max;	/* seconds, 0: none */
 };
 const char	*config_default_path(void);
 const char	*config_state_dir(const char *);

@@ -140,6 +140,43 @@ if grep -q '^nogroup:' /etc/group; then
 	    org.exitpt.Exitd1.Manager.Check string:migration boolean:true
 	like "$out" 'string "validated"' "a member of the admin group may drive"
 fi
+
+# --- voter-timeout-max caps what an ordinary user's voter and delay lock
+# ask for (as logind's InhibitDelayMaxSec); root's are its own.
+echo "voter-timeout-max 5" >"$EXITPT_CONFIG"
+kill -HUP "$exitd_pid"
+wait_log 2 'configuration reloaded'
+as_user nobody env DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS" "$VOTER" \
+    --name capped --path /capped --opt check_timeout=900 \
+    --opt complete_timeout=3600 >"$T/capped.out" 2>"$T/capped.err" &
+echo $! >"$T/capped.pid"
+wait_line "$T/capped.out" '^registered'
+as_user nobody env DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS" "$VOTER" \
+    --inhibit 'capdelay,why,delay,900' >"$T/capdelay.out" \
+    2>"$T/capdelay.err" &
+echo $! >"$T/capdelay.pid"
+wait_line "$T/capdelay.out" '^inhibited'
+start_voter rootv --opt check_timeout=900
+run "$EXITCTL" participants --json
+parts=$out
+field() {
+	printf '%s' "$parts" | python3 -c 'import json, sys
+for p in json.load(sys.stdin):
+    if p["who"] == sys.argv[1]:
+        print(p["details"].get(sys.argv[2]))' "$1" "$2"
+}
+is "$(field capped check_timeout_ms) $(field capped complete_timeout_ms)" \
+    "5000 5000" "voter_timeout_max_caps_an_ordinary_users_voter_timeouts"
+is "$(field capdelay wait_time_ms)" 5000 \
+    "and the wait time of an ordinary user's delay lock"
+is "$(field rootv check_timeout_ms)" 900000 "but not root's"
+stop_voter capped
+stop_voter capdelay
+stop_voter rootv
+echo "voter-timeout-max 0" >"$EXITPT_CONFIG"
+kill -HUP "$exitd_pid"
+wait_log 1 'configuration not reloaded: .*voter-timeout-max'
+ok $? "voter-timeout-max 0 is refused, naming the setting"
 stop_exitd
 
 done_testing
