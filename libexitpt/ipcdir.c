@@ -393,6 +393,10 @@ ipcdir_user_ok(int users, const char *name, uid_t uid, int fix)
 	struct stat	st;
 	int		fd;
 
+	/* Anyone may fill "u": one look rules out what is not uid's. */
+	if (fstatat(users, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISDIR(st.st_mode) || st.st_uid != uid)
+		return (-1);
 	fd = openat(users, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (fd == -1)
