@@ -56,6 +56,8 @@ is "$?" 0 "the follower returns once that operation has ended"
 like "$rest" "operation $id \(migration\): check validated" \
     "it showed the operation driven from another exitctl"
 unlike "$rest" "waiting for the next one" "and did not wait for another"
+unlike "$rest" "none running" \
+    "an_operation_before_its_first_phase_is_shown_as_starting, not as 'none running'"
 
 # --- --follow-all: operation after operation, until interrupted
 follow --follow-all

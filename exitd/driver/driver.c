@@ -497,6 +497,8 @@ driver_report_print(FILE *fp, const struct exitpt_report *r,
 	if (phase == EXITPT_OP_CANCEL && outcome == EXITPT_OUTCOME_VETOED)
 		fprintf(fp, "check vetoed, cancel sent to the %zu %s that "
 		    "allowed", n, n == 1 ? "participant" : "participants");
+	else if (phase == EXITPT_OP_NONE)
+		fprintf(fp, "starting, no phase yet");
 	else
 		fprintf(fp, "%s %s, %zu %s", exitpt_phase_name(phase),
 		    exitpt_outcome_name(outcome), n, n == 1 ? "participant" :
