@@ -55,8 +55,9 @@ is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); 
     "amt *DEC 7 2 -0.51 0600 0 2" "show --json describes the data area"
 run "$EXITCTL" dtaara list
 is "$status" 0 "list exits 0"
-like "$out" "^amt +\*DEC +7,2 0600$" "list shows *DEC length and decimals"
-like "$out" "^msg +\*CHAR +12 0644$" "list shows *CHAR length and mode"
+like "$out" "^NAME +TYPE +LENGTH +OWNER +MODE$" "list starts with a header"
+like "$out" "^amt +\*DEC +7,2 $(id -un) +0600$" "list shows *DEC length and decimals"
+like "$out" "^msg +\*CHAR +12 $(id -un) +0644$" "list shows *CHAR length, owner and mode"
 run "$EXITCTL" dtaara list --json
 is "$(printf '%s' "$out" | python3 -c 'import json,sys; print(" ".join(d["name"] for d in json.load(sys.stdin)))')" \
     "amt c f msg n" "list --json, sorted by name"

@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +85,6 @@ static json_t *
 ctl_dtaara_json(const char *name, struct exitpt_dtaara *d)
 {
 	struct exitpt_dtaara_info	 info;
-	struct passwd			*pw;
 	char				 value[EXITPT_DTAARA_CHAR_MAX + 1];
 	char				 mode[8], owner[32];
 	json_t				*o, *v = NULL;
@@ -98,11 +96,7 @@ ctl_dtaara_json(const char *name, struct exitpt_dtaara *d)
 	    sizeof(value), &len) == 0)
 		v = json_stringn(value, len);
 	snprintf(mode, sizeof(mode), "%04o", (unsigned int)info.mode);
-	if ((pw = getpwuid(info.owner)) != NULL)
-		snprintf(owner, sizeof(owner), "%s", pw->pw_name);
-	else
-		snprintf(owner, sizeof(owner), "%lu",
-		    (unsigned long)info.owner);
+	ctl_critical_user(info.owner, owner, sizeof(owner));
 	o = json_pack("{s:s, s:s, s:I, s:i, s:s, s:s, s:I, s:I}", "name", name,
 	    "type", exitpt_dtaara_type_name(info.type), "length",
 	    (json_int_t)info.length, "decimals", (int)info.decimals, "owner",
@@ -394,10 +388,10 @@ ctl_dtaara_list(int argc, char **argv)
 {
 	struct exitpt_dtaara_info	 info;
 	struct exitpt_dtaara		*d;
-	char				**names, size[32];
+	char				**names, size[32], owner[32];
 	json_t				*arr = NULL, *o;
 	size_t				 n, i;
-	int				 rv;
+	int				 rv, header = 0;
 
 	if ((rv = ctl_noopt("dtaara list", argc, argv)) != 0)
 		return (rv);
@@ -423,9 +417,13 @@ ctl_dtaara_list(int argc, char **argv)
 			else
 				snprintf(size, sizeof(size), "%zu",
 				    info.length);
-			printf("%-32s %-5s %6s %04o", names[i],
+			if (!header++)
+				printf("%-32s %-5s %6s %-10s %s\n", "NAME",
+				    "TYPE", "LENGTH", "OWNER", "MODE");
+			printf("%-32s %-5s %6s %-10s %04o", names[i],
 			    exitpt_dtaara_type_name(info.type), size,
-			    (unsigned int)info.mode);
+			    ctl_critical_user(info.owner, owner,
+			    sizeof(owner)), (unsigned int)info.mode);
 			if (info.locked_by != 0)
 				printf(" locked by %ld", (long)info.locked_by);
 			putchar('\n');

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -744,7 +743,6 @@ ctl_dtaq_list(int argc, char **argv)
 	struct ctl_dtaq_names		 l;
 	struct exitpt_dtaq_info		 info;
 	struct exitpt_dtaq		*q;
-	struct passwd			*pw;
 	json_t				*arr = NULL, *o;
 	char				 owner[32], mode[8];
 	size_t				 i;
@@ -772,11 +770,7 @@ ctl_dtaq_list(int argc, char **argv)
 		exitpt_dtaq_close(q);
 		if (error != 0)
 			continue;
-		if ((pw = getpwuid(info.owner)) != NULL)
-			snprintf(owner, sizeof(owner), "%s", pw->pw_name);
-		else
-			snprintf(owner, sizeof(owner), "%lu",
-			    (unsigned long)info.owner);
+		ctl_critical_user(info.owner, owner, sizeof(owner));
 		snprintf(mode, sizeof(mode), "%04o", (unsigned int)info.mode);
 		if (arr != NULL) {
 			o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:b, "
