@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -504,7 +505,9 @@ test_dead_holder(void)
 {
 	struct exitpt_dtaq	*q;
 	struct ipcobj		*o;
-	char			 buf[BUFSZ], c;
+	char			 buf[BUFSZ], c, cmd[PATH_MAX + 64];
+	const char		*exitctl;
+	FILE			*f;
 	pid_t			 holder, receiver;
 	int			 fd[2], status;
 
@@ -529,6 +532,24 @@ test_dead_holder(void)
 	if (read(fd[0], &c, 1) != 1)
 		tap_bail("lock holder failed");
 	close(fd[0]);
+	/*
+	 * exitctl(8) tells a queue whose lock never came from an empty one:
+	 * exit 3 (an IPC wait elapsed) and the entries it holds.
+	 */
+	if ((exitctl = getenv("EXITCTL")) == NULL)
+		tap_bail("EXITCTL is not set");
+	snprintf(cmd, sizeof(cmd), "'%s' dtaq receive dead --wait 0.2 2>&1 "
+	    ">/dev/null", exitctl);
+	if ((f = popen(cmd, "r")) == NULL)
+		tap_bail("popen");
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	status = pclose(f);
+	is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 3,
+	    "exitctl_receive_from_a_queue_whose_lock_never_came_exits_3");
+	ok(strstr(buf, "holds 1 entry, but another process held its lock") !=
+	    NULL, "and says the queue holds an entry: %s", buf);
 	if ((receiver = fork()) == 0)
 		_exit(rcv(q, EXITPT_DTAQ_ANY, NULL, EXITPT_WAIT_FOREVER, buf) ==
 		    0 && strcmp(buf, "before") == 0 ? 0 : 1);

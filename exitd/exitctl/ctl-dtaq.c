@@ -575,7 +575,7 @@ ctl_dtaq_receive(int argc, char **argv)
 	struct exitpt_dtaq_info	 info;
 	struct exitpt_dtaq_entry e;
 	struct exitpt_dtaq	*q;
-	int			 rv, argi, error;
+	int			 rv, argi, error, n;
 
 	if ((rv = ctl_dtaq_args("receive", argc, argv, "koxw", &a,
 	    &argi)) != 0)
@@ -599,7 +599,17 @@ ctl_dtaq_receive(int argc, char **argv)
 	}
 	error = exitpt_dtaq_receive(q, a.order, a.key_length ? a.keybuf : NULL,
 	    a.key_length, a.wait, &e);
+	/* Entries there all along: the queue's lock was what never came. */
+	n = error == EXITPT_E_TIMEOUT && a.key_length == 0 ?
+	    exitpt_dtaq_count(q) : 0;
 	exitpt_dtaq_close(q);
+	if (error == EXITPT_E_TIMEOUT && n > 0) {
+		free(e.data);
+		fprintf(stderr, "exitctl: receive: data queue '%s' holds %d "
+		    "entr%s, but another process held its lock for the whole "
+		    "wait time\n", a.name, n, n == 1 ? "y" : "ies");
+		return (DRIVER_EXIT_BUSY);
+	}
 	if (error == EXITPT_E_TIMEOUT) {
 		free(e.data);
 		if (a.wait != EXITPT_WAIT_NOWAIT)
