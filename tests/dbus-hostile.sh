@@ -10,6 +10,38 @@ start_bus permissive
 start_exitd
 wait_log 1 'own org.exitpt.Exitd1'
 
+# crowd N NAME: N processes (one process group, its leader's pid in
+# $T/NAME.pid) holding up to 20000 descriptors each, ready when it returns.
+crowd() {
+	python3 -c 'import os, resource, sys, time
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+want = 20000 if hard == resource.RLIM_INFINITY else min(hard, 20000)
+resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+os.setpgid(0, 0)
+fd = os.open("/dev/null", os.O_RDONLY)
+try:
+    while True:
+        os.dup(fd)
+except OSError:
+    pass
+for _ in range(int(sys.argv[1]) - 1):
+    if os.fork() == 0:
+        time.sleep(600)
+        os._exit(0)
+print("ready", flush=True)
+time.sleep(600)' "$1" >"$T/$2.out" &
+	echo $! >"$T/$2.pid"
+	wait_line "$T/$2.out" '^ready'
+}
+# (a test that fails on the way leaves none behind)
+crowd_cleanup() {
+	for f in "$T/fds.pid" "$T/crowd.pid"; do
+		[ -f "$f" ] && kill -KILL -- "-$(cat "$f")" 2>/dev/null
+	done
+	return 0
+}
+at_exit crowd_cleanup
+
 # eacute N: N times U+00E9 (two bytes each in UTF-8).
 eacute() { printf '\303\251%.0s' $(seq "$1"); }
 
@@ -107,20 +139,7 @@ while [ $k -lt 30 ]; do
 	wait_line "$T/many$k.out" '^inhibited' || break
 	k=$((k + 1))
 done
-python3 -c 'import os, resource, time
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-want = 20000 if hard == resource.RLIM_INFINITY else min(hard, 20000)
-resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-fd = os.open("/dev/null", os.O_RDONLY)
-try:
-    while True:
-        os.dup(fd)
-except OSError:
-    pass
-print("ready", flush=True)
-time.sleep(600)' >"$T/fds.out" &
-echo $! >"$T/fds.pid"
-wait_line "$T/fds.out" '^ready'
+crowd 1 fds
 lists=
 t0=$(now_ms)
 k=0
@@ -140,7 +159,7 @@ ok $([ "$status" -eq 0 ] && [ $((t1 - t0)) -lt 5000 ]; echo $?) \
 manager Check string:migration boolean:true
 is "$(printf '%s\n' "$err" | grep -o 'inhibitor many[0-9]* ' | sort -u | wc -l)" 30 \
     "vetoed_error_names_every_vetoing_participant (30 locks)"
-kill "$(cat "$T/fds.pid")"; rm -f "$T/fds.pid"
+kill -- "-$(cat "$T/fds.pid")"; rm -f "$T/fds.pid"
 k=0
 while [ $k -lt 30 ]; do
 	stop_voter "many$k"
@@ -152,25 +171,7 @@ done
 # names a lock's holders stops after its budget and says so, naming the
 # process that took the lock first; listings and Checks stay prompt.
 hold walker --inhibit 'walker,under a crowd of descriptors,block'
-python3 -c 'import os, resource, signal, sys, time
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-want = 20000 if hard == resource.RLIM_INFINITY else min(hard, 20000)
-resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-os.setpgid(0, 0)
-fd = os.open("/dev/null", os.O_RDONLY)
-try:
-    while True:
-        os.dup(fd)
-except OSError:
-    pass
-for _ in range(29):
-    if os.fork() == 0:
-        time.sleep(600)
-        os._exit(0)
-print("ready", flush=True)
-time.sleep(600)' >"$T/crowd.out" &
-crowd=$!
-wait_line "$T/crowd.out" '^ready'
+crowd 30 crowd
 t0=$(now_ms)
 k=0
 while [ $k -lt 5 ]; do
@@ -188,8 +189,7 @@ ok $([ "$k" -eq 5 ] && [ $((t1 - t0)) -lt 5000 ]; echo $?) \
 manager Check string:migration boolean:true
 like "$err" "under a crowd of descriptors .*; held by pid $(cat "$T/walker.pid") \\(dbus-voter\\)" \
     "a Check's veto still names the holder"
-kill -- "-$crowd"
-wait "$crowd" 2>/dev/null
+kill -- "-$(cat "$T/crowd.pid")"; rm -f "$T/crowd.pid"
 stop_voter walker
 
 # Past 64 KiB the message says how many more vetoed: 14 programs whose
