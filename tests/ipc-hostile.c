@@ -33,6 +33,7 @@
 #define LOCK_PENDING	1u
 
 static int	 nobody_dir(char *, size_t);
+static uint64_t	 forge_since;	/* what forge_slot writes as since, 0: now */
 static int	 forge_slot(const char *, unsigned, pid_t, uint64_t,
 		     unsigned, const char *);
 static int	 nobody_enter_leave(void *);
@@ -79,7 +80,8 @@ forge_slot(const char *path, unsigned i, pid_t pid, uint64_t start,
     unsigned state, const char *name)
 {
 	unsigned char	slot[SLOT];
-	uint64_t	word, since = (uint64_t)time(NULL);
+	uint64_t	word, since = forge_since != 0 ? forge_since :
+			    (uint64_t)time(NULL);
 	uint32_t	gen = 77;
 	int		fd, rv;
 
@@ -493,6 +495,7 @@ test_forged_holders(void)
 {
 	struct ipcobj_proc	 init, me, nb;
 	char			 dir[PATH_MAX], path[PATH_MAX + 16];
+	char			 reason[1024];
 	pid_t			 holder;
 
 	ipctest_cleanup();
@@ -521,6 +524,15 @@ test_forged_holders(void)
 	forge_slot(path, 5, holder, nb.start, SLOT_HELD, "forged");
 	is_int(reason_count(), 2,
 	    "a_live_process_of_the_owner_counts_as_its_section");
+	/* Its owner writes since as it likes: no time past 9999 is shown. */
+	forge_since = (uint64_t)INT64_MAX;
+	forge_slot(path, 5, holder, nb.start, SLOT_HELD, "forged");
+	forge_since = 0;
+	is_int(critical_reason(reason, sizeof(reason)), 2,
+	    "a_since_an_owner_forged_past_year_9999");
+	ok(strstr(reason, "forged (pid") != NULL &&
+	    strstr(reason, "since 19") != NULL,
+	    "is read as 0, the epoch: %s", reason);
 	ipctest_reap(holder);
 	is_int(reason_count(), 0, "and stops counting when it ends");
 }

@@ -83,7 +83,10 @@ EXITPT_EXPORT pid_t exitpt_critical_list_pid(
     const struct exitpt_critical_list *list, size_t i);
 EXITPT_EXPORT uid_t exitpt_critical_list_uid(
     const struct exitpt_critical_list *list, size_t i);
-/* When the section was entered, in seconds since the epoch. */
+/*
+ * When the section was entered, in seconds since the epoch (0..
+ * 253402300799; 0 when the table's owner wrote something else).
+ */
 EXITPT_EXPORT int64_t exitpt_critical_list_since(
     const struct exitpt_critical_list *list, size_t i);
 /*
