@@ -41,10 +41,9 @@
 #define INHIBITORS_PER_UID	64	/* root: up to INHIBITORS_MAX */
 #define INHIBITOR_TEXT_MAX	256	/* who, why: bytes */
 #define INHIBITOR_HOLDERS_MAX	512	/* text naming holders, bytes */
-#define INHIBITOR_HOLDERS_NOTE	64	/* of which kept for a cut listing */
-#define INHIBITOR_WHY_SHOWN	128	/* of why, in a veto's reason */
+#define INHIBITOR_WHY_SHOWN	96	/* of why, in a veto's reason */
 #define INHIBITOR_SCAN_MS	1000	/* holders looked up at most this often */
-#define INHIBITOR_SCAN_BUDGET_MS 25	/* and for at most this long */
+#define INHIBITOR_SCAN_BUDGET_MS 25	/* walking /proc, in any one second */
 #define INHIBITOR_SCAN_STEP	256	/* descriptors between clock reads */
 
 struct inhibitor {
@@ -65,6 +64,7 @@ struct inhibitor {
 	uint64_t		 prepare_call;	/* waiting for release */
 	char			 holders[INHIBITOR_HOLDERS_MAX]; /* scanned */
 	long			 holders_last;	/* pid named last, in a scan */
+	int			 holders_cut;	/* the scan stopped short */
 };
 TAILQ_HEAD(inhibitors, inhibitor);
 
@@ -72,7 +72,9 @@ static struct inhibitors	inhibitors = TAILQ_HEAD_INITIALIZER(inhibitors);
 static size_t			ninhibitors;
 static uint64_t			inhibitor_next = 1;
 static struct event_base	*inhibitor_base;
-static int64_t			inhibitor_scanned_ms = -1; /* -1: stale */
+static int64_t			inhibitor_scanned_us = -1; /* -1: stale */
+static int64_t			inhibitor_second_us = -1; /* budget's second */
+static int64_t			inhibitor_spent_us;	/* walking, in it */
 
 static void	 inhibitor_init(struct event_base *, const char *,
 		     struct config *);
@@ -92,7 +94,8 @@ static void	 inhibitor_unref(struct inhibitor *);
 static void	 inhibitor_scan(void);
 static int	 inhibitor_scan_fds(long, int64_t, unsigned int *);
 static void	 inhibitor_scan_pid(long, char *);
-static int64_t	 inhibitor_now_ms(void);
+static int64_t	 inhibitor_now_us(void);
+static void	 inhibitor_holders(const struct inhibitor *, char *, size_t);
 static void	 inhibitor_since(const struct inhibitor *, char *,
 		     size_t);
 static void	 inhibitor_comm_clean(char *);
@@ -169,7 +172,7 @@ part_inhibitor_take(const char *who, const char *why, int mode,
 		fatalx("inhibitor: cannot watch the lock");
 	TAILQ_INSERT_TAIL(&inhibitors, in, entry);
 	ninhibitors++;
-	inhibitor_scanned_ms = -1;
+	inhibitor_scanned_us = -1;
 	log_info("inhibitor %llu: %s lock taken by %s (pid %ld, uid %ld): %s",
 	    (unsigned long long)in->id, mode == INHIBIT_BLOCK ? "block" :
 	    "delay", who, (long)pid, (long)uid, why);
@@ -210,7 +213,7 @@ inhibitor_release(struct inhibitor *in)
 	in->fd = -1;
 	TAILQ_REMOVE(&inhibitors, in, entry);
 	ninhibitors--;
-	inhibitor_scanned_ms = -1;
+	inhibitor_scanned_us = -1;
 	if ((call = in->prepare_call) != 0) {
 		in->prepare_call = 0;
 		memset(&a, 0, sizeof(a));
@@ -313,9 +316,18 @@ inhibitor_start(struct call *c)
 		n = utf8_trim(why);
 		snprintf(why + n, sizeof(why) - n, "...");
 	}
-	snprintf(reason, sizeof(reason), "%s (block lock of pid %ld, uid %ld, "
-	    "since %s%s%s)", why, (long)in->pid, (long)in->uid, since,
-	    *in->holders != '\0' ? "; held by " : "", in->holders);
+	n = (size_t)snprintf(reason, sizeof(reason), "%s (block lock of pid "
+	    "%ld, uid %ld, since %s", why, (long)in->pid, (long)in->uid, since);
+	/* The holders take what room is left, less the closing ")". */
+	if ((*in->holders != '\0' || in->holders_cut) &&
+	    n + sizeof("; held by ...)") < sizeof(reason)) {
+		n += (size_t)snprintf(reason + n, sizeof(reason) - n,
+		    "; held by ");
+		inhibitor_holders(in, reason + n, sizeof(reason) - n - 1);
+		n += strlen(reason + n);
+	}
+	if (n + 1 < sizeof(reason))
+		snprintf(reason + n, sizeof(reason) - n, ")");
 	a.status = EXITPT_STATUS_VETO;
 	a.wait = 0;
 	a.reason = reason;
@@ -332,6 +344,7 @@ inhibitor_stop(struct call *c)
 	struct inhibitor	*in = part_data(call_part(c));
 	struct part_answer	 a;
 	char			 reason[EXITD_REASON_MAX];
+	size_t			 n;
 
 	memset(&a, 0, sizeof(a));
 	a.status = EXITPT_STATUS_NONE;	/* none given */
@@ -339,8 +352,13 @@ inhibitor_stop(struct call *c)
 	if (in != NULL && in->prepare_call == call_id(c)) {
 		in->prepare_call = 0;
 		inhibitor_scan();
-		snprintf(reason, sizeof(reason), "delay lock still held%s%s",
-		    *in->holders != '\0' ? " by " : "", in->holders);
+		n = (size_t)snprintf(reason, sizeof(reason),
+		    "delay lock still held");
+		if (*in->holders != '\0' || in->holders_cut) {
+			n += (size_t)snprintf(reason + n, sizeof(reason) - n,
+			    " by ");
+			inhibitor_holders(in, reason + n, sizeof(reason) - n);
+		}
 		a.reason = reason;
 	}
 	phase_answer(call_id(c), &a);
@@ -388,16 +406,17 @@ inhibitor_list(part_list_cb cb, void *arg)
 {
 	struct inhibitor	*in;
 	json_t			*d;
-	char			 since[32];
+	char			 since[32], holders[INHIBITOR_HOLDERS_MAX + 64];
 
 	inhibitor_scan();
 	TAILQ_FOREACH(in, &inhibitors, entry) {
 		inhibitor_since(in, since, sizeof(since));
+		inhibitor_holders(in, holders, sizeof(holders));
 		d = json_pack("{s:s, s:s, s:I, s:s, s:s}",
 		    "why", in->why,
 		    "mode", in->mode == INHIBIT_BLOCK ? "block" : "delay",
 		    "uid", (json_int_t)in->uid, "since", since,
-		    "holders", in->holders);
+		    "holders", holders);
 		if (d != NULL && in->mode == INHIBIT_DELAY)
 			json_object_set_new(d, "wait_time_ms",
 			    json_integer((json_int_t)in->wait_time * 1000));
@@ -418,12 +437,15 @@ inhibitor_since(const struct inhibitor *in, char *buf, size_t len)
  * open, exitd excepted.  This is what a leaked descriptor looks like, so
  * it is said rather than left to guess.  Processes exitd may not look
  * into are left out.  One walk of /proc serves every lock; it reads a
- * link per descriptor of every process, so any user can make it long:
+ * link per descriptor of every process, so any user can make it long,
+ * and any user can take and release locks to ask for walk after walk:
  * a walk is reused for INHIBITOR_SCAN_MS unless a lock was taken or
- * released meanwhile, and stops after INHIBITOR_SCAN_BUDGET_MS, saying
- * so in the holders.  The processes that took the locks are looked at
- * first, as the likeliest holders.  Listings and Checks asked for by any
- * user, as often as they like, so hold up exitd's loop for at most
+ * released meanwhile, and all the walks of one second together stop
+ * after INHIBITOR_SCAN_BUDGET_MS, the holders saying that the listing
+ * was cut short (or, with the second's budget spent, the last walk's
+ * holders stand).  The processes that took the locks are looked at
+ * first, as the likeliest holders.  So listings and Checks asked for by
+ * any user, as often as they like, hold up exitd's loop for at most
  * INHIBITOR_SCAN_BUDGET_MS a second.
  */
 static void
@@ -436,17 +458,23 @@ inhibitor_scan(void)
 	unsigned int		 step = 0;
 	pid_t			 self = getpid();
 	long			 pid;
-	size_t			 used;
 	int			 cut = 0;
 
-	now = inhibitor_now_ms();
-	if (inhibitor_scanned_ms >= 0 &&
-	    now - inhibitor_scanned_ms < INHIBITOR_SCAN_MS)
+	now = inhibitor_now_us();
+	if (inhibitor_scanned_us >= 0 &&
+	    now - inhibitor_scanned_us < INHIBITOR_SCAN_MS * 1000LL)
 		return;
-	deadline = now + INHIBITOR_SCAN_BUDGET_MS;
+	if (inhibitor_second_us < 0 || now - inhibitor_second_us >= 1000000) {
+		inhibitor_second_us = now;
+		inhibitor_spent_us = 0;
+	}
+	if (inhibitor_spent_us >= INHIBITOR_SCAN_BUDGET_MS * 1000LL)
+		return;
+	deadline = now + INHIBITOR_SCAN_BUDGET_MS * 1000LL - inhibitor_spent_us;
 	TAILQ_FOREACH(in, &inhibitors, entry) {
 		in->holders[0] = '\0';
 		in->holders_last = 0;
+		in->holders_cut = 0;
 	}
 	if (TAILQ_EMPTY(&inhibitors))
 		return;
@@ -479,22 +507,48 @@ inhibitor_scan(void)
 	if (cut) {
 		log_debug("inhibitor: listing of holders cut short after %d ms",
 		    INHIBITOR_SCAN_BUDGET_MS);
-		TAILQ_FOREACH(in, &inhibitors, entry) {
-			if (!in->held)
-				continue;
-			used = strlen(in->holders);
-			snprintf(in->holders + used, INHIBITOR_HOLDERS_MAX - used,
-			    "%s (listing cut short after %d ms)", used > 0 ?
-			    ", maybe others" : "processes not known",
-			    INHIBITOR_SCAN_BUDGET_MS);
-		}
+		TAILQ_FOREACH(in, &inhibitors, entry)
+			in->holders_cut = in->held;
 	}
-	inhibitor_scanned_ms = inhibitor_now_ms();
+	inhibitor_scanned_us = inhibitor_now_us();
+	inhibitor_spent_us += inhibitor_scanned_us - now;
+}
+
+/*
+ * A lock's holders as text that fits len bytes: when they do not all
+ * fit, the list is cut after a holder (", ..."), and a listing that was
+ * cut short says so at the end whatever the room.
+ */
+static void
+inhibitor_holders(const struct inhibitor *in, char *buf, size_t len)
+{
+	char	note[64];
+	size_t	n, room;
+
+	if (len == 0)
+		return;
+	note[0] = '\0';
+	if (in->holders_cut)
+		snprintf(note, sizeof(note), "%s(listing cut short after %d ms)",
+		    in->holders[0] != '\0' ? ", maybe others " :
+		    "processes not known ", INHIBITOR_SCAN_BUDGET_MS);
+	n = strlen(in->holders);
+	room = len > strlen(note) + 1 ? len - strlen(note) - 1 : 0;
+	if (n <= room) {
+		snprintf(buf, len, "%s%s", in->holders, note);
+		return;
+	}
+	/* Keep whole holders and room for ", ...". */
+	n = room > 5 ? room - 5 : 0;
+	while (n > 0 && strncmp(in->holders + n, ", ", 2) != 0)
+		n--;
+	snprintf(buf, len, "%.*s%s%s", (int)n, in->holders, n > 0 ? ", ..." :
+	    "...", note);
 }
 
 /*
  * Look through one process's descriptors for the pipes of the locks held,
- * naming it in each lock it holds.  1 once deadline (monotonic ms) has
+ * naming it in each lock it holds.  1 once deadline (monotonic us) has
  * passed, read every INHIBITOR_SCAN_STEP descriptors (step counts them
  * across calls), 0 otherwise.
  */
@@ -514,7 +568,7 @@ inhibitor_scan_fds(long pid, int64_t deadline, unsigned int *step)
 		return (0);
 	while ((fe = readdir(fds)) != NULL) {
 		if (++*step % INHIBITOR_SCAN_STEP == 0 &&
-		    inhibitor_now_ms() >= deadline) {
+		    inhibitor_now_us() >= deadline) {
 			cut = 1;
 			break;
 		}
@@ -542,20 +596,17 @@ inhibitor_scan_fds(long pid, int64_t deadline, unsigned int *step)
 	return (cut);
 }
 
-/* The monotonic clock, in milliseconds. */
+/* The monotonic clock, in microseconds. */
 static int64_t
-inhibitor_now_ms(void)
+inhibitor_now_us(void)
 {
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
-/*
- * Add "pid N (comm)" to a lock's holders, while there is room (keeping
- * INHIBITOR_HOLDERS_NOTE bytes for saying a listing was cut short).
- */
+/* Add "pid N (comm)" to a lock's holders, while there is room. */
 static void
 inhibitor_scan_pid(long pid, char *holders)
 {
@@ -564,7 +615,7 @@ inhibitor_scan_pid(long pid, char *holders)
 	FILE	*f;
 	int	 w;
 
-	if (used >= INHIBITOR_HOLDERS_MAX - INHIBITOR_HOLDERS_NOTE)
+	if (used + 1 >= INHIBITOR_HOLDERS_MAX)
 		return;
 	snprintf(comm, sizeof(comm), "?");
 	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
@@ -574,11 +625,9 @@ inhibitor_scan_pid(long pid, char *holders)
 		fclose(f);
 	}
 	inhibitor_comm_clean(comm);
-	w = snprintf(holders + used, INHIBITOR_HOLDERS_MAX -
-	    INHIBITOR_HOLDERS_NOTE - used, "%spid %ld (%s)", used > 0 ? ", " :
-	    "", pid, comm);
-	if (w < 0 || (size_t)w >= INHIBITOR_HOLDERS_MAX -
-	    INHIBITOR_HOLDERS_NOTE - used)
+	w = snprintf(holders + used, INHIBITOR_HOLDERS_MAX - used,
+	    "%spid %ld (%s)", used > 0 ? ", " : "", pid, comm);
+	if (w < 0 || (size_t)w >= INHIBITOR_HOLDERS_MAX - used)
 		holders[used] = '\0';
 }
 
