@@ -110,7 +110,6 @@ static void	 svc_begin(DBusMessage *, enum svc_method);
 static void	 svc_run(struct svc_call *);
 static void	 svc_drive(struct svc_call *);
 static void	 svc_drive_end(struct svc_call *);
-static int	 svc_capped(const struct svc_call *, int);
 static void	 svc_inhibit(struct svc_call *);
 static void	 svc_register(struct svc_call *);
 static void	 svc_unregister(struct svc_call *);
@@ -836,19 +835,6 @@ svc_strings(DBusMessage *msg, DBusMessageIter *it, const char **a,
 	dbus_message_iter_next(it);
 }
 
-/*
- * A time a caller other than root asked for (a voter's timeout, a delay
- * lock's wait time, in seconds), capped at voter-timeout-max when the
- * configuration sets one, as logind caps delay locks (InhibitDelayMaxSec).
- */
-static int
-svc_capped(const struct svc_call *sc, int seconds)
-{
-	int	max = svc_cfg->voter_timeout_max;
-
-	return (sc->uid != 0 && max > 0 && seconds > max ? max : seconds);
-}
-
 /* Inhibit(who, why, mode, options) -> fd. */
 static void
 svc_inhibit(struct svc_call *sc)
@@ -883,8 +869,8 @@ svc_inhibit(struct svc_call *sc)
 		return;
 	}
 	/* Clamped as rule 1 clamps a Check answer. */
-	wait = svc_capped(sc, vals[0] >= EXITPT_WAIT_MIN &&
-	    vals[0] <= EXITPT_WAIT_MAX ? (int)vals[0] : EXITPT_WAIT_MIN);
+	wait = vals[0] >= EXITPT_WAIT_MIN && vals[0] <= EXITPT_WAIT_MAX ?
+	    (int)vals[0] : EXITPT_WAIT_MIN;
 	if (!dbus_connection_can_send_type(svc_conn, DBUS_TYPE_UNIX_FD)) {
 		svc_error(sc->msg, DBUS_ERROR_NOT_SUPPORTED, "this bus cannot "
 		    "pass file descriptors");
@@ -950,7 +936,7 @@ svc_register(struct svc_call *sc)
 			    (unsigned int)vals[i]);
 			return;
 		}
-		timeout[i] = svc_capped(sc, (int)vals[i]);
+		timeout[i] = (int)vals[i];
 	}
 	if ((error = part_voter_register(dbus_message_get_sender(sc->msg),
 	    path, name, desc, timeout, sc->uid, sc->pid)) != 0) {

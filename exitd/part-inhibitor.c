@@ -72,6 +72,7 @@ static struct inhibitors	inhibitors = TAILQ_HEAD_INITIALIZER(inhibitors);
 static size_t			ninhibitors;
 static uint64_t			inhibitor_next = 1;
 static struct event_base	*inhibitor_base;
+static struct config		*inhibitor_cfg;	/* exitd's, reloaded in place */
 static int64_t			inhibitor_scanned_us = -1; /* -1: stale */
 static int64_t			inhibitor_second_us = -1; /* budget's second */
 static int64_t			inhibitor_spent_us;	/* walking, in it */
@@ -122,6 +123,7 @@ inhibitor_init(struct event_base *base, const char *state_dir,
     struct config *cfg)
 {
 	inhibitor_base = base;
+	inhibitor_cfg = cfg;
 }
 
 /*
@@ -302,7 +304,8 @@ inhibitor_start(struct call *c)
 	/* Check. */
 	if (in->mode == INHIBIT_DELAY || !in->held) {
 		a.status = EXITPT_STATUS_ALLOW;
-		a.wait = in->mode == INHIBIT_DELAY ? in->wait_time : 1;
+		a.wait = in->mode == INHIBIT_DELAY ? config_voter_cap(
+		    inhibitor_cfg, in->uid, in->wait_time) : 1;
 		a.reason = in->held ? NULL : "released before Check";
 		phase_answer(call_id(c), &a);
 		return;
@@ -419,7 +422,8 @@ inhibitor_list(part_list_cb cb, void *arg)
 		    "holders", holders);
 		if (d != NULL && in->mode == INHIBIT_DELAY)
 			json_object_set_new(d, "wait_time_ms",
-			    json_integer((json_int_t)in->wait_time * 1000));
+			    json_integer((json_int_t)config_voter_cap(
+			    inhibitor_cfg, in->uid, in->wait_time) * 1000));
 		cb(arg, EXITPT_PARTICIPANT_INHIBITOR, in->who, in->pid, d);
 	}
 }

@@ -56,7 +56,8 @@ TAILQ_HEAD(voters, voter);
 struct voter_part {
 	char			*unique;
 	char			*path;
-	int			 timeout[PART_VOTER_NTIMEOUTS];
+	int			 timeout[PART_VOTER_NTIMEOUTS]; /* capped */
+	uid_t			 uid;		/* (uid_t)-1: restored */
 };
 
 /* One call to a voter: waiting to be sent, or sent and pending. */
@@ -66,6 +67,7 @@ struct voter_call {
 	int			 phase;
 	DBusMessage		*msg;		/* until sent */
 	DBusPendingCall		*pc;		/* once sent */
+	uid_t			 uid;		/* the voter's */
 	int			 backstop_ms;
 	char			*unique;	/* for the last answer */
 	char			*path;
@@ -85,12 +87,15 @@ const int part_voter_timeout_max[PART_VOTER_NTIMEOUTS] = {
 	[PART_VOTER_COMPLETE] = REGISTRY_TIMEOUT_MAX,
 };
 static struct voters		voters = TAILQ_HEAD_INITIALIZER(voters);
+static struct config		*voter_cfg;	/* exitd's, reloaded in place */
 static size_t			nvoters;
 static struct voter_calls	voter_queued =
 				    TAILQ_HEAD_INITIALIZER(voter_queued);
 static struct voter_calls	voter_sent = TAILQ_HEAD_INITIALIZER(voter_sent);
 static size_t			voter_nsent;
 
+static void	 voter_init(struct event_base *, const char *,
+		     struct config *);
 static int	 voter_collect(struct engine_op *, int);
 static void	 voter_start(struct call *);
 static void	 voter_stop(struct call *);
@@ -113,6 +118,7 @@ const struct part_ops part_voter_ops = {
 	.kind = EXITPT_PARTICIPANT_VOTER,
 	.name = "voter",
 	.durable = 0,		/* D-Bus clients */
+	.init = voter_init,
 	.collect = voter_collect,
 	.takes_part = NULL,
 	.start = voter_start,
@@ -253,6 +259,14 @@ part_voter_bus(int up)
 	}
 }
 
+/* Keep the configuration: voter-timeout-max as it is at each operation. */
+static void
+voter_init(struct event_base *base, const char *state_dir,
+    struct config *cfg)
+{
+	voter_cfg = cfg;
+}
+
 /* Every voter registered now takes part (Check: suspend; Complete). */
 static int
 voter_collect(struct engine_op *op, int phase)
@@ -261,7 +275,7 @@ voter_collect(struct engine_op *op, int phase)
 	struct voter_part	*vp;
 	struct part		*p;
 	char			*key;
-	int			 point;
+	int			 point, i;
 
 	point = phase == EXITPT_OP_COMPLETE ? REGISTRY_RESUME :
 	    REGISTRY_SUSPEND;
@@ -274,7 +288,10 @@ voter_collect(struct engine_op *op, int phase)
 		vp = xcalloc(1, sizeof(*vp));
 		vp->unique = xstrdup(v->unique);
 		vp->path = xstrdup(v->path);
-		memcpy(vp->timeout, v->timeout, sizeof(vp->timeout));
+		for (i = 0; i < PART_VOTER_NTIMEOUTS; i++)
+			vp->timeout[i] = config_voter_cap(voter_cfg, v->uid,
+			    v->timeout[i]);
+		vp->uid = v->uid;
 		part_set_data(p, vp);
 		part_set_pid(p, v->pid);
 		part_set_timeout(p, EXITPT_OP_CHECK,
@@ -308,6 +325,7 @@ voter_start(struct call *c)
 	vc->phase = phase;
 	vc->unique = xstrdup(vp->unique);
 	vc->path = xstrdup(vp->path);
+	vc->uid = vp->uid;
 	action = engine_op_action(op) == EXITPT_ACTION_HIBERNATION ?
 	    "hibernation" : "migration";
 	if ((vc->msg = dbus_message_new_method_call(vp->unique, vp->path,
@@ -487,6 +505,9 @@ voter_reply_cb(DBusPendingCall *pc, void *arg)
 		a.status = status;
 		/* A wait past INT32_MAX is out of range all the same. */
 		a.wait = wait > INT32_MAX ? INT32_MAX : (int32_t)wait;
+		/* voter-timeout-max bounds the window it asks for too. */
+		if (a.wait >= EXITPT_WAIT_MIN && a.wait <= EXITPT_WAIT_MAX)
+			a.wait = config_voter_cap(voter_cfg, vc->uid, a.wait);
 		a.reason = reason;
 	}
 	voter_end(vc, &a);
@@ -578,7 +599,8 @@ voter_restore(struct part *p, json_t *id)
 	vp = xcalloc(1, sizeof(*vp));
 	vp->unique = xstrdup(unique);
 	vp->path = xstrdup(path);
-	memcpy(vp->timeout, t, sizeof(vp->timeout));
+	memcpy(vp->timeout, t, sizeof(vp->timeout));	/* capped when written */
+	vp->uid = (uid_t)-1;
 	part_set_data(p, vp);
 	part_set_timeout(p, EXITPT_OP_CHECK, t[PART_VOTER_CHECK]);
 	part_set_timeout(p, EXITPT_OP_CANCEL, t[PART_VOTER_CANCEL]);
@@ -613,10 +635,12 @@ voter_list(part_list_cb cb, void *arg)
 		    "unique", v->unique, "path", v->path,
 		    "description", v->desc, "uid", (json_int_t)v->uid,
 		    "since", since,
-		    "check_timeout_ms", v->timeout[PART_VOTER_CHECK] * 1000,
-		    "cancel_timeout_ms", v->timeout[PART_VOTER_CANCEL] * 1000,
-		    "complete_timeout_ms",
-		    v->timeout[PART_VOTER_COMPLETE] * 1000,
+		    "check_timeout_ms", config_voter_cap(voter_cfg, v->uid,
+		    v->timeout[PART_VOTER_CHECK]) * 1000,
+		    "cancel_timeout_ms", config_voter_cap(voter_cfg, v->uid,
+		    v->timeout[PART_VOTER_CANCEL]) * 1000,
+		    "complete_timeout_ms", config_voter_cap(voter_cfg, v->uid,
+		    v->timeout[PART_VOTER_COMPLETE]) * 1000,
 		    "last_answer", v->last));
 	}
 }

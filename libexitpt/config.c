@@ -230,6 +230,20 @@ config_line(struct config *cfg, char **w, int n, char *err, size_t errlen)
 	return (EXITPT_E_MALFORMED);
 }
 
+/*
+ * A time in seconds that a D-Bus voter or inhibitor lock of uid asked for
+ * (a timeout, a wait time), capped at voter-timeout-max for every uid but
+ * root when the configuration sets one (as logind's InhibitDelayMaxSec).
+ */
+int
+config_voter_cap(const struct config *cfg, uid_t uid, int seconds)
+{
+	if (uid != 0 && cfg->voter_timeout_max > 0 &&
+	    seconds > cfg->voter_timeout_max)
+		return (cfg->voter_timeout_max);
+	return (seconds);
+}
+
 /* Fill cfg with the built-in settings; 0 or -ENOMEM. */
 int
 config_defaults(struct config *cfg)

@@ -99,6 +99,7 @@ int		 config_load(const char *, struct config *, char *, size_t);
 void		 config_clear(struct config *);
 int		 config_is_admin(const struct config *, uid_t, gid_t);
 int		 config_dr_may_veto(const struct config *, uid_t, gid_t);
+int		 config_voter_cap(const struct config *, uid_t, int);
 
 /* lparcfg.c: the Power partition's configuration (/proc/powerpc/lparcfg) */
 enum lparcfg_key {

@@ -143,12 +143,12 @@ fi
 
 # --- voter-timeout-max caps what an ordinary user's voter and delay lock
 # ask for (as logind's InhibitDelayMaxSec); root's are its own.
-echo "voter-timeout-max 5" >"$EXITPT_CONFIG"
-kill -HUP "$exitd_pid"
-wait_log 2 'configuration reloaded'
+# Voters and locks taken before the setting was reloaded are capped too:
+# the cap applies when they are used and listed.
 as_user nobody env DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS" "$VOTER" \
     --name capped --path /capped --opt check_timeout=900 \
-    --opt complete_timeout=3600 >"$T/capped.out" 2>"$T/capped.err" &
+    --opt complete_timeout=3600 --answer '1,900,ok' >"$T/capped.out" \
+    2>"$T/capped.err" &
 echo $! >"$T/capped.pid"
 wait_line "$T/capped.out" '^registered'
 as_user nobody env DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS" "$VOTER" \
@@ -156,6 +156,12 @@ as_user nobody env DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS" "$VOTER" \
     2>"$T/capdelay.err" &
 echo $! >"$T/capdelay.pid"
 wait_line "$T/capdelay.out" '^inhibited'
+echo "voter-timeout-max 5" >"$EXITPT_CONFIG"
+kill -HUP "$exitd_pid"
+wait_log 2 'configuration reloaded'
+manager Check string:migration boolean:true
+like "$out" 'uint32 5$' \
+    "voter_timeout_max_caps_the_window_an_ordinary_users_voter_asks_for (900 s)"
 start_voter rootv --opt check_timeout=900
 run "$EXITCTL" participants --json
 parts=$out
