@@ -92,7 +92,7 @@ static void	 inhibitor_shutdown(void);
 static void	 inhibitor_read_cb(evutil_socket_t, short, void *);
 static void	 inhibitor_release(struct inhibitor *);
 static void	 inhibitor_unref(struct inhibitor *);
-static void	 inhibitor_scan(void);
+static void	 inhibitor_scan(int);
 static int	 inhibitor_scan_fds(long, int64_t, unsigned int *);
 static void	 inhibitor_scan_pid(long, char *);
 static int64_t	 inhibitor_now_us(void);
@@ -311,7 +311,7 @@ inhibitor_start(struct call *c)
 		return;
 	}
 	inhibitor_since(in, since, sizeof(since));
-	inhibitor_scan();
+	inhibitor_scan(1);
 	/* A long why leaves room for whose lock it is. */
 	snprintf(why, sizeof(why), "%s", in->why);
 	if (strlen(in->why) > INHIBITOR_WHY_SHOWN) {
@@ -354,7 +354,7 @@ inhibitor_stop(struct call *c)
 	a.end = EXITPT_END_TIMEDOUT;
 	if (in != NULL && in->prepare_call == call_id(c)) {
 		in->prepare_call = 0;
-		inhibitor_scan();
+		inhibitor_scan(1);
 		n = (size_t)snprintf(reason, sizeof(reason),
 		    "delay lock still held");
 		if (*in->holders != '\0' || in->holders_cut) {
@@ -411,7 +411,7 @@ inhibitor_list(part_list_cb cb, void *arg)
 	json_t			*d;
 	char			 since[32], holders[INHIBITOR_HOLDERS_MAX + 64];
 
-	inhibitor_scan();
+	inhibitor_scan(0);
 	TAILQ_FOREACH(in, &inhibitors, entry) {
 		inhibitor_since(in, since, sizeof(since));
 		inhibitor_holders(in, holders, sizeof(holders));
@@ -442,18 +442,19 @@ inhibitor_since(const struct inhibitor *in, char *buf, size_t len)
  * it is said rather than left to guess.  Processes exitd may not look
  * into are left out.  One walk of /proc serves every lock; it reads a
  * link per descriptor of every process, so any user can make it long,
- * and any user can take and release locks to ask for walk after walk:
- * a walk is reused for INHIBITOR_SCAN_MS unless a lock was taken or
- * released meanwhile, and all the walks of one second together stop
- * after INHIBITOR_SCAN_BUDGET_MS, the holders saying that the listing
- * was cut short (or, with the second's budget spent, the last walk's
- * holders stand).  The processes that took the locks are looked at
- * first, as the likeliest holders.  So listings and Checks asked for by
- * any user, as often as they like, hold up exitd's loop for at most
- * INHIBITOR_SCAN_BUDGET_MS a second.
+ * and any user can list, and take and release locks, to ask for walk
+ * after walk.  A walk is reused for INHIBITOR_SCAN_MS unless a lock was
+ * taken or released meanwhile, and stops after INHIBITOR_SCAN_BUDGET_MS,
+ * the holders then saying the listing was cut short.  The walks that
+ * listings ask for share INHIBITOR_SCAN_BUDGET_MS a second (with it
+ * spent, the last walk's holders stand), so that any user, as often as
+ * they like, holds up exitd's loop for at most that long a second; a
+ * phase (operation), which only root and the admin group drive, gets a
+ * walk of its own.  The processes that took the locks are looked at
+ * first, as the likeliest holders.
  */
 static void
-inhibitor_scan(void)
+inhibitor_scan(int operation)
 {
 	struct inhibitor	*in, *first;
 	DIR			*proc;
@@ -472,9 +473,17 @@ inhibitor_scan(void)
 		inhibitor_second_us = now;
 		inhibitor_spent_us = 0;
 	}
-	if (inhibitor_spent_us >= INHIBITOR_SCAN_BUDGET_MS * 1000LL)
+	if (!operation &&
+	    inhibitor_spent_us >= INHIBITOR_SCAN_BUDGET_MS * 1000LL) {
+		/* The last walk's holders stand; a lock newer than it: none. */
+		TAILQ_FOREACH(in, &inhibitors, entry) {
+			if (in->held && *in->holders == '\0')
+				in->holders_cut = 1;
+		}
 		return;
-	deadline = now + INHIBITOR_SCAN_BUDGET_MS * 1000LL - inhibitor_spent_us;
+	}
+	deadline = now + INHIBITOR_SCAN_BUDGET_MS * 1000LL -
+	    (operation ? 0 : inhibitor_spent_us);
 	TAILQ_FOREACH(in, &inhibitors, entry) {
 		in->holders[0] = '\0';
 		in->holders_last = 0;
