@@ -59,8 +59,6 @@
 #define CRITICAL_RETIRED_MAX	16
 #define CRITICAL_WRITING_WAIT_NS (2 * 1000 * 1000LL)
 #define CRITICAL_SEEN		64	/* processes a listing remembers */
-/* A holder's since, as its owner wrote it, past 9999-12-31: not a time. */
-#define CRITICAL_SINCE_MAX	253402300799LL
 
 struct critical_slot {
 	_Atomic uint64_t	 word;
@@ -770,8 +768,7 @@ critical_scan_slot(struct ipcobj *o, uint32_t i, struct critical_table *t,
 	else
 		snprintf(one->name, sizeof(one->name), "?");
 	one->pid = CRITICAL_PID(w);
-	one->since = s->since >= 0 && s->since <= CRITICAL_SINCE_MAX ?
-	    s->since : 0;
+	one->since = text_epoch(s->since);
 	one->entering = CRITICAL_STATE(w) == CRITICAL_WRITING;
 	one->op = one->entering ? 0 : t->op[i];
 	/* A writer's start time may be unset; /proc said it runs. */

@@ -742,7 +742,7 @@ dtaq_export(struct exitpt_dtaq *q, struct dtaq_slot *s,
 	memcpy(e->key, p, q->key_length);
 	if (data != NULL && s->length > 0)
 		memcpy(data, p + q->key_length, s->length);
-	e->enqueued.tv_sec = (time_t)s->sec;
+	e->enqueued.tv_sec = (time_t)text_epoch(s->sec);
 	e->enqueued.tv_nsec = s->nsec >= 0 && s->nsec < 1000000000 ?
 	    s->nsec : 0;
 	e->has_sender = (q->flags & EXITPT_DTAQ_SENDER_INFO) != 0;

@@ -29,6 +29,7 @@ int	 text_parse_int(const char *, long long, long long, long long *);
 int	 text_has_control(const char *);
 void	 text_unctrl(char *);
 int	 text_time_iso(int64_t, char *, size_t);
+int64_t	 text_epoch(int64_t);
 
 /* atomicfile.c */
 DIR	*atomicfile_opendir(int);

@@ -791,6 +791,7 @@ objlock_list_add(struct exitpt_objlock_list *l, const struct objlock_entry *e,
 		l->it = n;
 	}
 	l->it[l->count].e = *e;
+	l->it[l->count].e.since = text_epoch(e->since);	/* uid wrote it */
 	l->it[l->count].uid = uid;
 	l->count++;
 	return (0);

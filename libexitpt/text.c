@@ -156,6 +156,18 @@ text_unctrl(char *s)
 }
 
 /*
+ * A time in seconds since the epoch read from a shared object that its
+ * owner (maybe another user) writes as it likes: sec if it lies in
+ * 0..9999-12-31T23:59:59Z, else 0, so that it can be shown and turned
+ * into milliseconds without overflow.
+ */
+int64_t
+text_epoch(int64_t sec)
+{
+	return (sec >= 0 && sec <= 253402300799LL ? sec : 0);
+}
+
+/*
  * Format ms milliseconds since the epoch as ISO 8601 local time with
  * milliseconds and the zone offset ("2026-11-29T15:10:38.123+01:00"), the
  * form of every time exitpt shows (exitctl(8), OUTPUT CONVENTIONS).

@@ -84,8 +84,8 @@ EXITPT_EXPORT pid_t exitpt_critical_list_pid(
 EXITPT_EXPORT uid_t exitpt_critical_list_uid(
     const struct exitpt_critical_list *list, size_t i);
 /*
- * When the section was entered, in seconds since the epoch (0..
- * 253402300799; 0 when the table's owner wrote something else).
+ * When the section was entered, in seconds since the epoch (0 when the
+ * table's owner wrote something outside 0..9999-12-31).
  */
 EXITPT_EXPORT int64_t exitpt_critical_list_since(
     const struct exitpt_critical_list *list, size_t i);

@@ -68,7 +68,8 @@ struct exitpt_dtaq_entry {
 	size_t		 length;	/* out: the entry's length */
 	unsigned char	 key[EXITPT_DTAQ_KEY_MAX]; /* out: keyed queues */
 	size_t		 key_length;	/* out: 0 unless keyed */
-	struct timespec	 enqueued;	/* out: CLOCK_REALTIME at send */
+	struct timespec	 enqueued;	/* out: CLOCK_REALTIME at send;
+					   0 when outside 0..9999 AD */
 	int		 has_sender;	/* out: queue keeps sender info */
 	pid_t		 sender_pid;	/* out: valid if has_sender */
 	uid_t		 sender_uid;

@@ -88,7 +88,10 @@ EXITPT_EXPORT pid_t exitpt_objlock_list_pid(
     const struct exitpt_objlock_list *list, size_t i);
 EXITPT_EXPORT uid_t exitpt_objlock_list_uid(
     const struct exitpt_objlock_list *list, size_t i);
-/* When the state was first taken, in seconds since the epoch. */
+/*
+ * When the state was first taken, in seconds since the epoch (0 when the
+ * table's owner wrote something outside 0..9999-12-31).
+ */
 EXITPT_EXPORT int64_t exitpt_objlock_list_since(
     const struct exitpt_objlock_list *list, size_t i);
 /*
