@@ -30,17 +30,23 @@ journalled() {
 	wait_grep "$EXITPT_STATE_DIR/journal" 1 "\"event\":\"process\".*\"process\":{\"pid\":$1,"
 }
 
-# crash MODE: check, a hanging prepare, SIGKILL exitd, restart it.
-crash() {
-	echo "containment $1" >"$EXITPT_CONFIG"
-	rm -f "$T/order" "$T/slow.pid" "$T/slow.pid"
-	start_exitd
+# hang_prepare: check, then a Prepare (pid in prep) whose program runs
+# (pid in slow) and is journalled.
+hang_prepare() {
 	"$EXITCTL" check >/dev/null
 	"$EXITCTL" prepare >/dev/null 2>&1 &
 	prep=$!
 	wait_file "$T/slow.pid"
 	slow=$(cat "$T/slow.pid")
 	journalled "$slow"
+}
+
+# crash MODE: check, a hanging prepare, SIGKILL exitd, restart it.
+crash() {
+	echo "containment $1" >"$EXITPT_CONFIG"
+	rm -f "$T/order" "$T/slow.pid"
+	start_exitd
+	hang_prepare
 	kill_exitd
 	wait $prep
 }
@@ -89,12 +95,7 @@ if strace -qq -o /dev/null -e trace=execve -e inject=execve:delay_enter=1000 \
 	rm -f "$T/order" "$T/slow.pid"
 	start_exitd
 	tracer=$exitd_pid
-	"$EXITCTL" check >/dev/null
-	"$EXITCTL" prepare >/dev/null 2>&1 &
-	prep=$!
-	wait_file "$T/slow.pid"
-	slow=$(cat "$T/slow.pid")
-	journalled "$slow"
+	hang_prepare
 	# strace stays until the end: it still traces the program.
 	kill -KILL "$(pgrep -P "$tracer" -x exitd)"
 	wait $prep

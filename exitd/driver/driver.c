@@ -199,17 +199,6 @@ driver_operation_text(uint64_t op, char *buf)
 }
 
 /*
- * Format ms milliseconds since the epoch as ISO 8601 local time with
- * milliseconds and the zone offset ("2026-11-29T15:10:38.123+01:00").
- * Returns 0, or -EINVAL when the time cannot be shown or len is short.
- */
-int
-driver_time_iso(int64_t ms, char *buf, size_t len)
-{
-	return (text_time_iso(ms, buf, len));
-}
-
-/*
  * Send one drive request and wait for its phase to end; returns what the
  * exitpt_client_* call returns, with the report in *rp (see
  * exitpt_client(3)).

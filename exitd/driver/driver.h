@@ -175,7 +175,6 @@ int		 driver_action_parse(const char *);
 int		 driver_phase_parse(const char *);
 int		 driver_operation_parse(const char *, uint64_t *);
 char		*driver_operation_text(uint64_t, char *);
-int		 driver_time_iso(int64_t, char *, size_t);
 
 /* One phase, and the Cancel that follows a vetoed Check. */
 int		 driver_drive(struct exitpt_client *,

@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,19 +46,6 @@ static int	 ctl_critical_list(int, char **);
 static int	 ctl_critical_pending(int, char **);
 static int	 ctl_critical_hold(int, char **);
 static int	 ctl_critical_take_cb(void *);
-
-/* The name of a user, or its number when it has none. */
-const char *
-ctl_critical_user(uid_t uid, char *buf, size_t len)
-{
-	struct passwd	*pw;
-
-	if ((pw = getpwuid(uid)) != NULL)
-		snprintf(buf, len, "%s", pw->pw_name);
-	else
-		snprintf(buf, len, "%lu", (unsigned long)uid);
-	return (buf);
-}
 
 /*
  * Run a command and wait for it; returns its exit status, 128 + signal
@@ -173,14 +159,14 @@ ctl_critical_list(int argc, char **argv)
 			return (ctl_fail("critical", -ENOMEM, "json"));
 		}
 		for (i = 0; i < n; i++) {
-			driver_time_iso(exitpt_critical_list_since(l, i) *
+			text_time_iso(exitpt_critical_list_since(l, i) *
 			    1000, when, sizeof(when));
 			obj = json_pack("{s:s, s:b, s:I, s:I, s:s, s:s, s:o}",
 			    "name", exitpt_critical_list_name(l, i),
 			    "entering", exitpt_critical_list_entering(l, i),
 			    "pid", (json_int_t)exitpt_critical_list_pid(l, i),
 			    "uid", (json_int_t)exitpt_critical_list_uid(l, i),
-			    "user", ctl_critical_user(
+			    "user", ctl_user_name(
 			    exitpt_critical_list_uid(l, i), user, sizeof(user)),
 			    "since", when, "operation",
 			    exitpt_critical_list_operation(l, i) == 0 ?
@@ -204,7 +190,7 @@ ctl_critical_list(int argc, char **argv)
 		    sizeof(when));
 		printf("%-32s %8ld %-12s %s%s", exitpt_critical_list_name(l, i),
 		    (long)exitpt_critical_list_pid(l, i),
-		    ctl_critical_user(exitpt_critical_list_uid(l, i), user,
+		    ctl_user_name(exitpt_critical_list_uid(l, i), user,
 		    sizeof(user)), when, exitpt_critical_list_entering(l, i) ?
 		    " (entering)" : "");
 		if (exitpt_critical_list_operation(l, i) != 0)
@@ -240,7 +226,7 @@ ctl_critical_pending(int argc, char **argv)
 			return (ctl_fail("critical", rv, "cannot read the "
 			    "pending flag"));
 		if (ctl_opts.json) {
-			driver_time_iso(since * 1000, when, sizeof(when));
+			text_time_iso(since * 1000, when, sizeof(when));
 			return (ctl_json_print(json_pack("{s:b, s:o, s:o}",
 			    "pending", rv, "operation", rv == 0 || op == 0 ?
 			    json_null() : json_string(driver_operation_text(op,

@@ -96,7 +96,7 @@ ctl_dtaara_json(const char *name, struct exitpt_dtaara *d)
 	    sizeof(value), &len) == 0)
 		v = json_stringn(value, len);
 	snprintf(mode, sizeof(mode), "%04o", (unsigned int)info.mode);
-	ctl_critical_user(info.owner, owner, sizeof(owner));
+	ctl_user_name(info.owner, owner, sizeof(owner));
 	o = json_pack("{s:s, s:s, s:I, s:i, s:s, s:s, s:I, s:I}", "name", name,
 	    "type", exitpt_dtaara_type_name(info.type), "length",
 	    (json_int_t)info.length, "decimals", (int)info.decimals, "owner",
@@ -422,7 +422,7 @@ ctl_dtaara_list(int argc, char **argv)
 				    "TYPE", "LENGTH", "OWNER", "MODE");
 			printf("%-32s %-5s %6s %-10s %04o", names[i],
 			    exitpt_dtaara_type_name(info.type), size,
-			    ctl_critical_user(info.owner, owner,
+			    ctl_user_name(info.owner, owner,
 			    sizeof(owner)), (unsigned int)info.mode);
 			if (info.locked_by != 0)
 				printf(" locked by %ld", (long)info.locked_by);

@@ -534,7 +534,7 @@ ctl_dtaq_entry_json(const struct exitpt_dtaq_entry *e, int hex)
 	json_t		*o;
 	char		 when[64];
 
-	driver_time_iso((int64_t)e->enqueued.tv_sec * 1000 +
+	text_time_iso((int64_t)e->enqueued.tv_sec * 1000 +
 	    e->enqueued.tv_nsec / 1000000, when, sizeof(when));
 	if ((o = json_pack("{s:I, s:s}", "length", (json_int_t)e->length,
 	    "enqueued", when)) == NULL)
@@ -780,7 +780,7 @@ ctl_dtaq_list(int argc, char **argv)
 		exitpt_dtaq_close(q);
 		if (error != 0)
 			continue;
-		ctl_critical_user(info.owner, owner, sizeof(owner));
+		ctl_user_name(info.owner, owner, sizeof(owner));
 		snprintf(mode, sizeof(mode), "%04o", (unsigned int)info.mode);
 		if (arr != NULL) {
 			o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:b, "

@@ -58,10 +58,10 @@ ctl_lock_list(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		ms = (int64_t)exitpt_objlock_list_since(l, i) * 1000;
 		if (ctl_opts.json)
-			driver_time_iso(ms, when, sizeof(when));
+			text_time_iso(ms, when, sizeof(when));
 		else
 			ctl_time(ms, when, sizeof(when));
-		ctl_critical_user(exitpt_objlock_list_uid(l, i), user,
+		ctl_user_name(exitpt_objlock_list_uid(l, i), user,
 		    sizeof(user));
 		if (!ctl_opts.json) {
 			printf("%-32s %-8s %5u %8ld %-12s %s\n",

@@ -218,7 +218,7 @@ ctl_journal_render(json_t *rec)
 		if (json_is_object(v))
 			nv = ctl_journal_render(v);
 		else if (strcmp(key, "time") == 0 && json_is_integer(v) &&
-		    driver_time_iso(json_integer_value(v), when,
+		    text_time_iso(json_integer_value(v), when,
 		    sizeof(when)) == 0)
 			nv = json_string(when);
 		else

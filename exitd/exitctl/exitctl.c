@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <jansson.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,6 +155,19 @@ ctl_fail(const char *cmd, int error, const char *fmt, ...)
 	return (driver_exit_error(error));
 }
 
+/* The name of a user, or its number when it has none. */
+const char *
+ctl_user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwuid(uid)) != NULL)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "%lu", (unsigned long)uid);
+	return (buf);
+}
+
 /*
  * Refuse commands that change state unless the caller is root or in the
  * configured admin group.  Root also opens the registry to that group, so
@@ -297,7 +311,7 @@ ctl_open(const char *cmd, struct exitpt_client **cp)
 
 /*
  * Format ms milliseconds since the epoch for text output: local
- * "YYYY-MM-DD HH:MM:SS" (JSON uses driver_time_iso()).  Returns 0 or
+ * "YYYY-MM-DD HH:MM:SS" (JSON uses text_time_iso()).  Returns 0 or
  * -EINVAL.
  */
 int

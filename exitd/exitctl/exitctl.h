@@ -32,6 +32,7 @@ int	ctl_require_admin(const char *, const char *);
 int	ctl_json_print(json_t *);
 int	ctl_getopt(int, char **, const struct option *);
 int	ctl_noopt(const char *, int, char **);
+const char	*ctl_user_name(uid_t, char *, size_t);
 int	ctl_mode_parse(const char *, const char *, mode_t *);
 int	ctl_open(const char *, struct exitpt_client **);
 int	ctl_time(int64_t, char *, size_t);
@@ -56,7 +57,6 @@ typedef int	 (*ctl_take_cb)(void *);
 int		 ctl_critical(int, char **);
 int		 ctl_critical_run(const char *, char **, ctl_take_cb, void *,
 		     int *);
-const char	*ctl_critical_user(uid_t, char *, size_t);
 int		 ctl_lock(int, char **);
 
 /* data queues: ctl-dtaq.c */
